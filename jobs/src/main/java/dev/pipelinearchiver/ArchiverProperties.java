@@ -1,0 +1,54 @@
+package dev.pipelinearchiver;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.Pattern;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Deployment settings of the archiver ({@code archiver.*}), validated at start so that a bad setting
+ * stops the process before anything is read, written or deleted. Every setting is documented in
+ * {@code config/application.yml}.
+ */
+@Validated
+@ConfigurationProperties("archiver")
+public record ArchiverProperties(
+        @NotBlank String outputRoot,
+        @Valid @DefaultValue Source source,
+        @Min(1) @Max(100_000) @DefaultValue("2000") int batchSize,
+        @Min(1) @Max(10_000) @DefaultValue("500") int purgeBatchSize,
+        @Min(1) @Max(64) @DefaultValue("2") int exportThreads,
+        @Min(10) @Max(100_000) @DefaultValue("2000") int fetchSize,
+        @Valid @DefaultValue Parquet parquet,
+        @Valid @DefaultValue Shard shard) {
+
+    /** Where the backend's runs are and what "finished" means; every other table is found from the catalog. */
+    public record Source(
+            @DefaultValue("public") @Pattern(regexp = IDENTIFIER) String schema,
+            @DefaultValue("pipeline_runs") @Pattern(regexp = IDENTIFIER) String runsTable,
+            @DefaultValue("id") @Pattern(regexp = IDENTIFIER) String idColumn,
+            @DefaultValue("finished_at") @Pattern(regexp = IDENTIFIER) String finishedAtColumn,
+            @DefaultValue("status") @Pattern(regexp = IDENTIFIER) String statusColumn,
+            @DefaultValue({"ok", "error", "cancelled"}) @NotEmpty List<@NotBlank String> finishedStatuses,
+            @DefaultValue Map<String, List<String>> sortColumns) {}
+
+    /** Parquet writer settings: they bound the writer's memory (one row group per open file). */
+    public record Parquet(
+            @DefaultValue("ZSTD") @Pattern(regexp = "UNCOMPRESSED|SNAPPY|GZIP|ZSTD|LZ4_RAW") String compression,
+            @DefaultValue("3") int compressionLevel,
+            @Min(1 << 20) @DefaultValue("67108864") long rowGroupBytes,
+            @Min(1 << 12) @DefaultValue("1048576") int pageBytes) {}
+
+    /** Shard i of N (DESIGN.md "Scale"): this process archives the runs with id mod N = i. */
+    public record Shard(@Min(0) @DefaultValue("0") int index, @Min(1) @DefaultValue("1") int count) {}
+
+    /** A PostgreSQL identifier we accept from configuration: quoted later, but never anything exotic. */
+    public static final String IDENTIFIER = "[A-Za-z_][A-Za-z0-9_$]{0,62}";
+}

@@ -1,0 +1,115 @@
+package dev.pipelinearchiver.archive;
+
+import dev.pipelinearchiver.ArchiverProperties;
+import dev.pipelinearchiver.parquet.ParquetArchive;
+import dev.pipelinearchiver.source.SourceCatalog;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.springframework.batch.core.configuration.annotation.StepScope;
+import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.partition.Partitioner;
+import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.builder.StepBuilder;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.task.SimpleAsyncTaskExecutor;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+
+/**
+ * The archive job: {@code planStep} (freeze eligible runs into batches) → {@code exportStep} (one
+ * partition per batch, on {@code archiver.export-threads} threads) → {@code purgeStep} (short delete
+ * transactions) → {@code manifestStep}. Job and step names are keys in the metadata tables: never
+ * rename them. The only identifying parameter is {@code cutoff}; relaunching a failed cutoff restarts
+ * its job instance, and the ledger makes every step idempotent.
+ */
+@Configuration(proxyBeanMethods = false)
+public class ArchiveJobConfiguration {
+
+    public static final String JOB_NAME = "archiveJob";
+    public static final String CUTOFF = "cutoff";
+    static final String BATCH_ID = "batchId";
+
+    @Bean
+    Job archiveJob(JobRepository jobRepository, Step planStep, Step exportStep, Step purgeStep, Step manifestStep) {
+        return new JobBuilder(JOB_NAME, jobRepository)
+                .validator(new CutoffParameterValidator())
+                .start(planStep)
+                .next(exportStep)
+                .next(purgeStep)
+                .next(manifestStep)
+                .build();
+    }
+
+    @Bean
+    Step planStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, Ledger ledger, SourceCatalog catalog,
+            ArchiverProperties properties) {
+        return new StepBuilder("planStep", jobRepository)
+                .tasklet(new PlanTasklet(ledger, catalog, properties))
+                .transactionManager(transactionManager)
+                .build();
+    }
+
+    @Bean
+    Step exportStep(JobRepository jobRepository, Step exportBatchStep, Ledger ledger, ArchiverProperties properties) {
+        SimpleAsyncTaskExecutor threads = new SimpleAsyncTaskExecutor("export-");
+        threads.setConcurrencyLimit(properties.exportThreads());
+        return new StepBuilder("exportStep", jobRepository)
+                .partitioner("exportBatchStep", batchPartitioner(ledger, properties.shard().index()))
+                .step(exportBatchStep)
+                .taskExecutor(threads)
+                .gridSize(properties.exportThreads())
+                .build();
+    }
+
+    /** One partition per batch still to export; partition names are stable across restarts. */
+    private static Partitioner batchPartitioner(Ledger ledger, int shard) {
+        return gridSize -> {
+            Map<String, ExecutionContext> partitions = new LinkedHashMap<>();
+            for (long batchId : ledger.batches(shard, Ledger.PLANNED)) {
+                ExecutionContext context = new ExecutionContext();
+                context.putLong(BATCH_ID, batchId);
+                partitions.put("batch-" + batchId, context);
+            }
+            return partitions;
+        };
+    }
+
+    @Bean
+    Step exportBatchStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, ExportBatchTasklet exportBatchTasklet) {
+        return new StepBuilder("exportBatchStep", jobRepository)
+                .tasklet(exportBatchTasklet)
+                .transactionManager(transactionManager)
+                .build();
+    }
+
+    @Bean
+    @StepScope
+    ExportBatchTasklet exportBatchTasklet(@Value("#{stepExecutionContext['batchId']}") Long batchId, Ledger ledger,
+            SourceCatalog catalog, ParquetArchive archive, DataSource dataSource, ArchiverProperties properties) {
+        return new ExportBatchTasklet(batchId, ledger, catalog, archive, dataSource, properties.shard().index(), properties.fetchSize());
+    }
+
+    @Bean
+    Step purgeStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, Ledger ledger, SourceCatalog catalog,
+            ParquetArchive archive, JdbcTemplate jdbc, ArchiverProperties properties) {
+        return new StepBuilder("purgeStep", jobRepository)
+                .tasklet(new PurgeTasklet(ledger, catalog, archive, jdbc, properties))
+                .transactionManager(transactionManager)
+                .build();
+    }
+
+    @Bean
+    Step manifestStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, Ledger ledger, ParquetArchive archive,
+            ArchiverProperties properties) {
+        return new StepBuilder("manifestStep", jobRepository)
+                .tasklet(new ManifestTasklet(ledger, archive, properties.shard().index()))
+                .transactionManager(transactionManager)
+                .build();
+    }
+}

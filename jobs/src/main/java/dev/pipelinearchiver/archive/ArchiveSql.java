@@ -1,0 +1,107 @@
+package dev.pipelinearchiver.archive;
+
+import dev.pipelinearchiver.source.ArchiveSources;
+import dev.pipelinearchiver.source.SourceTable;
+
+/**
+ * SQL of the archive job. Ledger statements are constants; statements over the backend's tables are
+ * built from catalog identifiers (quoted by {@link SourceTable#quote}) and never from job parameters,
+ * which are always bound.
+ */
+final class ArchiveSql {
+
+    private ArchiveSql() {}
+
+    /**
+     * Freezes the eligible runs of this shard that no open batch holds into new batches of at most
+     * {@code batchSize} runs, each within one UTC day. Parameters: finished statuses (text[]), cutoff,
+     * shard count, shard index, batch size, job instance id, shard, cutoff, tables (text[]).
+     */
+    static String plan(ArchiveSources sources) {
+        var s = sources.settings();
+        String id = "r." + SourceTable.quote(s.idColumn());
+        String finishedAt = "r." + SourceTable.quote(s.finishedAtColumn());
+        return """
+                WITH eligible AS (
+                    SELECT %1$s AS run_id, (%2$s AT TIME ZONE 'UTC')::date AS dt
+                    FROM %3$s r
+                    WHERE r.%4$s::text = ANY (?) AND %2$s < ? AND mod(%1$s, ?) = ?
+                      AND NOT EXISTS (SELECT 1 FROM archiver.batch_run b
+                                      WHERE b.run_id = %1$s AND b.state IN ('planned', 'exported', 'changed'))
+                ), numbered AS (
+                    SELECT run_id, dt, (row_number() OVER (PARTITION BY dt ORDER BY run_id) - 1) / ? AS bucket
+                    FROM eligible
+                ), batches AS MATERIALIZED (
+                    SELECT dt, bucket, nextval('archiver.archive_batch_batch_id_seq') AS batch_id
+                    FROM (SELECT DISTINCT dt, bucket FROM numbered ORDER BY dt, bucket) g
+                ), new_batches AS (
+                    INSERT INTO archiver.archive_batch (batch_id, job_instance_id, shard, dt, cutoff, state, tables)
+                    SELECT batch_id, ?, ?, dt, ?, 'PLANNED', ? FROM batches
+                )
+                INSERT INTO archiver.batch_run (batch_id, run_id, state)
+                SELECT b.batch_id, n.run_id, 'planned' FROM numbered n JOIN batches b USING (dt, bucket)
+                """.formatted(id, finishedAt, sources.runs().qualifiedName(), SourceTable.quote(s.statusColumn()));
+    }
+
+    /** Locks the given runs that are still eligible; parameters: run ids, finished statuses, cutoff. */
+    static String lockEligibleRuns(ArchiveSources sources) {
+        var s = sources.settings();
+        String id = SourceTable.quote(s.idColumn());
+        return "SELECT " + id + " FROM " + sources.runs().qualifiedName() + " WHERE " + id + " = ANY (?) AND "
+                + SourceTable.quote(s.statusColumn()) + "::text = ANY (?) AND " + SourceTable.quote(s.finishedAtColumn())
+                + " < ? ORDER BY " + id + " FOR UPDATE";
+    }
+
+    /** Deletes runs by explicit id list; the foreign keys cascade to their rows elsewhere. */
+    static String deleteRuns(ArchiveSources sources) {
+        return "DELETE FROM " + sources.runs().qualifiedName() + " WHERE " + SourceTable.quote(sources.settings().idColumn())
+                + " = ANY (?)";
+    }
+
+    static final String OPEN_BATCHES = """
+            SELECT batch_id FROM archiver.archive_batch WHERE shard = ? AND state = ? ORDER BY batch_id""";
+
+    static final String BATCH = """
+            SELECT batch_id, dt, cutoff, state FROM archiver.archive_batch WHERE batch_id = ?""";
+
+    static final String RUNS_IN_STATE = """
+            SELECT run_id FROM archiver.batch_run WHERE batch_id = ? AND state = ? ORDER BY run_id LIMIT ?""";
+
+    static final String RUN_STAMPS = """
+            SELECT run_id, row_counts, fingerprint FROM archiver.batch_run WHERE batch_id = ? AND run_id = ANY (?)""";
+
+    static final String RECORD_RUN_EXPORT = """
+            UPDATE archiver.batch_run SET state = 'exported', row_counts = ?, fingerprint = ?
+            WHERE batch_id = ? AND run_id = ? AND state = 'planned'""";
+
+    static final String RECORD_FILE = """
+            INSERT INTO archiver.archive_file (batch_id, table_name, path, row_count, byte_count, sha256)
+            VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (batch_id, table_name) DO UPDATE
+            SET path = excluded.path, row_count = excluded.row_count, byte_count = excluded.byte_count,
+                sha256 = excluded.sha256, written_at = now()""";
+
+    static final String FILES = """
+            SELECT table_name, path, row_count, byte_count, sha256 FROM archiver.archive_file WHERE batch_id = ?""";
+
+    static final String MARK_BATCH_WRITTEN = """
+            UPDATE archiver.archive_batch SET state = 'WRITTEN', tables = ?, written_at = now()
+            WHERE batch_id = ? AND state = 'PLANNED'""";
+
+    static final String MARK_BATCH_PURGED = """
+            UPDATE archiver.archive_batch SET state = 'PURGED', purged_at = now() WHERE batch_id = ? AND state = 'WRITTEN'""";
+
+    static final String MARK_RUNS = """
+            UPDATE archiver.batch_run SET state = ? WHERE batch_id = ? AND run_id = ANY (?) AND state = ?""";
+
+    static final String BATCH_TABLES = "SELECT tables FROM archiver.archive_batch WHERE batch_id = ?";
+
+    /** Batches this shard wrote or purged since a point in time, for the manifest. */
+    static final String BATCHES_TOUCHED_SINCE = """
+            SELECT b.batch_id, b.dt, b.state,
+                   (SELECT count(*) FROM archiver.batch_run r WHERE r.batch_id = b.batch_id AND r.state = 'purged') AS purged,
+                   (SELECT count(*) FROM archiver.batch_run r WHERE r.batch_id = b.batch_id AND r.state = 'released') AS released
+            FROM archiver.archive_batch b
+            WHERE b.shard = ? AND (b.written_at >= ? OR b.purged_at >= ?)
+            ORDER BY b.batch_id""";
+}

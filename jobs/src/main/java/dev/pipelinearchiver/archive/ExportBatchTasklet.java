@@ -1,0 +1,147 @@
+package dev.pipelinearchiver.archive;
+
+import dev.pipelinearchiver.archive.Ledger.Batch;
+import dev.pipelinearchiver.archive.Ledger.RunStamp;
+import dev.pipelinearchiver.parquet.AvroMapping;
+import dev.pipelinearchiver.parquet.ParquetArchive;
+import dev.pipelinearchiver.parquet.WrittenFile;
+import dev.pipelinearchiver.source.ArchiveSources;
+import dev.pipelinearchiver.source.SourceCatalog;
+import dev.pipelinearchiver.source.SourceTable;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+
+/**
+ * Exports one archive batch: for every archived table, streams the batch's rows through a server-side
+ * cursor into a staged Parquet file, checks rows counted = rows streamed = rows in the footer, and
+ * renames the file into place; then records files and per-run stamps in the ledger (batch WRITTEN).
+ *
+ * <p>All tables of a batch are read in one REPEATABLE READ snapshot, so counts and rows agree even
+ * while the backend writes. A batch interrupted half-way is exported again from scratch: file names
+ * are deterministic, so the rerun overwrites instead of duplicating.
+ */
+class ExportBatchTasklet implements Tasklet {
+
+    private static final Logger log = LoggerFactory.getLogger(ExportBatchTasklet.class);
+
+    private final long batchId;
+    private final Ledger ledger;
+    private final SourceCatalog catalog;
+    private final ParquetArchive archive;
+    private final DataSource dataSource;
+    private final int shard;
+    private final int fetchSize;
+
+    ExportBatchTasklet(long batchId, Ledger ledger, SourceCatalog catalog, ParquetArchive archive, DataSource dataSource,
+            int shard, int fetchSize) {
+        this.batchId = batchId;
+        this.ledger = ledger;
+        this.catalog = catalog;
+        this.archive = archive;
+        this.dataSource = dataSource;
+        this.shard = shard;
+        this.fetchSize = fetchSize;
+    }
+
+    @Override
+    public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
+        Batch batch = ledger.batch(batchId);
+        if (!Ledger.PLANNED.equals(batch.state())) {
+            return RepeatStatus.FINISHED; // exported by an earlier attempt
+        }
+        long started = System.nanoTime();
+        ArchiveSources sources = catalog.inspect();
+        long[] runIds = ledger.runs(batchId, "planned", Integer.MAX_VALUE);
+        Map<String, WrittenFile> files = new LinkedHashMap<>();
+        Map<Long, RunStamp> stamps;
+        try (Connection con = dataSource.getConnection()) {
+            con.setAutoCommit(false); // PostgreSQL honours the fetch size only inside a transaction
+            con.setReadOnly(true);
+            con.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            try {
+                stamps = RunStamps.count(con, sources, runIds);
+                List<SourceTable> tables = sources.tables();
+                for (int t = 0; t < tables.size(); t++) {
+                    SourceTable table = tables.get(t);
+                    WrittenFile file = exportTable(con, sources, table, t, batch, runIds, stamps, contribution);
+                    files.put(table.name(), file);
+                }
+                con.commit();
+            } finally {
+                if (!con.getAutoCommit()) {
+                    con.rollback();
+                }
+                con.setAutoCommit(true);
+                con.setReadOnly(false);
+            }
+        }
+        ledger.recordExport(batchId, sources.tableNames(), stamps, files);
+        // a run deleted by the backend since planning has nothing left to archive or delete
+        long[] vanished = Arrays.stream(runIds).filter(id -> !stamps.containsKey(id)).toArray();
+        ledger.markRuns(batchId, vanished, "planned", "released");
+        double seconds = (System.nanoTime() - started) / 1e9;
+        long rows = files.values().stream().mapToLong(WrittenFile::rows).sum();
+        long bytes = files.values().stream().mapToLong(WrittenFile::bytes).sum();
+        log.info("exported batch {} dt={}: {} runs, {} rows ({}), {} MB in {} s ({} rows/s)", batchId, batch.dt(), stamps.size(),
+                rows, rowsPerTable(files), String.format("%.1f", bytes / 1e6), String.format("%.2f", seconds),
+                Math.round(rows / Math.max(seconds, 1e-3)));
+        return RepeatStatus.FINISHED;
+    }
+
+    private WrittenFile exportTable(Connection con, ArchiveSources sources, SourceTable table, int tableIndex, Batch batch,
+            long[] runIds, Map<Long, RunStamp> counted, StepContribution contribution) throws Exception {
+        AvroMapping mapping = AvroMapping.of(table);
+        int runKeyColumn = table.columns().size() + 1;
+        Map<Long, Integer> streamed = new HashMap<>();
+        var target = archive.file(table.name(), batch.dt(), fileName(shard, batchId));
+        try (var staged = archive.stage(target, mapping.schema());
+                PreparedStatement ps = con.prepareStatement(sources.selectByRunSql(table))) {
+            ps.setFetchSize(fetchSize);
+            ps.setArray(1, Ledger.bigints(con, runIds));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    staged.write(mapping.read(rs));
+                    streamed.merge(rs.getLong(runKeyColumn), 1, Integer::sum);
+                    contribution.incrementReadCount();
+                }
+            }
+            for (Map.Entry<Long, RunStamp> run : counted.entrySet()) {
+                int expected = run.getValue().rowCounts()[tableIndex];
+                int got = streamed.getOrDefault(run.getKey(), 0);
+                if (expected != got) {
+                    throw new IllegalStateException("Batch " + batchId + ", run " + run.getKey() + ": " + expected + " rows of "
+                            + table.name() + " counted but " + got + " streamed");
+                }
+            }
+            if (streamed.size() > counted.size() || !counted.keySet().containsAll(streamed.keySet())) {
+                throw new IllegalStateException("Batch " + batchId + ": rows of " + table.name() + " streamed for uncounted runs");
+            }
+            WrittenFile file = staged.commit();
+            contribution.incrementWriteCount(file.rows());
+            return file;
+        }
+    }
+
+    static String fileName(int shard, long batchId) {
+        return String.format("part-s%03d-b%010d.parquet", shard, batchId);
+    }
+
+    private static String rowsPerTable(Map<String, WrittenFile> files) {
+        StringBuilder text = new StringBuilder();
+        files.forEach((table, file) -> text.append(text.isEmpty() ? "" : ", ").append(table).append(' ').append(file.rows()));
+        return text.toString();
+    }
+}

@@ -1,0 +1,208 @@
+package dev.pipelinearchiver.archive;
+
+import dev.pipelinearchiver.ArchiverProperties;
+import dev.pipelinearchiver.archive.Ledger.Batch;
+import dev.pipelinearchiver.archive.Ledger.RunStamp;
+import dev.pipelinearchiver.parquet.AvroMapping;
+import dev.pipelinearchiver.parquet.ParquetArchive;
+import dev.pipelinearchiver.parquet.WrittenFile;
+import dev.pipelinearchiver.source.ArchiveSources;
+import dev.pipelinearchiver.source.CascadeLink;
+import dev.pipelinearchiver.source.SourceCatalog;
+import dev.pipelinearchiver.source.SourceTable;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.item.ExecutionContext;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+import org.springframework.jdbc.core.ConnectionCallback;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Deletes archived runs, one short transaction per call (the step commits after each call): takes the
+ * next runs of the oldest WRITTEN batch, locks those still eligible ({@code FOR UPDATE}, which also
+ * blocks the backend from adding rows to them meanwhile), re-counts their rows, deletes by explicit id
+ * list those whose stamp still equals the exported one, and records both outcomes in the ledger in the
+ * same transaction.
+ *
+ * <p>A run that changed after export (a late step, an update) is not deleted: once the batch's other
+ * runs are purged, the batch's files are rewritten without it and it is released, so a later launch
+ * archives it whole, exactly once.
+ */
+class PurgeTasklet implements Tasklet {
+
+    private static final Logger log = LoggerFactory.getLogger(PurgeTasklet.class);
+
+    static final String PURGED_RUNS = "purge.runs";
+    static final String RELEASED_RUNS = "purge.released";
+    static final String MAX_TRANSACTION_MS = "purge.maxTransactionMs";
+
+    private final Ledger ledger;
+    private final SourceCatalog catalog;
+    private final ParquetArchive archive;
+    private final JdbcTemplate jdbc;
+    private final ArchiverProperties properties;
+
+    PurgeTasklet(Ledger ledger, SourceCatalog catalog, ParquetArchive archive, JdbcTemplate jdbc, ArchiverProperties properties) {
+        this.ledger = ledger;
+        this.catalog = catalog;
+        this.archive = archive;
+        this.jdbc = jdbc;
+        this.properties = properties;
+    }
+
+    @Override
+    public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
+        List<Long> written = ledger.batches(properties.shard().index(), Ledger.WRITTEN);
+        if (written.isEmpty()) {
+            return RepeatStatus.FINISHED;
+        }
+        long started = System.nanoTime();
+        Batch batch = ledger.batch(written.get(0));
+        ArchiveSources sources = catalog.inspect();
+        checkSameTables(batch, sources);
+        ExecutionContext context = chunkContext.getStepContext().getStepExecution().getExecutionContext();
+        long[] runIds = ledger.runs(batch.id(), "exported", properties.purgeBatchSize());
+        if (runIds.length == 0) {
+            finishBatch(batch, sources, context);
+        } else {
+            purge(batch, sources, runIds, contribution, context);
+        }
+        long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+        context.putLong(MAX_TRANSACTION_MS, Math.max(context.getLong(MAX_TRANSACTION_MS, 0L), elapsedMs));
+        return RepeatStatus.CONTINUABLE;
+    }
+
+    private void purge(Batch batch, ArchiveSources sources, long[] runIds, StepContribution contribution, ExecutionContext context) {
+        long[] deleted = jdbc.execute((ConnectionCallback<long[]>) con -> {
+            try (var statement = con.createStatement()) {
+                // never wait long on the backend's locks: fail, and a rerun resumes here
+                statement.execute("SET LOCAL lock_timeout = '10s'");
+            }
+            Set<Long> locked = new HashSet<>();
+            try (PreparedStatement ps = con.prepareStatement(ArchiveSql.lockEligibleRuns(sources))) {
+                ps.setArray(1, Ledger.bigints(con, runIds));
+                ps.setArray(2, con.createArrayOf("text", sources.settings().finishedStatuses().toArray()));
+                ps.setObject(3, batch.cutoff().atOffset(ZoneOffset.UTC));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        locked.add(rs.getLong(1));
+                    }
+                }
+            }
+            long[] lockedIds = locked.stream().mapToLong(Long::longValue).toArray();
+            Map<Long, RunStamp> now = RunStamps.count(con, sources, lockedIds);
+            Map<Long, RunStamp> exported = ledger.stamps(batch.id(), runIds);
+            long[] unchanged = Arrays.stream(runIds).filter(id -> locked.contains(id) && exported.get(id).sameAs(now.get(id))).toArray();
+            if (unchanged.length > 0) {
+                try (PreparedStatement ps = con.prepareStatement(ArchiveSql.deleteRuns(sources))) {
+                    ps.setArray(1, Ledger.bigints(con, unchanged));
+                    int count = ps.executeUpdate();
+                    if (count != unchanged.length) {
+                        throw new IllegalStateException("Deleted " + count + " runs of batch " + batch.id() + ", expected " + unchanged.length);
+                    }
+                }
+            }
+            return unchanged;
+        });
+        Set<Long> deletedSet = new HashSet<>();
+        Arrays.stream(deleted).forEach(deletedSet::add);
+        long[] changed = Arrays.stream(runIds).filter(id -> !deletedSet.contains(id)).toArray();
+        ledger.markRuns(batch.id(), deleted, "exported", "purged");
+        ledger.markRuns(batch.id(), changed, "exported", "changed");
+        if (changed.length > 0) {
+            log.warn("batch {}: {} runs changed after export and were not deleted (they will be re-archived later): {}", batch.id(),
+                    changed.length, Arrays.toString(Arrays.copyOf(changed, Math.min(changed.length, 20))));
+        }
+        contribution.incrementWriteCount(deleted.length);
+        context.putLong(PURGED_RUNS, context.getLong(PURGED_RUNS, 0L) + deleted.length);
+    }
+
+    /** All runs handled: drop the changed ones from the files, release them, and mark the batch PURGED. */
+    private void finishBatch(Batch batch, ArchiveSources sources, ExecutionContext context) throws Exception {
+        long[] changed = ledger.runs(batch.id(), "changed", Integer.MAX_VALUE);
+        if (changed.length > 0) {
+            dropRunsFromFiles(batch, sources, changed);
+            ledger.markRuns(batch.id(), changed, "changed", "released");
+            context.putLong(RELEASED_RUNS, context.getLong(RELEASED_RUNS, 0L) + changed.length);
+        }
+        ledger.markPurged(batch.id());
+        log.info("purged batch {} dt={}{}", batch.id(), batch.dt(), changed.length > 0 ? " (" + changed.length + " runs released)" : "");
+    }
+
+    /**
+     * Rewrites the batch's files without the given runs' rows, parents before children: a child row is
+     * dropped when the parent row its cascade key points to was dropped.
+     */
+    private void dropRunsFromFiles(Batch batch, ArchiveSources sources, long[] runIds) throws Exception {
+        Map<String, WrittenFile> files = ledger.files(batch.id());
+        Map<String, Set<String>> droppedKeys = new HashMap<>(); // "table.column" -> values of dropped rows
+        Set<String> runs = new HashSet<>();
+        Arrays.stream(runIds).forEach(id -> runs.add(Long.toString(id)));
+        droppedKeys.put(key(sources.runs().name(), sources.settings().idColumn()), runs);
+        for (SourceTable table : sources.tables()) {
+            List<String> referenced = referencedColumns(table, sources);
+            String test = table.isRunsTable() ? sources.settings().idColumn() : table.pathToRuns().get(0).column();
+            Set<String> dropped = table.isRunsTable() ? runs : droppedKeys.getOrDefault(parentKey(table), Set.of());
+            String testField = AvroMapping.avroName(test);
+            WrittenFile rewritten = archive.rewrite(new Path(files.get(table.name()).path()), record -> {
+                Object value = record.get(testField);
+                if (value == null || !dropped.contains(value.toString())) {
+                    return true;
+                }
+                for (String column : referenced) {
+                    Object referencedValue = record.get(AvroMapping.avroName(column));
+                    if (referencedValue != null) {
+                        droppedKeys.computeIfAbsent(key(table.name(), column), k -> new HashSet<>()).add(referencedValue.toString());
+                    }
+                }
+                return false;
+            });
+            ledger.recordFile(batch.id(), table.name(), rewritten);
+        }
+    }
+
+    private static List<String> referencedColumns(SourceTable table, ArchiveSources sources) {
+        List<String> columns = new ArrayList<>();
+        for (SourceTable child : sources.tables()) {
+            if (!child.isRunsTable()) {
+                CascadeLink hop = child.pathToRuns().get(0);
+                if (hop.parentTable().name().equals(table.name()) && !columns.contains(hop.parentColumn())) {
+                    columns.add(hop.parentColumn());
+                }
+            }
+        }
+        return columns;
+    }
+
+    private static String parentKey(SourceTable table) {
+        CascadeLink hop = table.pathToRuns().get(0);
+        return key(hop.parentTable().name(), hop.parentColumn());
+    }
+
+    private static String key(String table, String column) {
+        return table + "." + column;
+    }
+
+    /** A batch written under another cascade set must not be purged by this one: its stamps mean other tables. */
+    private void checkSameTables(Batch batch, ArchiveSources sources) {
+        List<String> exported = ledger.tables(batch.id());
+        if (!exported.equals(sources.tableNames())) {
+            throw new IllegalStateException("Batch " + batch.id() + " archived tables " + exported + " but a run's deletion now cascades to "
+                    + sources.tableNames() + "; re-export needed before deleting (the schema changed since export).");
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.pipelinearchiver.cli;
+
+import dev.pipelinearchiver.parquet.ArchiveIoException;
+import dev.pipelinearchiver.source.SourceSchemaException;
+import java.net.ConnectException;
+import java.sql.SQLException;
+import org.springframework.batch.core.job.parameters.InvalidJobParametersException;
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.validation.BindValidationException;
+
+/** Turns an exception chain into the one sentence an operator reads at 3 a.m. */
+final class Failures {
+
+    private Failures() {}
+
+    static String describe(Throwable failure) {
+        Throwable known = knownCause(failure);
+        if (known != null) {
+            if (known instanceof BindValidationException || known instanceof BindException) {
+                return "Invalid configuration: " + oneLine(deepest(known).getMessage());
+            }
+            return oneLine(known.getMessage());
+        }
+        Throwable connection = connectionCause(failure);
+        if (connection != null) {
+            return "Cannot connect to the database: " + oneLine(connection.getMessage());
+        }
+        Throwable root = deepest(failure);
+        return oneLine(root.getClass().getSimpleName() + ": " + root.getMessage());
+    }
+
+    static boolean isConfiguration(Throwable failure) {
+        return knownCause(failure) != null || connectionCause(failure) != null;
+    }
+
+    private static Throwable knownCause(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SourceSchemaException || t instanceof ArchiveIoException || t instanceof InvalidJobParametersException
+                    || t instanceof BindValidationException || t instanceof BindException) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    private static Throwable connectionCause(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException) {
+                return t;
+            }
+            if (t instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("28") || sql.getSQLState().equals("3D000"))) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    private static Throwable deepest(Throwable failure) {
+        Throwable t = failure;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private static String oneLine(String message) {
+        return message == null ? "(no message)" : message.replaceAll("\\s*\\R\\s*", " ").trim();
+    }
+}

@@ -1,0 +1,194 @@
+package dev.pipelinearchiver.parquet;
+
+import dev.pipelinearchiver.source.SourceColumn;
+import dev.pipelinearchiver.source.SourceTable;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.avro.LogicalTypes;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+
+/**
+ * Maps a backend table to an Avro record schema (written to Parquet by parquet-avro) and converts
+ * JDBC rows to records without reflection: one precomputed reader per column.
+ *
+ * <p>Types: int2/int4 as int, int8 as long, float4/float8, boolean, numeric(p,s) with p ≤ 38 as an
+ * exact decimal, timestamptz as a UTC instant (micros), timestamp as a local timestamp (micros), date,
+ * bytea as bytes, and everything else (text, varchar, json, jsonb, uuid, unconstrained numeric,
+ * arrays, enums, …) as its PostgreSQL text form, which is exactly what PostgreSQL stores and shows.
+ * NOT NULL columns are required fields, the others optional.
+ */
+public final class AvroMapping {
+
+    /** Avro namespace of the archive's records: never a Java class name on the classpath. */
+    public static final String NAMESPACE = "pipeline_archiver.avro";
+
+    /** Name of the Avro field property holding the PostgreSQL column name and type. */
+    public static final String PG_COLUMN = "pg.column";
+
+    public static final String PG_TYPE = "pg.type";
+
+    private final Schema schema;
+    private final List<ColumnReader> readers;
+
+    private AvroMapping(Schema schema, List<ColumnReader> readers) {
+        this.schema = schema;
+        this.readers = readers;
+    }
+
+    public static AvroMapping of(SourceTable table) {
+        List<Schema.Field> fields = new ArrayList<>();
+        List<ColumnReader> readers = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (SourceColumn column : table.columns()) {
+            String fieldName = avroName(column.name());
+            if (!names.add(fieldName)) {
+                throw new IllegalStateException("Columns of " + table + " collide as Parquet field " + fieldName);
+            }
+            Kind kind = Kind.of(column);
+            Schema type = kind.schema(column);
+            Schema.Field field = column.notNull()
+                    ? new Schema.Field(fieldName, type)
+                    : new Schema.Field(fieldName, Schema.createUnion(Schema.create(Schema.Type.NULL), type), null,
+                            Schema.Field.NULL_DEFAULT_VALUE);
+            field.addProp(PG_COLUMN, column.name());
+            field.addProp(PG_TYPE, column.typeName());
+            fields.add(field);
+            readers.add(kind.reader(column));
+        }
+        Schema schema = Schema.createRecord(avroName(table.name()), "Archived rows of " + table.name(), NAMESPACE, false, fields);
+        return new AvroMapping(schema, List.copyOf(readers));
+    }
+
+    public Schema schema() {
+        return schema;
+    }
+
+    /** Reads the current row's columns 1..n into a new record. */
+    public GenericRecord read(ResultSet rs) throws SQLException {
+        GenericData.Record record = new GenericData.Record(schema);
+        for (int i = 0; i < readers.size(); i++) {
+            record.put(i, readers.get(i).read(rs, i + 1));
+        }
+        return record;
+    }
+
+    /** The Parquet field name of a PostgreSQL column (characters Avro rejects become _). */
+    public static String avroName(String pgName) {
+        String name = pgName.replaceAll("[^A-Za-z0-9_]", "_");
+        return Character.isDigit(name.charAt(0)) ? "_" + name : name;
+    }
+
+    @FunctionalInterface
+    private interface ColumnReader {
+        Object read(ResultSet rs, int index) throws SQLException;
+    }
+
+    private enum Kind {
+        INT, LONG, FLOAT, DOUBLE, BOOLEAN, DECIMAL, TIMESTAMPTZ, TIMESTAMP, DATE, BYTES, TEXT;
+
+        static Kind of(SourceColumn column) {
+            if ("A".equals(column.category())) {
+                return TEXT;
+            }
+            return switch (column.typeName()) {
+                case "int2", "int4" -> INT;
+                case "int8" -> LONG;
+                case "float4" -> FLOAT;
+                case "float8" -> DOUBLE;
+                case "bool" -> BOOLEAN;
+                case "numeric" -> column.precision() >= 1 && column.precision() <= 38 ? DECIMAL : TEXT;
+                case "timestamptz" -> TIMESTAMPTZ;
+                case "timestamp" -> TIMESTAMP;
+                case "date" -> DATE;
+                case "bytea" -> BYTES;
+                default -> TEXT;
+            };
+        }
+
+        Schema schema(SourceColumn column) {
+            return switch (this) {
+                case INT -> Schema.create(Schema.Type.INT);
+                case LONG -> Schema.create(Schema.Type.LONG);
+                case FLOAT -> Schema.create(Schema.Type.FLOAT);
+                case DOUBLE -> Schema.create(Schema.Type.DOUBLE);
+                case BOOLEAN -> Schema.create(Schema.Type.BOOLEAN);
+                case DECIMAL -> LogicalTypes.decimal(column.precision(), column.scale()).addToSchema(Schema.create(Schema.Type.BYTES));
+                case TIMESTAMPTZ -> LogicalTypes.timestampMicros().addToSchema(Schema.create(Schema.Type.LONG));
+                case TIMESTAMP -> LogicalTypes.localTimestampMicros().addToSchema(Schema.create(Schema.Type.LONG));
+                case DATE -> LogicalTypes.date().addToSchema(Schema.create(Schema.Type.INT));
+                case BYTES -> Schema.create(Schema.Type.BYTES);
+                case TEXT -> "uuid".equals(column.typeName())
+                        ? LogicalTypes.uuid().addToSchema(Schema.create(Schema.Type.STRING))
+                        : Schema.create(Schema.Type.STRING);
+            };
+        }
+
+        ColumnReader reader(SourceColumn column) {
+            return switch (this) {
+                case INT -> (rs, i) -> {
+                    int v = rs.getInt(i);
+                    return rs.wasNull() ? null : v;
+                };
+                case LONG -> (rs, i) -> {
+                    long v = rs.getLong(i);
+                    return rs.wasNull() ? null : v;
+                };
+                case FLOAT -> (rs, i) -> {
+                    float v = rs.getFloat(i);
+                    return rs.wasNull() ? null : v;
+                };
+                case DOUBLE -> (rs, i) -> {
+                    double v = rs.getDouble(i);
+                    return rs.wasNull() ? null : v;
+                };
+                case BOOLEAN -> (rs, i) -> {
+                    boolean v = rs.getBoolean(i);
+                    return rs.wasNull() ? null : v;
+                };
+                case DECIMAL -> {
+                    int scale = column.scale();
+                    yield (rs, i) -> {
+                        BigDecimal v = rs.getBigDecimal(i);
+                        // setScale without rounding: a value that does not fit fails loudly
+                        return v == null ? null : ByteBuffer.wrap(v.setScale(scale).unscaledValue().toByteArray());
+                    };
+                }
+                case TIMESTAMPTZ -> (rs, i) -> {
+                    OffsetDateTime v = rs.getObject(i, OffsetDateTime.class);
+                    return v == null ? null : micros(v.toInstant());
+                };
+                case TIMESTAMP -> (rs, i) -> {
+                    LocalDateTime v = rs.getObject(i, LocalDateTime.class);
+                    return v == null ? null : micros(v.toInstant(ZoneOffset.UTC));
+                };
+                case DATE -> (rs, i) -> {
+                    LocalDate v = rs.getObject(i, LocalDate.class);
+                    return v == null ? null : Math.toIntExact(v.toEpochDay());
+                };
+                case BYTES -> (rs, i) -> {
+                    byte[] v = rs.getBytes(i);
+                    return v == null ? null : ByteBuffer.wrap(v);
+                };
+                case TEXT -> (rs, i) -> rs.getString(i);
+            };
+        }
+
+        private static long micros(Instant instant) {
+            // exact: fails (ArithmeticException) on ±infinity rather than archiving a wrong instant
+            return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000L);
+        }
+    }
+}

@@ -1,0 +1,277 @@
+package dev.pipelinearchiver.parquet;
+
+import dev.pipelinearchiver.ArchiverProperties;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.LocalDate;
+import java.util.HexFormat;
+import java.util.function.Predicate;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.permission.FsPermission;
+import org.apache.parquet.avro.AvroParquetReader;
+import org.apache.parquet.avro.AvroParquetWriter;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.hadoop.util.HadoopOutputFile;
+import org.springframework.stereotype.Component;
+
+/**
+ * The archive root on a Hadoop FileSystem ({@code file://} by default): Hive-partitioned datasets
+ * {@code <root>/<dataset>/dt=YYYY-MM-DD/<file>.parquet}. Files are written under a hidden temporary
+ * name, closed, checked against their footer, synced, then renamed into place, so a reader or a crash
+ * never sees half a file. Files are readable by owner and group only.
+ */
+@Component
+public class ParquetArchive {
+
+    private static final FsPermission FILE_PERMISSION = new FsPermission((short) 0640);
+    private static final FsPermission DIR_PERMISSION = new FsPermission((short) 0750);
+
+    private final Configuration conf;
+    private final FileSystem fs;
+    private final Path root;
+    private final boolean local;
+    private final ArchiverProperties.Parquet settings;
+
+    public ParquetArchive(ArchiverProperties properties) {
+        this.settings = properties.parquet();
+        this.conf = new Configuration(false);
+        // The raw local file system writes no .crc side files; the archive keeps its own SHA-256.
+        conf.set("fs.file.impl", "org.apache.hadoop.fs.RawLocalFileSystem");
+        conf.setBoolean("fs.file.impl.disable.cache", true);
+        conf.setInt("parquet.compression.codec.zstd.level", settings.compressionLevel());
+        URI uri = rootUri(properties.outputRoot());
+        this.root = new Path(uri);
+        this.local = "file".equals(uri.getScheme());
+        try {
+            this.fs = root.getFileSystem(conf);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot open the archive root " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A URI as given, or a plain (possibly relative) local path made absolute. */
+    static URI rootUri(String outputRoot) {
+        URI uri = URI.create(outputRoot.replace(" ", "%20"));
+        if (uri.getScheme() == null) {
+            return Paths.get(outputRoot).toAbsolutePath().normalize().toUri();
+        }
+        return uri;
+    }
+
+    public String root() {
+        return root.toString();
+    }
+
+    public Path file(String dataset, LocalDate dt, String fileName) {
+        return new Path(new Path(new Path(root, dataset), "dt=" + dt), fileName);
+    }
+
+    public Path manifestFile(String fileName) {
+        return new Path(new Path(root, "_manifests"), fileName);
+    }
+
+    /** Fails with a clear message unless the root exists (or can be created) and a file can be written there. */
+    public void checkWritable() {
+        Path probe = new Path(root, "._write_probe");
+        try {
+            mkdirs(root);
+            try (OutputStream out = fs.create(probe, true)) {
+                out.write(0);
+            }
+            fs.delete(probe, false);
+        } catch (IOException | RuntimeException e) {
+            throw new ArchiveIoException("The archive root " + root + " is not writable: " + e.getMessage(), e);
+        }
+    }
+
+    /** Opens a staged Parquet file that becomes {@code target} on {@link StagedFile#commit()}. */
+    public StagedFile stage(Path target, Schema schema) throws IOException {
+        mkdirs(target.getParent());
+        Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp");
+        ParquetWriter<GenericRecord> writer = AvroParquetWriter.<GenericRecord>builder(HadoopOutputFile.fromPath(temporary, conf))
+                .withSchema(schema)
+                .withDataModel(GenericData.get())
+                .withConf(conf)
+                .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
+                .withCompressionCodec(CompressionCodecName.valueOf(settings.compression()))
+                .withRowGroupSize(settings.rowGroupBytes())
+                .withPageSize(settings.pageBytes())
+                .withDictionaryEncoding(true)
+                .build();
+        return new StagedFile(temporary, target, writer);
+    }
+
+    /** Writes a small file (a manifest) atomically: temporary name, sync, rename. */
+    public void writeSmallFile(Path target, byte[] content) throws IOException {
+        mkdirs(target.getParent());
+        Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp");
+        try (OutputStream out = fs.create(temporary, true)) {
+            out.write(content);
+        }
+        publish(temporary, target);
+    }
+
+    /** Re-reads a file in place: footer row count, size and SHA-256. */
+    public WrittenFile describe(Path file) throws IOException {
+        long rows;
+        try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf))) {
+            rows = reader.getRecordCount();
+        }
+        MessageDigest digest = sha256();
+        long bytes = 0;
+        byte[] buffer = new byte[1 << 16];
+        try (InputStream in = new DigestInputStream(fs.open(file), digest)) {
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                bytes += n;
+            }
+        }
+        return new WrittenFile(file.toString(), rows, bytes, HexFormat.of().formatHex(digest.digest()));
+    }
+
+    public boolean exists(Path file) throws IOException {
+        return fs.exists(file);
+    }
+
+    /**
+     * Rewrites a file keeping only the records {@code keep} accepts (same schema, same settings), through
+     * a staged file so the old version stays in place until the new one is complete.
+     */
+    public WrittenFile rewrite(Path file, Predicate<GenericRecord> keep) throws IOException {
+        Schema schema;
+        try (ParquetReader<GenericRecord> reader = reader(file)) {
+            GenericRecord first = reader.read();
+            schema = first == null ? null : first.getSchema();
+        }
+        if (schema == null) {
+            return describe(file); // empty file: nothing to drop
+        }
+        try (StagedFile staged = stage(file, schema); ParquetReader<GenericRecord> reader = reader(file)) {
+            for (GenericRecord record; (record = reader.read()) != null; ) {
+                if (keep.test(record)) {
+                    staged.write(record);
+                }
+            }
+            return staged.commit();
+        }
+    }
+
+    public ParquetReader<GenericRecord> reader(Path file) throws IOException {
+        return AvroParquetReader.<GenericRecord>builder(HadoopInputFile.fromPath(file, conf))
+                .withDataModel(GenericData.get())
+                .withConf(conf)
+                .build();
+    }
+
+    /** Creates a directory and its missing parents, each owner and group only (mkdirs alone leaves parents at the umask). */
+    private void mkdirs(Path dir) throws IOException {
+        if (fs.exists(dir)) {
+            return;
+        }
+        if (dir.getParent() != null) {
+            mkdirs(dir.getParent());
+        }
+        if (!fs.mkdirs(dir, DIR_PERMISSION) && !fs.exists(dir)) {
+            throw new IOException("Cannot create directory " + dir);
+        }
+        fs.setPermission(dir, DIR_PERMISSION);
+    }
+
+    private void publish(Path temporary, Path target) throws IOException {
+        sync(temporary);
+        // POSIX rename(2) replaces the target atomically on a local file system (and HDFS renames
+        // into a missing target atomically); an object store has no atomic rename at all.
+        if (!fs.rename(temporary, target)) {
+            if (!fs.exists(target) || !fs.delete(target, false) || !fs.rename(temporary, target)) {
+                throw new IOException("Cannot rename " + temporary + " to " + target);
+            }
+        }
+        sync(target.getParent());
+        fs.setPermission(target, FILE_PERMISSION);
+    }
+
+    /** fsync on a local file system, so a file recorded in the ledger survives a power cut. */
+    private void sync(Path path) throws IOException {
+        if (local) {
+            try (FileChannel channel = FileChannel.open(Paths.get(path.toUri()), StandardOpenOption.READ)) {
+                channel.force(true);
+            }
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A Parquet file being written under a temporary name; closing it without commit deletes it. */
+    public final class StagedFile implements Closeable {
+
+        private final Path temporary;
+        private final Path target;
+        private final ParquetWriter<GenericRecord> writer;
+        private long rows;
+        private boolean done;
+
+        private StagedFile(Path temporary, Path target, ParquetWriter<GenericRecord> writer) {
+            this.temporary = temporary;
+            this.target = target;
+            this.writer = writer;
+        }
+
+        public void write(GenericRecord record) throws IOException {
+            writer.write(record);
+            rows++;
+        }
+
+        public long rows() {
+            return rows;
+        }
+
+        /** Closes the file, checks its footer against the rows written, and renames it into place. */
+        public WrittenFile commit() throws IOException {
+            done = true;
+            writer.close();
+            WrittenFile staged = describe(temporary);
+            if (staged.rows() != rows) {
+                throw new IOException("Parquet footer of " + temporary + " counts " + staged.rows() + " rows, " + rows + " were written");
+            }
+            publish(temporary, target);
+            return new WrittenFile(target.toString(), staged.rows(), staged.bytes(), staged.sha256());
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!done) {
+                done = true;
+                try {
+                    writer.close();
+                } finally {
+                    fs.delete(temporary, false);
+                }
+            }
+        }
+    }
+}

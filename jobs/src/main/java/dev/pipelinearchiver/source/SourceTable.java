@@ -1,0 +1,78 @@
+package dev.pipelinearchiver.source;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * A backend table whose rows disappear when a run is deleted: the runs table itself, or a table reached
+ * from it through {@code ON DELETE CASCADE} foreign keys. Builds the SQL that selects a table's rows by
+ * run id; every identifier in it comes from the catalog and is quoted.
+ *
+ * @param pathToRuns the cascade hops from this table up to the runs table (empty for the runs table)
+ */
+public record SourceTable(
+        String schema, String name, List<SourceColumn> columns, List<String> primaryKey, List<CascadeLink> pathToRuns) {
+
+    /** The alias of this table in {@link #fromClause()}. */
+    public static final String ALIAS = "t0";
+
+    public boolean isRunsTable() {
+        return pathToRuns.isEmpty();
+    }
+
+    public String qualifiedName() {
+        return quote(schema) + "." + quote(name);
+    }
+
+    /** {@code FROM} clause joining this table up to the table that holds the run id. */
+    public String fromClause() {
+        StringBuilder sql = new StringBuilder(qualifiedName()).append(' ').append(ALIAS);
+        for (int i = 0; i + 1 < pathToRuns.size(); i++) {
+            CascadeLink hop = pathToRuns.get(i);
+            sql.append(" JOIN ").append(hop.parentTable().qualifiedName()).append(" t").append(i + 1)
+                    .append(" ON t").append(i).append('.').append(quote(hop.column()))
+                    .append(" = t").append(i + 1).append('.').append(quote(hop.parentColumn()));
+        }
+        return sql.toString();
+    }
+
+    /** The expression giving the run id of a row of this table, valid with {@link #fromClause()}. */
+    public String runKeyExpression(String runsIdColumn) {
+        if (isRunsTable()) {
+            return ALIAS + "." + quote(runsIdColumn);
+        }
+        int last = pathToRuns.size() - 1;
+        return "t" + last + "." + quote(pathToRuns.get(last).column());
+    }
+
+    /** Per run: row count and the sum of the rows' xmin (changes on any insert, update or delete). */
+    public String countByRunSql(String runsIdColumn) {
+        String runKey = runKeyExpression(runsIdColumn);
+        return "SELECT " + runKey + ", count(*), coalesce(sum(" + ALIAS + ".xmin::text::bigint), 0) FROM " + fromClause()
+                + " WHERE " + runKey + " = ANY (?) GROUP BY " + runKey;
+    }
+
+    /** Every column of this table, then the run id, ordered by run id and the given sort columns. */
+    public String selectByRunSql(String runsIdColumn, List<String> sortColumns) {
+        String runKey = runKeyExpression(runsIdColumn);
+        String columnList = columns.stream().map(c -> ALIAS + "." + quote(c.name())).collect(Collectors.joining(", "));
+        String order = sortColumns.stream().map(c -> ALIAS + "." + quote(c)).collect(Collectors.joining(", "));
+        return "SELECT " + columnList + ", " + runKey + " FROM " + fromClause() + " WHERE " + runKey + " = ANY (?)"
+                + " ORDER BY " + runKey + (order.isEmpty() ? "" : ", " + order);
+    }
+
+    public SourceColumn column(String columnName) {
+        return columns.stream().filter(c -> c.name().equals(columnName)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("table " + name + " has no column " + columnName));
+    }
+
+    @Override
+    public String toString() {
+        return schema + "." + name;
+    }
+
+    /** Quotes a PostgreSQL identifier. */
+    public static String quote(String identifier) {
+        return '"' + identifier.replace("\"", "\"\"") + '"';
+    }
+}
