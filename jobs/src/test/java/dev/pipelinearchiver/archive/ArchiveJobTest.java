@@ -1,0 +1,229 @@
+package dev.pipelinearchiver.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pipelinearchiver.archive.ArchiveLauncher.Outcome;
+import dev.pipelinearchiver.archive.ArchiveLauncher.Result;
+import dev.pipelinearchiver.source.SourceSchemaException;
+import dev.pipelinearchiver.support.ArchiveTestSupport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.springframework.batch.core.BatchStatus;
+import org.springframework.batch.core.step.StepExecution;
+
+class ArchiveJobTest extends ArchiveTestSupport {
+
+    private static final List<String> TABLES = List.of("pipeline_runs", "pipeline_steps", "llm_calls");
+
+    /** Eligible and ineligible runs around {@link #CUTOFF}, over several days. */
+    private void mixedRuns() {
+        fixture.runs(90, "ok", Instant.parse("2026-05-27T03:00:00Z"), 4_000, 6);      // 4+ days before the cutoff
+        fixture.runs(12, "error", Instant.parse("2026-05-30T10:00:00Z"), 3_000, 3);
+        fixture.runs(6, "cancelled", Instant.parse("2026-05-31T23:00:00Z"), 60, 2);
+        fixture.runs(8, "ok", Instant.parse("2026-06-01T00:00:00Z"), 600, 4);         // at or after the cutoff
+        fixture.runs(5, "running", null, 0, 3);                                          // unfinished
+        fixture.runs(4, "paused", Instant.parse("2026-05-20T00:00:00Z"), 60, 2);       // not a finished status
+    }
+
+    private Map<String, List<List<Object>>> snapshot(String runFilter) throws Exception {
+        return Map.of(
+                "pipeline_runs", postgres("SELECT * FROM pipeline_runs WHERE id " + runFilter + " ORDER BY id"),
+                "pipeline_steps", postgres("SELECT * FROM pipeline_steps WHERE run_id " + runFilter + " ORDER BY id"),
+                "llm_calls", postgres("SELECT * FROM llm_calls WHERE run_id " + runFilter + " ORDER BY id"));
+    }
+
+    @Test
+    void archivesEveryEligibleRowExactlyOnceAndLeavesEveryOtherRunUntouched() throws Exception {
+        // given
+        mixedRuns();
+        Map<String, List<List<Object>>> eligible = snapshot("IN (" + eligibleRunIds(CUTOFF) + ")");
+        Map<String, List<List<Object>>> others = snapshot("NOT IN (" + eligibleRunIds(CUTOFF) + ")");
+        assertThat(eligible.get("pipeline_runs")).hasSize(108);
+        assertThat(others.get("pipeline_runs")).hasSize(17);
+
+        // when
+        Result result = launcher.archive(CUTOFF);
+
+        // then: the archive holds exactly the eligible rows, value for value, read by DuckDB
+        assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
+        for (String table : TABLES) {
+            assertThat(archive.rows(table, "id")).as(table).isEqualTo(eligible.get(table));
+        }
+        // and PostgreSQL holds exactly the other runs, unchanged
+        assertThat(snapshot("IS NOT NULL")).isEqualTo(others);
+
+        // and the counts of the job's steps say the same
+        Map<String, StepExecution> steps = result.execution().getStepExecutions().stream()
+                .collect(Collectors.toMap(StepExecution::getStepName, s -> s));
+        assertThat(steps.get("planStep").getWriteCount()).isEqualTo(108);
+        assertThat(steps.get("purgeStep").getWriteCount()).isEqualTo(108);
+        long archivedRows = eligible.values().stream().mapToLong(List::size).sum();
+        assertThat(steps.get("exportStep").getWriteCount()).isEqualTo(archivedRows);
+
+        // and every batch is purged, every run marked purged, one file per table and batch
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state <> 'purged'")).isZero();
+        long batches = DB.count("SELECT count(*) FROM archiver.archive_batch WHERE state = 'PURGED'");
+        assertThat(batches).isGreaterThanOrEqualTo(5); // five days of eligible runs
+        assertThat(DB.count("SELECT count(*) FROM archiver.archive_file")).isEqualTo(batches * TABLES.size());
+    }
+
+    @Test
+    void partitionsByTheRunsFinishedDayAndWritesAManifestAndPrivateFiles() throws Exception {
+        // given
+        mixedRuns();
+        List<List<Object>> days = postgres("SELECT DISTINCT (finished_at AT TIME ZONE 'UTC')::date FROM pipeline_runs WHERE id IN ("
+                + eligibleRunIds(CUTOFF) + ") ORDER BY 1");
+
+        // when
+        launcher.archive(CUTOFF);
+
+        // then: dt partitions are the runs' finished days, for runs and their child rows alike
+        for (String table : TABLES) {
+            assertThat(archive.query("SELECT DISTINCT dt FROM " + archive.dataset(table) + " ORDER BY 1")).as(table).isEqualTo(days);
+        }
+        assertThat(archive.query("""
+                SELECT count(*) FROM %s s JOIN %s r ON s.run_id = r.id
+                WHERE s.dt <> r.dt OR r.dt <> CAST(timezone('UTC', r.finished_at) AS DATE)""".formatted(
+                        archive.dataset("pipeline_steps"), archive.dataset("pipeline_runs"))))
+                .containsExactly(List.of(0L));
+
+        // and the manifest lists every file with the ledger's counts and checksums
+        Path manifests = ROOT.resolve("_manifests");
+        try (Stream<Path> files = Files.list(manifests)) {
+            List<Path> list = files.toList();
+            assertThat(list).hasSize(1);
+            JsonNode manifest = new ObjectMapper().readTree(list.get(0).toFile());
+            assertThat(manifest.get("runsPurged").asLong()).isEqualTo(108);
+            assertThat(manifest.get("tables").get("pipeline_steps").get("rows").asLong())
+                    .isEqualTo(DB.count("SELECT sum(row_count) FROM archiver.archive_file WHERE table_name = 'pipeline_steps'"));
+            assertThat(manifest.get("batches")).hasSize((int) DB.count("SELECT count(*) FROM archiver.archive_batch"));
+        }
+
+        // and no archive file or directory is readable by others
+        try (Stream<Path> all = Files.walk(ROOT)) {
+            for (Path path : all.filter(p -> !p.equals(ROOT)).toList()) {
+                Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(path);
+                assertThat(permissions).as(path.toString()).doesNotContain(PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
+            }
+        }
+        // and no temporary file is left behind
+        try (Stream<Path> all = Files.walk(ROOT)) {
+            assertThat(all.filter(p -> p.getFileName().toString().endsWith(".tmp"))).isEmpty();
+        }
+    }
+
+    @Test
+    void relaunchingACompletedCutoffDoesNothing() throws Exception {
+        // given
+        mixedRuns();
+        launcher.archive(CUTOFF);
+        List<List<Object>> archived = archive.rows("pipeline_steps", "id");
+        fixture.runs(3, "ok", Instant.parse("2026-05-30T00:00:00Z"), 60, 2); // would be eligible, but this cutoff is done
+
+        // when
+        Result again = launcher.archive(CUTOFF);
+
+        // then
+        assertThat(again.outcome()).isEqualTo(Outcome.ALREADY_COMPLETED);
+        assertThat(archive.rows("pipeline_steps", "id")).isEqualTo(archived);
+        assertThat(DB.count("SELECT count(*) FROM pipeline_runs WHERE status = 'ok' AND finished_at < '2026-06-01'")).isEqualTo(3);
+    }
+
+    @Test
+    void oddDataRoundTripsFaithfully() throws Exception {
+        // given: invalid JSON text, a 5 MB payload, NULL in every nullable column, any Unicode, an odd status
+        DB.execute("""
+                INSERT INTO pipeline_runs (id, pipeline, symbol, status, started_at, finished_at, error)
+                VALUES (1, 'trading_analysis', 'AAPL', 'ok', '2026-05-01T10:00:00Z', '2026-05-01T10:05:00.123456Z', NULL),
+                       (2, 'تحليل 分析 🤖', 'שלום', 'error', '2026-05-02T10:00:00Z', '2026-05-02T10:00:01Z', E'line1\\nline2\\t"quoted" \\\\ back');
+                INSERT INTO pipeline_steps (id, run_id, seq, step_name, status, input_json, output_json, error, duration_ms) VALUES
+                  (1, 1, 1, 'indicator_agent', 'ok', '{not valid json', '[1, 2,', NULL, 0),
+                  (2, 1, 2, 'trend_agent', 'weird', NULL, NULL, NULL, -5),
+                  (3, 1, 3, 'risk_agent', 'ok', (SELECT string_agg(md5(i::text), '') FROM generate_series(1, 163840) i), '{}', NULL, 2147483647),
+                  (4, 2, 1, '🤖_agent', 'error', '{"text": "مرحبا بالعالم — 你好世界 — 🚀🔥"}', E'\\u202Eright-to-left override', 'Ошибка: 超时', 12);
+                INSERT INTO llm_calls (id, run_id, step_id, model, status, error, request_json, response_json, cost_usd, created_at) VALUES
+                  (1, 1, NULL, 'gpt-x', 'ok', NULL, NULL, NULL, 0.000001, '2026-05-01T10:01:00Z'),
+                  (2, 2, 4, 'モデル', 'error', '💥', '{"a": [1, 2.50, null, "é"]}', '"just a string"', 123456.123456, '2026-05-02T10:00:00Z');
+                """);
+        Map<String, List<List<Object>>> before = snapshot("IS NOT NULL");
+        assertThat(DB.count("SELECT octet_length(input_json) FROM pipeline_steps WHERE id = 3")).isEqualTo(5_242_880);
+
+        // when
+        Result result = launcher.archive(CUTOFF);
+
+        // then
+        assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
+        for (String table : TABLES) {
+            assertThat(archive.rows(table, "id")).as(table).isEqualTo(before.get(table));
+        }
+        assertThat(DB.count("SELECT count(*) FROM pipeline_runs")).isZero();
+    }
+
+    @Test
+    void archivesATableThatCascadesFromStepsWithEveryColumnTypeFaithfully() throws Exception {
+        // given: a table only this database has, two cascades away from the runs, with many column types
+        DB.execute("""
+                CREATE TYPE mood AS ENUM ('calm', 'nervous');
+                CREATE DOMAIN positive_int AS integer CHECK (VALUE > 0);
+                CREATE TABLE step_artifacts (
+                    id bigserial PRIMARY KEY,
+                    step_id integer NOT NULL REFERENCES pipeline_steps (id) ON DELETE CASCADE,
+                    kind smallint, size_bytes bigint, score real, weight double precision,
+                    price numeric(10,3), ratio numeric, big numeric(50,10), ok boolean, produced_on date,
+                    produced_local timestamp, produced_at timestamptz, ref uuid, blob bytea, meta jsonb, doc json,
+                    tags text[], feeling mood, took interval, code char(5), rank positive_int, "Odd Name" text);
+                """);
+        fixture.runs(3, "ok", Instant.parse("2026-05-10T00:00:00Z"), 86_400, 2);
+        DB.execute("""
+                INSERT INTO step_artifacts (step_id, kind, size_bytes, score, weight, price, ratio, big, ok, produced_on,
+                    produced_local, produced_at, ref, blob, meta, doc, tags, feeling, took, code, rank, "Odd Name")
+                SELECT s.id, -32768, 9223372036854775807, 1.5, 2.718281828459045, -1234567.891, 1.50, 12345678901234567890.0123456789,
+                       true, '1999-12-31', '2026-05-10 12:34:56.789012', '2026-05-10T12:34:56.789012+02:00',
+                       'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '\\x00ff10', '{"k": [1, {"n": null}]}', '{"keep":  "spacing"}',
+                       ARRAY['a', 'b c', NULL], 'nervous', '1 day 02:03:04', 'ab', 7, 'x'
+                FROM pipeline_steps s WHERE s.seq = 1;
+                INSERT INTO step_artifacts (step_id) SELECT id FROM pipeline_steps WHERE seq = 2;
+                """);
+        List<List<Object>> before = postgres("SELECT * FROM step_artifacts ORDER BY id");
+        assertThat(before).hasSize(6);
+
+        // when
+        Result result = launcher.archive(CUTOFF);
+
+        // then
+        assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(archive.rows("step_artifacts", "id")).isEqualTo(before);
+        assertThat(archive.query("SELECT typeof(kind), typeof(price), typeof(produced_at), typeof(produced_local), typeof(produced_on), typeof(blob), typeof(ok) FROM "
+                + archive.dataset("step_artifacts") + " LIMIT 1"))
+                .containsExactly(List.of("INTEGER", "DECIMAL(10,3)", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP", "DATE", "BLOB", "BOOLEAN"));
+        assertThat(DB.count("SELECT count(*) FROM step_artifacts")).isZero();
+    }
+
+    @Test
+    void aForeignKeyThatWouldBlockTheDeleteStopsTheJobBeforeAnyDeletion() throws Exception {
+        // given
+        DB.execute("CREATE TABLE run_reviews (id serial PRIMARY KEY, run_id integer REFERENCES pipeline_runs (id), note text)");
+        mixedRuns();
+        long runs = DB.count("SELECT count(*) FROM pipeline_runs");
+
+        // when / then
+        assertThatThrownBy(() -> launcher.preflight()).isInstanceOf(SourceSchemaException.class).hasMessageContaining("run_reviews")
+                .hasMessageContaining("NO ACTION");
+        Result result = launcher.archive(CUTOFF);
+        assertThat(result.outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(result.execution().getStepExecutions()).extracting(StepExecution::getStatus).containsExactly(BatchStatus.FAILED);
+        assertThat(DB.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(runs);
+        assertThat(archive.exists("pipeline_runs")).isFalse();
+    }
+}

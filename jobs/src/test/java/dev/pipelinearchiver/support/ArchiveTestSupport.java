@@ -1,0 +1,79 @@
+package dev.pipelinearchiver.support;
+
+import dev.pipelinearchiver.archive.ArchiveLauncher;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * Base of the job tests: the application context against one throw-away PostgreSQL database and one
+ * archive root for the whole test run, both emptied before each test.
+ */
+@SpringBootTest(properties = "spring.batch.job.enabled=false")
+public abstract class ArchiveTestSupport {
+
+    protected static final TestDatabase DB = TestDatabase.create("archiver_test");
+    protected static final Path ROOT = tempDirectory();
+
+    /** The cutoff most tests use: runs finished before it are eligible. */
+    protected static final Instant CUTOFF = Instant.parse("2026-06-01T00:00:00Z");
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(DB::drop));
+    }
+
+    @Autowired
+    protected ArchiveLauncher launcher;
+
+    protected final DuckDbArchive archive = new DuckDbArchive(ROOT);
+    protected final SourceFixture fixture = new SourceFixture(DB);
+
+    @DynamicPropertySource
+    static void database(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", DB::url);
+        registry.add("spring.datasource.username", TestDatabase::user);
+        registry.add("spring.datasource.password", TestDatabase::password);
+        registry.add("archiver.output-root", ROOT::toString);
+    }
+
+    @BeforeEach
+    void emptyDatabaseAndArchive() throws IOException {
+        DB.resetSource();
+        try (Stream<Path> files = Files.walk(ROOT)) {
+            files.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(ROOT)).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    protected List<List<Object>> postgres(String sql) throws SQLException {
+        try (Connection con = DB.connect()) {
+            return Rows.query(con, sql);
+        }
+    }
+
+    /** SQL selecting the ids of the runs eligible at {@link #CUTOFF}. */
+    protected static String eligibleRunIds(Instant cutoff) {
+        return "SELECT id FROM pipeline_runs WHERE status IN ('ok','error','cancelled') AND finished_at < timestamptz '" + cutoff + "'";
+    }
+
+    private static Path tempDirectory() {
+        try {
+            Path root = Files.createTempDirectory("pipeline-archive-test");
+            root.toFile().deleteOnExit();
+            return root;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

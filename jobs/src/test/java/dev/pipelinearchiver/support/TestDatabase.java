@@ -1,0 +1,127 @@
+package dev.pipelinearchiver.support;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.UUID;
+
+/**
+ * A throw-away database on the real PostgreSQL that scripts/postgres.sh makes available (PGHOST,
+ * PGPORT, PGUSER, PGPASSWORD; defaults 127.0.0.1:5432, postgres).
+ */
+public final class TestDatabase {
+
+    private final String name;
+
+    private TestDatabase(String name) {
+        this.name = name;
+    }
+
+    public static TestDatabase create(String prefix) {
+        String name = (prefix + "_" + UUID.randomUUID().toString().substring(0, 8)).toLowerCase(Locale.ROOT);
+        try (Connection admin = connect("postgres"); Statement st = admin.createStatement()) {
+            st.execute("CREATE DATABASE " + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot create test database (is PostgreSQL up? run scripts/postgres.sh): " + e.getMessage(), e);
+        }
+        return new TestDatabase(name);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String url() {
+        return "jdbc:postgresql://" + host() + ":" + port() + "/" + name;
+    }
+
+    public static String host() {
+        return env("PGHOST", "127.0.0.1");
+    }
+
+    public static String port() {
+        return env("PGPORT", "5432");
+    }
+
+    public static String user() {
+        return env("PGUSER", "postgres");
+    }
+
+    public static String password() {
+        return env("PGPASSWORD", "");
+    }
+
+    public Connection connect() throws SQLException {
+        return connect(name);
+    }
+
+    private static Connection connect(String database) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", user());
+        props.setProperty("password", password());
+        return DriverManager.getConnection("jdbc:postgresql://" + host() + ":" + port() + "/" + database, props);
+    }
+
+    /** Drops and recreates the backend's tables (schema/source/backend.sql) and empties the archiver's. */
+    public void resetSource() {
+        execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;");
+        execute(resource("/source/backend.sql"));
+        execute("""
+                DO $$ BEGIN
+                  IF to_regclass('archiver.archive_batch') IS NOT NULL THEN
+                    TRUNCATE archiver.batch_run, archiver.archive_file, archiver.archive_batch,
+                             archiver.batch_step_execution_context, archiver.batch_job_execution_context,
+                             archiver.batch_step_execution, archiver.batch_job_execution_params,
+                             archiver.batch_job_execution, archiver.batch_job_instance;
+                  END IF;
+                END $$;""");
+    }
+
+    public void execute(String sql) {
+        try (Connection con = connect(); Statement st = con.createStatement()) {
+            st.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    public long count(String sql) {
+        try (Connection con = connect(); Statement st = con.createStatement(); var rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    static String resource(String path) {
+        try (InputStream in = TestDatabase.class.getResourceAsStream(path)) {
+            if (in == null) {
+                throw new IllegalStateException("missing test resource " + path);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String env(String key, String fallback) {
+        String value = System.getenv(key);
+        return value == null || value.isBlank() ? fallback : value;
+    }
+
+    public void drop() {
+        try (Connection admin = connect("postgres"); Statement st = admin.createStatement()) {
+            st.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+}
