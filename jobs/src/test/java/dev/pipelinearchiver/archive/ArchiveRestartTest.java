@@ -1,0 +1,162 @@
+package dev.pipelinearchiver.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pipelinearchiver.archive.ArchiveLauncher.Outcome;
+import dev.pipelinearchiver.archive.ArchiveLauncher.Result;
+import dev.pipelinearchiver.support.ArchiveTestSupport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.test.context.TestPropertySource;
+
+/** Failures at each phase, then a relaunch of the same cutoff: no loss, no duplicate. */
+@TestPropertySource(properties = {"archiver.batch-size=10", "archiver.purge-batch-size=4"})
+class ArchiveRestartTest extends ArchiveTestSupport {
+
+    private static final List<String> TABLES = List.of("pipeline_runs", "pipeline_steps", "llm_calls");
+
+    private void threeDaysOfRuns() {
+        fixture.runs(60, "ok", Instant.parse("2026-05-28T00:00:00Z"), 4_000, 4); // 2026-05-28 .. 2026-05-30
+        fixture.runs(5, "ok", Instant.parse("2026-06-02T00:00:00Z"), 60, 2);     // after the cutoff
+        fixture.runs(3, "running", null, 0, 2);
+    }
+
+    private Map<String, List<List<Object>>> snapshot(String runFilter) throws Exception {
+        return Map.of(
+                "pipeline_runs", postgres("SELECT * FROM pipeline_runs WHERE id " + runFilter + " ORDER BY id"),
+                "pipeline_steps", postgres("SELECT * FROM pipeline_steps WHERE run_id " + runFilter + " ORDER BY id"),
+                "llm_calls", postgres("SELECT * FROM llm_calls WHERE run_id " + runFilter + " ORDER BY id"));
+    }
+
+    private void assertArchiveHoldsExactly(Map<String, List<List<Object>>> expected) throws Exception {
+        for (String table : TABLES) {
+            assertThat(archive.rows(table, "id")).as(table).isEqualTo(expected.get(table));
+        }
+    }
+
+    private void failDeletingRun(long runId) {
+        DB.execute("""
+                CREATE FUNCTION fail_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                  IF OLD.id = %d THEN RAISE EXCEPTION 'simulated failure deleting run %%', OLD.id; END IF;
+                  RETURN OLD;
+                END $$;
+                CREATE TRIGGER fail_delete BEFORE DELETE ON pipeline_runs FOR EACH ROW EXECUTE FUNCTION fail_delete();
+                """.formatted(runId));
+    }
+
+    private void stopFailing() {
+        DB.execute("DROP TRIGGER fail_delete ON pipeline_runs; DROP FUNCTION fail_delete();");
+    }
+
+    private long eligibleRun(int index) {
+        return DB.count(eligibleRunIds(CUTOFF) + " ORDER BY id OFFSET " + index + " LIMIT 1");
+    }
+
+    @Test
+    void exportFailureThenRelaunchLosesNothingAndDuplicatesNothing() throws Exception {
+        // given: the steps directory of one day cannot be created (a file stands in its way)
+        threeDaysOfRuns();
+        Map<String, List<List<Object>>> eligible = snapshot("IN (" + eligibleRunIds(CUTOFF) + ")");
+        Map<String, List<List<Object>>> others = snapshot("NOT IN (" + eligibleRunIds(CUTOFF) + ")");
+        Path obstacle = ROOT.resolve("pipeline_steps").resolve("dt=2026-05-29");
+        Files.createDirectories(obstacle.getParent());
+        Files.writeString(obstacle, "in the way");
+
+        // when
+        Result failed = launcher.archive(CUTOFF);
+
+        // then: the job failed in export and nothing was deleted
+        assertThat(failed.outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(snapshot("IS NOT NULL").get("pipeline_runs")).hasSize(68);
+        long batches = DB.count("SELECT count(*) FROM archiver.archive_batch");
+        assertThat(DB.count("SELECT count(*) FROM archiver.archive_batch WHERE state = 'WRITTEN'")).isBetween(1L, batches - 1);
+
+        // when: the obstacle is gone and the same cutoff is launched again
+        Files.delete(obstacle);
+        Result resumed = launcher.archive(CUTOFF);
+
+        // then: the same job instance completed, with the batches planned the first time
+        assertThat(resumed.outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(resumed.execution().getJobInstance().getInstanceId()).isEqualTo(failed.execution().getJobInstance().getInstanceId());
+        assertThat(DB.count("SELECT count(*) FROM archiver.archive_batch")).isEqualTo(batches);
+        assertArchiveHoldsExactly(eligible);
+        assertThat(snapshot("IS NOT NULL")).isEqualTo(others);
+    }
+
+    @Test
+    void purgeFailureThenRelaunchLosesNothingAndDuplicatesNothing() throws Exception {
+        // given: deleting the 26th eligible run fails, after several purge transactions committed
+        threeDaysOfRuns();
+        Map<String, List<List<Object>>> eligible = snapshot("IN (" + eligibleRunIds(CUTOFF) + ")");
+        Map<String, List<List<Object>>> others = snapshot("NOT IN (" + eligibleRunIds(CUTOFF) + ")");
+        failDeletingRun(eligibleRun(25));
+
+        // when
+        Result failed = launcher.archive(CUTOFF);
+
+        // then: some runs were deleted, the others are still there, and every eligible run is archived
+        assertThat(failed.outcome()).isEqualTo(Outcome.FAILED);
+        long remaining = DB.count("SELECT count(*) FROM pipeline_runs");
+        assertThat(remaining).isLessThan(68).isGreaterThan(8);
+        assertArchiveHoldsExactly(eligible);
+
+        // when
+        stopFailing();
+        Result resumed = launcher.archive(CUTOFF);
+
+        // then
+        assertThat(resumed.outcome()).isEqualTo(Outcome.COMPLETED);
+        assertArchiveHoldsExactly(eligible);
+        assertThat(snapshot("IS NOT NULL")).isEqualTo(others);
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state <> 'purged'")).isZero();
+    }
+
+    @Test
+    void runsChangedAfterExportAreNotLostAndAreArchivedWholeByALaterLaunch() throws Exception {
+        // given: the purge fails part-way, then a late step is added to one exported run and a step of another is updated
+        threeDaysOfRuns();
+        long late = eligibleRun(59);    // last batch: not purged before the failure
+        long updated = eligibleRun(41);
+        failDeletingRun(eligibleRun(25));
+        assertThat(launcher.archive(CUTOFF).outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(DB.count("SELECT count(*) FROM pipeline_runs WHERE id IN (" + late + ", " + updated + ")")).isEqualTo(2);
+        DB.execute("INSERT INTO pipeline_steps (run_id, seq, step_name, status, input_json, duration_ms) VALUES (" + late
+                + ", 99, 'late_agent', 'ok', '{\"late\": true}', 5)");
+        DB.execute("UPDATE pipeline_steps SET output_json = '{\"edited\": true}' WHERE run_id = " + updated + " AND seq = 2");
+        stopFailing();
+        String changed = "(" + late + ", " + updated + ")";
+        Map<String, List<List<Object>>> changedRuns = snapshot("IN " + changed);
+
+        // when: the same cutoff is relaunched
+        Result resumed = launcher.archive(CUTOFF);
+
+        // then: the changed runs are still in PostgreSQL, whole, and in no archive file
+        assertThat(resumed.outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(snapshot("IN " + changed)).isEqualTo(changedRuns);
+        for (String table : TABLES) {
+            String runColumn = table.equals("pipeline_runs") ? "id" : "run_id";
+            assertThat(archive.query("SELECT count(*) FROM " + archive.dataset(table) + " WHERE " + runColumn + " IN " + changed))
+                    .as(table).containsExactly(List.of(0L));
+        }
+        assertThat(DB.count(eligibleRunIds(CUTOFF).replace("SELECT id", "SELECT count(*)"))).isEqualTo(2); // only they are left
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'released'")).isEqualTo(2);
+
+        // when: a later launch
+        Result later = launcher.archive(Instant.parse("2026-06-01T12:00:00Z"));
+
+        // then: the changed runs are archived with their late and updated rows, exactly once
+        assertThat(later.outcome()).isEqualTo(Outcome.COMPLETED);
+        for (String table : TABLES) {
+            String runColumn = table.equals("pipeline_runs") ? "id" : "run_id";
+            assertThat(archive.query("SELECT * EXCLUDE (dt) FROM " + archive.dataset(table) + " WHERE " + runColumn + " IN " + changed
+                    + " ORDER BY id")).as(table).isEqualTo(changedRuns.get(table));
+        }
+        assertThat(archive.query("SELECT count(*), count(DISTINCT id) FROM " + archive.dataset("pipeline_steps")))
+                .containsExactly(List.of(241L, 241L)); // 60 runs x 4 steps, plus the late one
+    }
+}
