@@ -4,9 +4,12 @@ import dev.pipelinearchiver.parquet.ArchiveIoException;
 import dev.pipelinearchiver.source.SourceSchemaException;
 import java.net.ConnectException;
 import java.sql.SQLException;
+import java.util.stream.Collectors;
 import org.springframework.batch.core.job.parameters.InvalidJobParametersException;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.validation.BindValidationException;
+import org.springframework.validation.FieldError;
+import org.springframework.validation.ObjectError;
 
 /** Turns an exception chain into the one sentence an operator reads at 3 a.m. */
 final class Failures {
@@ -16,8 +19,12 @@ final class Failures {
     static String describe(Throwable failure) {
         Throwable known = knownCause(failure);
         if (known != null) {
-            if (known instanceof BindValidationException || known instanceof BindException) {
-                return "Invalid configuration: " + oneLine(deepest(known).getMessage());
+            if (known instanceof BindValidationException validation) {
+                return "Invalid configuration: " + validation.getValidationErrors().getAllErrors().stream()
+                        .map(Failures::describe).collect(Collectors.joining("; ")) + ".";
+            }
+            if (known instanceof BindException bind) {
+                return "Invalid configuration: " + bind.getName() + ": " + oneLine(deepest(known).getMessage());
             }
             return oneLine(known.getMessage());
         }
@@ -29,11 +36,23 @@ final class Failures {
         return oneLine(root.getClass().getSimpleName() + ": " + root.getMessage());
     }
 
+    private static String describe(ObjectError error) {
+        if (error instanceof FieldError field) {
+            return error.getObjectName() + "." + field.getField() + "=" + field.getRejectedValue() + " " + error.getDefaultMessage();
+        }
+        return error.getObjectName() + ": " + error.getDefaultMessage();
+    }
+
     static boolean isConfiguration(Throwable failure) {
         return knownCause(failure) != null || connectionCause(failure) != null;
     }
 
     private static Throwable knownCause(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof BindValidationException) {
+                return t; // more precise than the BindException around it
+            }
+        }
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof SourceSchemaException || t instanceof ArchiveIoException || t instanceof InvalidJobParametersException
                     || t instanceof BindValidationException || t instanceof BindException) {
