@@ -97,9 +97,9 @@ public class ArchiveJobConfiguration {
 
     @Bean
     Step purgeStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, Ledger ledger, SourceCatalog catalog,
-            ParquetArchive archive, JdbcTemplate jdbc, ArchiverProperties properties) {
+            BatchFiles batchFiles, JdbcTemplate jdbc, ArchiverProperties properties) {
         return new StepBuilder("purgeStep", jobRepository)
-                .tasklet(new PurgeTasklet(ledger, catalog, archive, jdbc, properties))
+                .tasklet(new PurgeTasklet(ledger, catalog, batchFiles, jdbc, properties))
                 .transactionManager(transactionManager)
                 .build();
     }

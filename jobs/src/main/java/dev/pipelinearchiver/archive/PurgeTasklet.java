@@ -3,24 +3,16 @@ package dev.pipelinearchiver.archive;
 import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.archive.Ledger.Batch;
 import dev.pipelinearchiver.archive.Ledger.RunStamp;
-import dev.pipelinearchiver.parquet.AvroMapping;
-import dev.pipelinearchiver.parquet.ParquetArchive;
-import dev.pipelinearchiver.parquet.WrittenFile;
 import dev.pipelinearchiver.source.ArchiveSources;
-import dev.pipelinearchiver.source.CascadeLink;
 import dev.pipelinearchiver.source.SourceCatalog;
-import dev.pipelinearchiver.source.SourceTable;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.hadoop.fs.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.scope.context.ChunkContext;
@@ -52,14 +44,14 @@ class PurgeTasklet implements Tasklet {
 
     private final Ledger ledger;
     private final SourceCatalog catalog;
-    private final ParquetArchive archive;
+    private final BatchFiles batchFiles;
     private final JdbcTemplate jdbc;
     private final ArchiverProperties properties;
 
-    PurgeTasklet(Ledger ledger, SourceCatalog catalog, ParquetArchive archive, JdbcTemplate jdbc, ArchiverProperties properties) {
+    PurgeTasklet(Ledger ledger, SourceCatalog catalog, BatchFiles batchFiles, JdbcTemplate jdbc, ArchiverProperties properties) {
         this.ledger = ledger;
         this.catalog = catalog;
-        this.archive = archive;
+        this.batchFiles = batchFiles;
         this.jdbc = jdbc;
         this.properties = properties;
     }
@@ -135,66 +127,12 @@ class PurgeTasklet implements Tasklet {
     private void finishBatch(Batch batch, ArchiveSources sources, ExecutionContext context) throws Exception {
         long[] changed = ledger.runs(batch.id(), "changed", Integer.MAX_VALUE);
         if (changed.length > 0) {
-            dropRunsFromFiles(batch, sources, changed);
+            batchFiles.dropRuns(batch.id(), sources, changed);
             ledger.markRuns(batch.id(), changed, "changed", "released");
             context.putLong(RELEASED_RUNS, context.getLong(RELEASED_RUNS, 0L) + changed.length);
         }
         ledger.markPurged(batch.id());
         log.info("purged batch {} dt={}{}", batch.id(), batch.dt(), changed.length > 0 ? " (" + changed.length + " runs released)" : "");
-    }
-
-    /**
-     * Rewrites the batch's files without the given runs' rows, parents before children: a child row is
-     * dropped when the parent row its cascade key points to was dropped.
-     */
-    private void dropRunsFromFiles(Batch batch, ArchiveSources sources, long[] runIds) throws Exception {
-        Map<String, WrittenFile> files = ledger.files(batch.id());
-        Map<String, Set<String>> droppedKeys = new HashMap<>(); // "table.column" -> values of dropped rows
-        Set<String> runs = new HashSet<>();
-        Arrays.stream(runIds).forEach(id -> runs.add(Long.toString(id)));
-        droppedKeys.put(key(sources.runs().name(), sources.settings().idColumn()), runs);
-        for (SourceTable table : sources.tables()) {
-            List<String> referenced = referencedColumns(table, sources);
-            String test = table.isRunsTable() ? sources.settings().idColumn() : table.pathToRuns().get(0).column();
-            Set<String> dropped = table.isRunsTable() ? runs : droppedKeys.getOrDefault(parentKey(table), Set.of());
-            String testField = AvroMapping.avroName(test);
-            WrittenFile rewritten = archive.rewrite(new Path(files.get(table.name()).path()), record -> {
-                Object value = record.get(testField);
-                if (value == null || !dropped.contains(value.toString())) {
-                    return true;
-                }
-                for (String column : referenced) {
-                    Object referencedValue = record.get(AvroMapping.avroName(column));
-                    if (referencedValue != null) {
-                        droppedKeys.computeIfAbsent(key(table.name(), column), k -> new HashSet<>()).add(referencedValue.toString());
-                    }
-                }
-                return false;
-            });
-            ledger.recordFile(batch.id(), table.name(), rewritten);
-        }
-    }
-
-    private static List<String> referencedColumns(SourceTable table, ArchiveSources sources) {
-        List<String> columns = new ArrayList<>();
-        for (SourceTable child : sources.tables()) {
-            if (!child.isRunsTable()) {
-                CascadeLink hop = child.pathToRuns().get(0);
-                if (hop.parentTable().name().equals(table.name()) && !columns.contains(hop.parentColumn())) {
-                    columns.add(hop.parentColumn());
-                }
-            }
-        }
-        return columns;
-    }
-
-    private static String parentKey(SourceTable table) {
-        CascadeLink hop = table.pathToRuns().get(0);
-        return key(hop.parentTable().name(), hop.parentColumn());
-    }
-
-    private static String key(String table, String column) {
-        return table + "." + column;
     }
 
     /** A batch written under another cascade set must not be purged by this one: its stamps mean other tables. */
