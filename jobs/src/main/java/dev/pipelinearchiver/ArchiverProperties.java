@@ -27,7 +27,8 @@ public record ArchiverProperties(
         @Min(1) @Max(64) @DefaultValue("2") int exportThreads,
         @Min(10) @Max(100_000) @DefaultValue("2000") int fetchSize,
         @Valid @DefaultValue Parquet parquet,
-        @Valid @DefaultValue Shard shard) {
+        @Valid @DefaultValue Shard shard,
+        @Valid @DefaultValue Stats stats) {
 
     /** Where the backend's runs are and what "finished" means; every other table is found from the catalog. */
     public record Source(
@@ -48,6 +49,19 @@ public record ArchiverProperties(
 
     /** Shard i of N (DESIGN.md "Scale"): this process archives the runs with id mod N = i. */
     public record Shard(@Min(0) @DefaultValue("0") int index, @Min(1) @DefaultValue("1") int count) {}
+
+    /**
+     * Per-step statistics, folded from the archived rows of one table (the steps table); disabled when
+     * that table is not among the archived ones.
+     */
+    public record Stats(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("pipeline_steps") @Pattern(regexp = IDENTIFIER) String table,
+            @DefaultValue("step_name") @Pattern(regexp = IDENTIFIER) String stepNameColumn,
+            @DefaultValue("status") @Pattern(regexp = IDENTIFIER) String statusColumn,
+            @DefaultValue("duration_ms") @Pattern(regexp = IDENTIFIER) String durationColumn,
+            @DefaultValue("error") @Pattern(regexp = IDENTIFIER) String errorColumn,
+            @Min(1) @Max(1000) @DefaultValue("10") int topErrors) {}
 
     /** A PostgreSQL identifier we accept from configuration: quoted later, but never anything exotic. */
     public static final String IDENTIFIER = "[A-Za-z_][A-Za-z0-9_$]{0,62}";

@@ -3,6 +3,8 @@ package dev.pipelinearchiver.archive;
 import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.source.SourceCatalog;
+import dev.pipelinearchiver.stats.StatisticsStore;
+import dev.pipelinearchiver.stats.StepStatsTasklet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -24,7 +26,8 @@ import org.springframework.transaction.PlatformTransactionManager;
 /**
  * The archive job: {@code planStep} (freeze eligible runs into batches) → {@code exportStep} (one
  * partition per batch, on {@code archiver.export-threads} threads) → {@code purgeStep} (short delete
- * transactions) → {@code manifestStep}. Job and step names are keys in the metadata tables: never
+ * transactions; merges each purged batch's step statistics) → {@code statsStep} (rewrites the touched
+ * days of the step_stats dataset) → {@code manifestStep}. Job and step names are keys in the metadata tables: never
  * rename them. The only identifying parameter is {@code cutoff}; relaunching a failed cutoff restarts
  * its job instance, and the ledger makes every step idempotent.
  */
@@ -36,12 +39,13 @@ public class ArchiveJobConfiguration {
     static final String BATCH_ID = "batchId";
 
     @Bean
-    Job archiveJob(JobRepository jobRepository, Step planStep, Step exportStep, Step purgeStep, Step manifestStep) {
+    Job archiveJob(JobRepository jobRepository, Step planStep, Step exportStep, Step purgeStep, Step statsStep, Step manifestStep) {
         return new JobBuilder(JOB_NAME, jobRepository)
                 .validator(new CutoffParameterValidator())
                 .start(planStep)
                 .next(exportStep)
                 .next(purgeStep)
+                .next(statsStep)
                 .next(manifestStep)
                 .build();
     }
@@ -91,15 +95,24 @@ public class ArchiveJobConfiguration {
     @Bean
     @StepScope
     ExportBatchTasklet exportBatchTasklet(@Value("#{stepExecutionContext['batchId']}") Long batchId, Ledger ledger,
-            SourceCatalog catalog, ParquetArchive archive, DataSource dataSource, ArchiverProperties properties) {
-        return new ExportBatchTasklet(batchId, ledger, catalog, archive, dataSource, properties.shard().index(), properties.fetchSize());
+            SourceCatalog catalog, ParquetArchive archive, DataSource dataSource, StatisticsStore statistics, ArchiverProperties properties) {
+        return new ExportBatchTasklet(batchId, ledger, catalog, archive, dataSource, statistics, properties);
     }
 
     @Bean
     Step purgeStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, Ledger ledger, SourceCatalog catalog,
-            BatchFiles batchFiles, JdbcTemplate jdbc, ArchiverProperties properties) {
+            BatchFiles batchFiles, ParquetArchive archive, StatisticsStore statistics, JdbcTemplate jdbc, ArchiverProperties properties) {
         return new StepBuilder("purgeStep", jobRepository)
-                .tasklet(new PurgeTasklet(ledger, catalog, batchFiles, jdbc, properties))
+                .tasklet(new PurgeTasklet(ledger, catalog, batchFiles, archive, statistics, jdbc, properties))
+                .transactionManager(transactionManager)
+                .build();
+    }
+
+    @Bean
+    Step statsStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, StatisticsStore statistics,
+            ParquetArchive archive, JdbcTemplate jdbc, ArchiverProperties properties) {
+        return new StepBuilder("statsStep", jobRepository)
+                .tasklet(new StepStatsTasklet(statistics, archive, jdbc, properties))
                 .transactionManager(transactionManager)
                 .build();
     }

@@ -1,5 +1,6 @@
 package dev.pipelinearchiver.archive;
 
+import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.archive.Ledger.Batch;
 import dev.pipelinearchiver.archive.Ledger.RunStamp;
 import dev.pipelinearchiver.parquet.AvroMapping;
@@ -8,6 +9,8 @@ import dev.pipelinearchiver.parquet.WrittenFile;
 import dev.pipelinearchiver.source.ArchiveSources;
 import dev.pipelinearchiver.source.SourceCatalog;
 import dev.pipelinearchiver.source.SourceTable;
+import dev.pipelinearchiver.stats.StatisticsStore;
+import dev.pipelinearchiver.stats.StepStatistics;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -17,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
+import org.apache.avro.generic.GenericRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.step.StepContribution;
@@ -42,18 +46,18 @@ class ExportBatchTasklet implements Tasklet {
     private final SourceCatalog catalog;
     private final ParquetArchive archive;
     private final DataSource dataSource;
-    private final int shard;
-    private final int fetchSize;
+    private final StatisticsStore statistics;
+    private final ArchiverProperties properties;
 
     ExportBatchTasklet(long batchId, Ledger ledger, SourceCatalog catalog, ParquetArchive archive, DataSource dataSource,
-            int shard, int fetchSize) {
+            StatisticsStore statistics, ArchiverProperties properties) {
         this.batchId = batchId;
         this.ledger = ledger;
         this.catalog = catalog;
         this.archive = archive;
         this.dataSource = dataSource;
-        this.shard = shard;
-        this.fetchSize = fetchSize;
+        this.statistics = statistics;
+        this.properties = properties;
     }
 
     @Override
@@ -67,6 +71,7 @@ class ExportBatchTasklet implements Tasklet {
         long[] runIds = ledger.runs(batchId, "planned", Integer.MAX_VALUE);
         Map<String, WrittenFile> files = new LinkedHashMap<>();
         Map<Long, RunStamp> stamps;
+        StepStatistics stepStatistics = null;
         try (Connection con = dataSource.getConnection()) {
             con.setAutoCommit(false); // PostgreSQL honours the fetch size only inside a transaction
             con.setReadOnly(true);
@@ -76,7 +81,9 @@ class ExportBatchTasklet implements Tasklet {
                 List<SourceTable> tables = sources.tables();
                 for (int t = 0; t < tables.size(); t++) {
                     SourceTable table = tables.get(t);
-                    WrittenFile file = exportTable(con, sources, table, t, batch, runIds, stamps, contribution);
+                    StepStatistics folded = statisticsOf(table);
+                    WrittenFile file = exportTable(con, sources, table, t, batch, runIds, stamps, folded, contribution);
+                    stepStatistics = folded == null ? stepStatistics : folded;
                     files.put(table.name(), file);
                 }
                 con.commit();
@@ -89,6 +96,9 @@ class ExportBatchTasklet implements Tasklet {
             }
         }
         ledger.recordExport(batchId, sources.tableNames(), stamps, files);
+        if (stepStatistics != null) {
+            statistics.saveBatch(batchId, stepStatistics.byStepName()); // merged into the day when the batch is purged
+        }
         // a run deleted by the backend since planning has nothing left to archive or delete
         long[] vanished = Arrays.stream(runIds).filter(id -> !stamps.containsKey(id)).toArray();
         ledger.markRuns(batchId, vanished, "planned", "released");
@@ -102,18 +112,22 @@ class ExportBatchTasklet implements Tasklet {
     }
 
     private WrittenFile exportTable(Connection con, ArchiveSources sources, SourceTable table, int tableIndex, Batch batch,
-            long[] runIds, Map<Long, RunStamp> counted, StepContribution contribution) throws Exception {
+            long[] runIds, Map<Long, RunStamp> counted, StepStatistics stepStatistics, StepContribution contribution) throws Exception {
         AvroMapping mapping = AvroMapping.of(table);
         int runKeyColumn = table.columns().size() + 1;
         Map<Long, Integer> streamed = new HashMap<>();
-        var target = archive.file(table.name(), batch.dt(), fileName(shard, batchId));
+        var target = archive.file(table.name(), batch.dt(), fileName(properties.shard().index(), batchId));
         try (var staged = archive.stage(target, mapping.schema());
                 PreparedStatement ps = con.prepareStatement(sources.selectByRunSql(table))) {
-            ps.setFetchSize(fetchSize);
+            ps.setFetchSize(properties.fetchSize());
             ps.setArray(1, Ledger.bigints(con, runIds));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    staged.write(mapping.read(rs));
+                    GenericRecord record = mapping.read(rs);
+                    staged.write(record);
+                    if (stepStatistics != null) {
+                        stepStatistics.add(record);
+                    }
                     streamed.merge(rs.getLong(runKeyColumn), 1, Integer::sum);
                     contribution.incrementReadCount();
                 }
@@ -133,6 +147,17 @@ class ExportBatchTasklet implements Tasklet {
             contribution.incrementWriteCount(file.rows());
             return file;
         }
+    }
+
+    /** Statistics are folded from the configured steps table while it streams past, or not at all. */
+    private StepStatistics statisticsOf(SourceTable table) {
+        ArchiverProperties.Stats settings = properties.stats();
+        if (!settings.enabled() || !table.name().equals(settings.table())) {
+            return null;
+        }
+        List.of(settings.stepNameColumn(), settings.statusColumn(), settings.durationColumn(), settings.errorColumn())
+                .forEach(table::column); // a missing column fails the export loudly
+        return new StepStatistics(settings);
     }
 
     static String fileName(int shard, long batchId) {

@@ -4,7 +4,11 @@ import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.archive.Ledger.Batch;
 import dev.pipelinearchiver.archive.Ledger.RunStamp;
 import dev.pipelinearchiver.source.ArchiveSources;
+import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.source.SourceCatalog;
+import dev.pipelinearchiver.stats.StatisticsStore;
+import dev.pipelinearchiver.stats.StepStatistics;
+import java.io.IOException;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.ZoneOffset;
@@ -13,6 +17,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.hadoop.fs.Path;
+import org.apache.parquet.hadoop.ParquetReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.scope.context.ChunkContext;
@@ -45,13 +52,18 @@ class PurgeTasklet implements Tasklet {
     private final Ledger ledger;
     private final SourceCatalog catalog;
     private final BatchFiles batchFiles;
+    private final ParquetArchive archive;
+    private final StatisticsStore statistics;
     private final JdbcTemplate jdbc;
     private final ArchiverProperties properties;
 
-    PurgeTasklet(Ledger ledger, SourceCatalog catalog, BatchFiles batchFiles, JdbcTemplate jdbc, ArchiverProperties properties) {
+    PurgeTasklet(Ledger ledger, SourceCatalog catalog, BatchFiles batchFiles, ParquetArchive archive, StatisticsStore statistics,
+            JdbcTemplate jdbc, ArchiverProperties properties) {
         this.ledger = ledger;
         this.catalog = catalog;
         this.batchFiles = batchFiles;
+        this.archive = archive;
+        this.statistics = statistics;
         this.jdbc = jdbc;
         this.properties = properties;
     }
@@ -130,9 +142,28 @@ class PurgeTasklet implements Tasklet {
             batchFiles.dropRuns(batch.id(), sources, changed);
             ledger.markRuns(batch.id(), changed, "changed", "released");
             context.putLong(RELEASED_RUNS, context.getLong(RELEASED_RUNS, 0L) + changed.length);
+            refoldStatistics(batch, sources);
         }
+        // in the transaction that closes the batch: its statistics count exactly once
+        statistics.mergeBatch(batch.id(), batch.dt());
         ledger.markPurged(batch.id());
         log.info("purged batch {} dt={}{}", batch.id(), batch.dt(), changed.length > 0 ? " (" + changed.length + " runs released)" : "");
+    }
+
+    /** The batch's statistics must describe what stays archived: fold them again from its rewritten steps file. */
+    private void refoldStatistics(Batch batch, ArchiveSources sources) throws IOException {
+        ArchiverProperties.Stats settings = properties.stats();
+        if (!settings.enabled() || !sources.tableNames().contains(settings.table())) {
+            return;
+        }
+        StepStatistics folded = new StepStatistics(settings);
+        Path file = new Path(ledger.files(batch.id()).get(settings.table()).path());
+        try (ParquetReader<GenericRecord> reader = archive.reader(file)) {
+            for (GenericRecord step; (step = reader.read()) != null; ) {
+                folded.add(step);
+            }
+        }
+        statistics.saveBatch(batch.id(), folded.byStepName());
     }
 
     /** A batch written under another cascade set must not be purged by this one: its stamps mean other tables. */

@@ -1,6 +1,5 @@
 package dev.pipelinearchiver.cli;
 
-import dev.pipelinearchiver.ArchiverApplication;
 import dev.pipelinearchiver.archive.ArchiveLauncher;
 import dev.pipelinearchiver.archive.ArchiveLauncher.Result;
 import java.time.Duration;
@@ -15,8 +14,6 @@ import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.springframework.batch.core.step.StepExecution;
-import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -68,15 +65,7 @@ class ArchiveCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Instant cutoffInstant = resolveCutoff();
-        for (String argument : springArguments) {
-            if (!argument.startsWith("--spring.") && !argument.startsWith("--archiver.") && !argument.startsWith("--logging.")) {
-                throw new ParameterException(spec.commandLine(), "Unknown option: '" + argument + "'");
-            }
-        }
-        try (ConfigurableApplicationContext context = new SpringApplicationBuilder(ArchiverApplication.class)
-                .web(WebApplicationType.NONE)
-                .properties("spring.batch.job.enabled=false")
-                .run(springArguments.toArray(String[]::new))) {
+        try (ConfigurableApplicationContext context = ApplicationContexts.start(spec.commandLine(), springArguments)) {
             ArchiveLauncher launcher = context.getBean(ArchiveLauncher.class);
             launcher.preflight();
             Result result = launcher.archive(cutoffInstant);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pipelinearchiver.source.ArchiveSources;
 import dev.pipelinearchiver.source.SourceCatalog;
 import dev.pipelinearchiver.source.SourceTable;
+import dev.pipelinearchiver.stats.StepStatsTasklet;
 import dev.pipelinearchiver.support.ArchiveTestSupport;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,5 +38,14 @@ class AvroSchemaContractTest extends ArchiveTestSupport {
             assertThat(file).as("published schema of " + table.name()).exists();
             assertThat(new Schema.Parser().parse(file.toFile())).isEqualTo(new Schema.Parser().parse(generated));
         }
+    }
+
+    @Test
+    void theStepStatsDatasetMapsToThePublishedSchema() throws Exception {
+        Path file = PUBLISHED.resolve("step_stats.avsc");
+        if (Boolean.getBoolean("update.avro")) {
+            Files.writeString(file, StepStatsTasklet.SCHEMA.toString(true) + "\n");
+        }
+        assertThat(new Schema.Parser().parse(file.toFile())).isEqualTo(StepStatsTasklet.SCHEMA);
     }
 }

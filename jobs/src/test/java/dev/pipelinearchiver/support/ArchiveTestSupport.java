@@ -49,7 +49,7 @@ public abstract class ArchiveTestSupport {
     }
 
     @BeforeEach
-    void emptyDatabaseAndArchive() throws IOException {
+    protected void emptyDatabaseAndArchive() throws IOException {
         DB.resetSource();
         try (Stream<Path> files = Files.walk(ROOT)) {
             files.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(ROOT)).forEach(p -> p.toFile().delete());

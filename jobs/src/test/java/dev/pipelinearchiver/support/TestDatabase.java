@@ -74,13 +74,11 @@ public final class TestDatabase {
         execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;");
         execute(resource("/source/backend.sql"));
         execute("""
-                DO $$ BEGIN
-                  IF to_regclass('archiver.archive_batch') IS NOT NULL THEN
-                    TRUNCATE archiver.batch_run, archiver.archive_file, archiver.archive_batch,
-                             archiver.batch_step_execution_context, archiver.batch_job_execution_context,
-                             archiver.batch_step_execution, archiver.batch_job_execution_params,
-                             archiver.batch_job_execution, archiver.batch_job_instance;
-                  END IF;
+                DO $$ DECLARE tables text;
+                BEGIN
+                  SELECT string_agg(format('archiver.%I', tablename), ', ') INTO tables
+                  FROM pg_tables WHERE schemaname = 'archiver' AND tablename <> 'flyway_schema_history';
+                  IF tables IS NOT NULL THEN EXECUTE 'TRUNCATE ' || tables; END IF;
                 END $$;""");
     }
 

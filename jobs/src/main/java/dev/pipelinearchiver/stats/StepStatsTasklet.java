@@ -1,0 +1,130 @@
+package dev.pipelinearchiver.stats;
+
+import dev.pipelinearchiver.ArchiverProperties;
+import dev.pipelinearchiver.parquet.AvroMapping;
+import dev.pipelinearchiver.parquet.ParquetArchive;
+import dev.pipelinearchiver.stats.StepFigures.ErrorCount;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.scope.context.ChunkContext;
+import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.tasklet.Tasklet;
+import org.springframework.batch.infrastructure.repeat.RepeatStatus;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Rewrites the {@code step_stats} dataset for every day whose figures changed (a batch of that day was
+ * purged since its day file was last written): {@code <root>/step_stats/dt=YYYY-MM-DD/step_stats.parquet},
+ * the whole day from {@code archiver.step_stats}, replaced atomically. Idempotent, so a restart simply
+ * writes the day again.
+ */
+public class StepStatsTasklet implements Tasklet {
+
+    private static final Logger log = LoggerFactory.getLogger(StepStatsTasklet.class);
+
+    static final String DATASET = "step_stats";
+    static final String FILE_NAME = "step_stats.parquet";
+
+    private static final String DAYS_TO_WRITE = """
+            SELECT DISTINCT dt FROM archiver.archive_batch
+            WHERE shard = ? AND state = 'PURGED' AND stats_written_at IS NULL ORDER BY dt""";
+
+    private static final String MARK_WRITTEN = """
+            UPDATE archiver.archive_batch SET stats_written_at = now()
+            WHERE shard = ? AND dt = ? AND state = 'PURGED' AND stats_written_at IS NULL""";
+
+    /** The published schema of the step_stats dataset (schema/avro/step_stats.avsc). */
+    public static final Schema SCHEMA = SchemaBuilder.record(DATASET).namespace(AvroMapping.NAMESPACE)
+            .doc("Per-step statistics of one day (dt, in the path): the runs' finished date in UTC").fields()
+            .requiredString("step_name")
+            .requiredLong("calls")
+            .requiredLong("ok")
+            .requiredLong("skipped")
+            .requiredLong("errors")
+            .requiredLong("other_status")
+            .requiredDouble("error_rate")
+            .optionalLong("duration_ms_min")
+            .optionalDouble("duration_ms_mean")
+            .optionalLong("duration_ms_max")
+            .optionalLong("duration_ms_p50")
+            .optionalLong("duration_ms_p90")
+            .optionalLong("duration_ms_p95")
+            .optionalLong("duration_ms_p99")
+            .requiredLong("duration_ms_total")
+            .requiredLong("invalid_durations")
+            .name("top_errors").type().array().items(SchemaBuilder.record("error_pattern").namespace(AvroMapping.NAMESPACE).fields()
+                    .requiredString("pattern").requiredLong("count").requiredString("example").endRecord()).noDefault()
+            .endRecord();
+
+    private final StatisticsStore store;
+    private final ParquetArchive archive;
+    private final JdbcTemplate jdbc;
+    private final ArchiverProperties properties;
+
+    public StepStatsTasklet(StatisticsStore store, ParquetArchive archive, JdbcTemplate jdbc, ArchiverProperties properties) {
+        this.store = store;
+        this.archive = archive;
+        this.jdbc = jdbc;
+        this.properties = properties;
+    }
+
+    @Override
+    public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
+        int shard = properties.shard().index();
+        List<LocalDate> days = jdbc.queryForList(DAYS_TO_WRITE, LocalDate.class, shard);
+        for (LocalDate day : days) {
+            List<DailyStepStats> figures = store.read(day, day, null, properties.stats().topErrors());
+            try (var staged = archive.stage(archive.file(DATASET, day, FILE_NAME), SCHEMA)) {
+                for (DailyStepStats stats : figures) {
+                    staged.write(record(stats));
+                }
+                staged.commit();
+            }
+            jdbc.update(MARK_WRITTEN, shard, day);
+            contribution.incrementWriteCount(figures.size());
+        }
+        if (!days.isEmpty()) {
+            log.info("step statistics: rewrote {} day files of dataset {} ({} .. {})", days.size(), DATASET, days.get(0),
+                    days.get(days.size() - 1));
+        }
+        return RepeatStatus.FINISHED;
+    }
+
+    private static GenericRecord record(DailyStepStats s) {
+        GenericData.Record record = new GenericData.Record(SCHEMA);
+        record.put("step_name", s.stepName());
+        record.put("calls", s.calls());
+        record.put("ok", s.ok());
+        record.put("skipped", s.skipped());
+        record.put("errors", s.errors());
+        record.put("other_status", s.otherStatus());
+        record.put("error_rate", s.errorRate());
+        record.put("duration_ms_min", s.durationMsMin());
+        record.put("duration_ms_mean", s.durationMsMean());
+        record.put("duration_ms_max", s.durationMsMax());
+        record.put("duration_ms_p50", s.durationMsP50());
+        record.put("duration_ms_p90", s.durationMsP90());
+        record.put("duration_ms_p95", s.durationMsP95());
+        record.put("duration_ms_p99", s.durationMsP99());
+        record.put("duration_ms_total", s.durationMsTotal());
+        record.put("invalid_durations", s.invalidDurations());
+        Schema errorSchema = SCHEMA.getField("top_errors").schema().getElementType();
+        List<GenericRecord> errors = new ArrayList<>();
+        for (ErrorCount error : s.topErrors()) {
+            GenericData.Record e = new GenericData.Record(errorSchema);
+            e.put("pattern", error.pattern());
+            e.put("count", error.count());
+            e.put("example", error.example());
+            errors.add(e);
+        }
+        record.put("top_errors", errors);
+        return record;
+    }
+}
