@@ -6,6 +6,7 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.Pattern;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -28,7 +29,8 @@ public record ArchiverProperties(
         @Min(10) @Max(100_000) @DefaultValue("2000") int fetchSize,
         @Valid @DefaultValue Parquet parquet,
         @Valid @DefaultValue Shard shard,
-        @Valid @DefaultValue Stats stats) {
+        @Valid @DefaultValue Stats stats,
+        @Valid @DefaultValue Throttle throttle) {
 
     /** Where the backend's runs are and what "finished" means; every other table is found from the catalog. */
     public record Source(
@@ -62,6 +64,20 @@ public record ArchiverProperties(
             @DefaultValue("duration_ms") @Pattern(regexp = IDENTIFIER) String durationColumn,
             @DefaultValue("error") @Pattern(regexp = IDENTIFIER) String errorColumn,
             @Min(1) @Max(1000) @DefaultValue("10") int topErrors) {}
+
+    /**
+     * Protects the backend while purging: a pause after each delete transaction, and a wait while
+     * replication lag (as the lag query reports it, in seconds) exceeds a bound.
+     */
+    public record Throttle(
+            @DefaultValue("0ms") Duration purgePause,
+            Duration maxReplicationLag,
+            @DefaultValue(DEFAULT_LAG_QUERY) @NotBlank String replicationLagQuery,
+            @DefaultValue("1s") Duration lagPollInterval) {}
+
+    /** Largest lag of any standby, in seconds (0 without standbys; needs pg_monitor to see other roles' senders). */
+    public static final String DEFAULT_LAG_QUERY = "SELECT coalesce(extract(epoch FROM max(greatest(write_lag, flush_lag, replay_lag))), 0)"
+            + " FROM pg_stat_replication";
 
     /** A PostgreSQL identifier we accept from configuration: quoted later, but never anything exotic. */
     public static final String IDENTIFIER = "[A-Za-z_][A-Za-z0-9_$]{0,62}";

@@ -5,6 +5,7 @@ import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.source.SourceCatalog;
 import dev.pipelinearchiver.stats.StatisticsStore;
 import dev.pipelinearchiver.stats.StepStatsTasklet;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -14,6 +15,7 @@ import org.springframework.batch.core.job.builder.JobBuilder;
 import org.springframework.batch.core.partition.Partitioner;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
+import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.step.builder.StepBuilder;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.beans.factory.annotation.Value;
@@ -36,6 +38,8 @@ public class ArchiveJobConfiguration {
 
     public static final String JOB_NAME = "archiveJob";
     public static final String CUTOFF = "cutoff";
+    /** Non-identifying: the instant after which the launch stops at its next safe point ({@code --max-runtime}). */
+    public static final String DEADLINE = "deadline";
     static final String BATCH_ID = "batchId";
 
     @Bean
@@ -71,6 +75,12 @@ public class ArchiveJobConfiguration {
                 .build();
     }
 
+    /** The launch's deadline, or null without {@code --max-runtime}. */
+    static Instant deadline(StepExecution step) {
+        String deadline = step.getJobParameters().getString(DEADLINE);
+        return deadline == null ? null : Instant.parse(deadline);
+    }
+
     /** One partition per batch still to export; partition names are stable across restarts. */
     private static Partitioner batchPartitioner(Ledger ledger, int shard) {
         return gridSize -> {
@@ -101,9 +111,10 @@ public class ArchiveJobConfiguration {
 
     @Bean
     Step purgeStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, Ledger ledger, SourceCatalog catalog,
-            BatchFiles batchFiles, ParquetArchive archive, StatisticsStore statistics, JdbcTemplate jdbc, ArchiverProperties properties) {
+            BatchFiles batchFiles, ParquetArchive archive, StatisticsStore statistics, JdbcTemplate jdbc, Throttle throttle,
+            ArchiverProperties properties) {
         return new StepBuilder("purgeStep", jobRepository)
-                .tasklet(new PurgeTasklet(ledger, catalog, batchFiles, archive, statistics, jdbc, properties))
+                .tasklet(new PurgeTasklet(ledger, catalog, batchFiles, archive, statistics, jdbc, throttle, properties))
                 .transactionManager(transactionManager)
                 .build();
     }

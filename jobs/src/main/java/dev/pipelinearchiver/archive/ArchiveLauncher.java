@@ -35,7 +35,7 @@ public class ArchiveLauncher {
     /** First key of the advisory lock ("parc"); the second is the shard index. */
     static final int LOCK_CLASS = 0x70617263;
 
-    public enum Outcome { COMPLETED, ALREADY_COMPLETED, FAILED, LOCKED }
+    public enum Outcome { COMPLETED, ALREADY_COMPLETED, STOPPED, FAILED, LOCKED }
 
     public record Result(Outcome outcome, JobExecution execution) {}
 
@@ -59,7 +59,16 @@ public class ArchiveLauncher {
     }
 
     public static JobParameters parameters(Instant cutoff) {
-        return new JobParametersBuilder().addString(ArchiveJobConfiguration.CUTOFF, cutoff.toString()).toJobParameters();
+        return parameters(cutoff, null);
+    }
+
+    /** The cutoff identifies the job instance; the deadline ({@code --max-runtime}) only this launch. */
+    static JobParameters parameters(Instant cutoff, Instant deadline) {
+        JobParametersBuilder builder = new JobParametersBuilder().addString(ArchiveJobConfiguration.CUTOFF, cutoff.toString());
+        if (deadline != null) {
+            builder.addString(ArchiveJobConfiguration.DEADLINE, deadline.toString(), false);
+        }
+        return builder.toJobParameters();
     }
 
     /**
@@ -72,7 +81,12 @@ public class ArchiveLauncher {
     }
 
     public Result archive(Instant cutoff) throws Exception {
-        JobParameters parameters = parameters(cutoff);
+        return archive(cutoff, null);
+    }
+
+    /** Archives up to the cutoff, stopping at a safe point once the deadline (if any) has passed. */
+    public Result archive(Instant cutoff, Instant deadline) throws Exception {
+        JobParameters parameters = parameters(cutoff, deadline);
         int shard = properties.shard().index();
         try (Connection lockConnection = dataSource.getConnection()) {
             if (!tryLock(lockConnection, shard)) {
@@ -90,7 +104,11 @@ public class ArchiveLauncher {
                     jobOperator.recover(last);
                 }
                 JobExecution execution = jobOperator.start(archiveJob, parameters);
-                return new Result(execution.getStatus() == BatchStatus.COMPLETED ? Outcome.COMPLETED : Outcome.FAILED, execution);
+                return new Result(switch (execution.getStatus()) {
+                    case COMPLETED -> Outcome.COMPLETED;
+                    case STOPPED -> Outcome.STOPPED;
+                    default -> Outcome.FAILED;
+                }, execution);
             } catch (JobInstanceAlreadyCompleteException e) {
                 return new Result(Outcome.ALREADY_COMPLETED, jobRepository.getLastJobExecution(ArchiveJobConfiguration.JOB_NAME, parameters));
             } finally {

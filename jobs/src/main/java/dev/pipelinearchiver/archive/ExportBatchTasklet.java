@@ -24,6 +24,7 @@ import org.apache.avro.generic.GenericRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
@@ -65,6 +66,11 @@ class ExportBatchTasklet implements Tasklet {
         Batch batch = ledger.batch(batchId);
         if (!Ledger.PLANNED.equals(batch.state())) {
             return RepeatStatus.FINISHED; // exported by an earlier attempt
+        }
+        StepExecution step = chunkContext.getStepContext().getStepExecution();
+        if (Throttle.passed(ArchiveJobConfiguration.deadline(step))) {
+            step.setTerminateOnly(); // --max-runtime: leave this batch PLANNED for the next launch
+            return RepeatStatus.FINISHED;
         }
         long started = System.nanoTime();
         ArchiveSources sources = catalog.inspect();

@@ -24,6 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
+import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
@@ -48,6 +49,7 @@ class PurgeTasklet implements Tasklet {
     static final String PURGED_RUNS = "purge.runs";
     static final String RELEASED_RUNS = "purge.released";
     static final String MAX_TRANSACTION_MS = "purge.maxTransactionMs";
+    static final String TRANSACTIONS = "purge.transactions";
 
     private final Ledger ledger;
     private final SourceCatalog catalog;
@@ -55,11 +57,13 @@ class PurgeTasklet implements Tasklet {
     private final ParquetArchive archive;
     private final StatisticsStore statistics;
     private final JdbcTemplate jdbc;
+    private final Throttle throttle;
     private final ArchiverProperties properties;
 
     PurgeTasklet(Ledger ledger, SourceCatalog catalog, BatchFiles batchFiles, ParquetArchive archive, StatisticsStore statistics,
-            JdbcTemplate jdbc, ArchiverProperties properties) {
+            JdbcTemplate jdbc, Throttle throttle, ArchiverProperties properties) {
         this.ledger = ledger;
+        this.throttle = throttle;
         this.catalog = catalog;
         this.batchFiles = batchFiles;
         this.archive = archive;
@@ -70,6 +74,18 @@ class PurgeTasklet implements Tasklet {
 
     @Override
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
+        StepExecution step = chunkContext.getStepContext().getStepExecution();
+        ExecutionContext context = step.getExecutionContext();
+        // throttling first, before this call's transaction issues any statement: waiting holds nothing open
+        if (context.getLong(TRANSACTIONS, 0L) > 0) {
+            throttle.pauseAfterPurge();
+        }
+        if (!throttle.awaitReplication(ArchiveJobConfiguration.deadline(step))) {
+            log.warn("--max-runtime reached: stopping before the next delete transaction; relaunch to resume");
+            step.setTerminateOnly();
+            return RepeatStatus.FINISHED;
+        }
+        context.putLong(TRANSACTIONS, context.getLong(TRANSACTIONS, 0L) + 1);
         List<Long> written = ledger.batches(properties.shard().index(), Ledger.WRITTEN);
         if (written.isEmpty()) {
             return RepeatStatus.FINISHED;
@@ -78,7 +94,6 @@ class PurgeTasklet implements Tasklet {
         Batch batch = ledger.batch(written.get(0));
         ArchiveSources sources = catalog.inspect();
         checkSameTables(batch, sources);
-        ExecutionContext context = chunkContext.getStepContext().getStepExecution().getExecutionContext();
         long[] runIds = ledger.runs(batch.id(), "exported", properties.purgeBatchSize());
         if (runIds.length == 0) {
             finishBatch(batch, sources, context);
