@@ -43,6 +43,27 @@ final class ArchiveSql {
                 """.formatted(id, finishedAt, sources.runs().qualifiedName(), SourceTable.quote(s.statusColumn()));
     }
 
+    /**
+     * Dry run: per day, the rows of one table that archiving up to the cutoff would take, and their size
+     * in PostgreSQL. Parameters: finished statuses (text[]), cutoff, shard count, shard index.
+     */
+    static String dryRun(ArchiveSources sources, SourceTable table) {
+        var s = sources.settings();
+        String id = "r." + SourceTable.quote(s.idColumn());
+        String finishedAt = "r." + SourceTable.quote(s.finishedAtColumn());
+        return """
+                WITH eligible AS (
+                    SELECT %1$s AS run_id, (%2$s AT TIME ZONE 'UTC')::date AS dt
+                    FROM %3$s r
+                    WHERE r.%4$s::text = ANY (?) AND %2$s < ? AND mod(%1$s, ?) = ?
+                )
+                SELECT e.dt, count(*), coalesce(sum(pg_column_size(t0.*)), 0)
+                FROM %5$s JOIN eligible e ON %6$s = e.run_id
+                GROUP BY e.dt ORDER BY e.dt
+                """.formatted(id, finishedAt, sources.runs().qualifiedName(), SourceTable.quote(s.statusColumn()), table.fromClause(),
+                sources.runKey(table));
+    }
+
     /** Locks the given runs that are still eligible; parameters: run ids, finished statuses, cutoff. */
     static String lockEligibleRuns(ArchiveSources sources) {
         var s = sources.settings();

@@ -111,9 +111,11 @@ class ExportBatchTasklet implements Tasklet {
         double seconds = (System.nanoTime() - started) / 1e9;
         long rows = files.values().stream().mapToLong(WrittenFile::rows).sum();
         long bytes = files.values().stream().mapToLong(WrittenFile::bytes).sum();
-        log.info("exported batch {} dt={}: {} runs, {} rows ({}), {} MB in {} s ({} rows/s)", batchId, batch.dt(), stamps.size(),
-                rows, rowsPerTable(files), String.format("%.1f", bytes / 1e6), String.format("%.2f", seconds),
-                Math.round(rows / Math.max(seconds, 1e-3)));
+        int left = ledger.batches(properties.shard().index(), Ledger.PLANNED).size();
+        long secondsLeft = Math.round(left * seconds / Math.max(1, Math.min(left, properties.exportThreads())));
+        log.info("exported batch {} dt={}: {} runs, {} rows ({}), {} MB in {} s ({} rows/s); {} batches left, about {} to go", batchId,
+                batch.dt(), stamps.size(), rows, rowsPerTable(files), String.format("%.1f", bytes / 1e6), String.format("%.2f", seconds),
+                Math.round(rows / Math.max(seconds, 1e-3)), left, String.format("%d:%02d", secondsLeft / 60, secondsLeft % 60));
         return RepeatStatus.FINISHED;
     }
 
