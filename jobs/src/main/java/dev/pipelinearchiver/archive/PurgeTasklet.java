@@ -9,8 +9,10 @@ import dev.pipelinearchiver.source.SourceCatalog;
 import dev.pipelinearchiver.stats.StatisticsStore;
 import dev.pipelinearchiver.stats.StepStatistics;
 import java.io.IOException;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -126,6 +128,7 @@ class PurgeTasklet implements Tasklet {
             Map<Long, RunStamp> now = RunStamps.count(con, sources, lockedIds);
             Map<Long, RunStamp> exported = ledger.stamps(batch.id(), runIds);
             long[] unchanged = Arrays.stream(runIds).filter(id -> locked.contains(id) && exported.get(id).sameAs(now.get(id))).toArray();
+            unchanged = withoutCrossRunRows(con, sources, batch, unchanged);
             if (unchanged.length > 0) {
                 try (PreparedStatement ps = con.prepareStatement(ArchiveSql.deleteRuns(sources))) {
                     ps.setArray(1, Ledger.bigints(con, unchanged));
@@ -148,6 +151,41 @@ class PurgeTasklet implements Tasklet {
         }
         contribution.incrementWriteCount(deleted.length);
         context.putLong(PURGED_RUNS, context.getLong(PURGED_RUNS, 0L) + deleted.length);
+    }
+
+    /**
+     * Keeps out of the delete every run whose deletion would cascade, along a table's other path, to a
+     * row archived with a run that is not deleted now (inconsistent data, e.g. an LLM call whose
+     * run_id and step's run differ). Repeated until no such run is left, since keeping one run out can
+     * expose another.
+     */
+    private long[] withoutCrossRunRows(Connection con, ArchiveSources sources, Batch batch, long[] runIds) throws SQLException {
+        long[] kept = runIds;
+        for (boolean changed = true; changed && kept.length > 0; ) {
+            changed = false;
+            for (var table : sources.tables()) {
+                for (String sql : sources.crossRunRowsSql(table)) {
+                    Set<Long> offenders = new HashSet<>();
+                    try (PreparedStatement ps = con.prepareStatement(sql)) {
+                        ps.setArray(1, Ledger.bigints(con, kept));
+                        ps.setArray(2, Ledger.bigints(con, kept));
+                        try (ResultSet rs = ps.executeQuery()) {
+                            while (rs.next()) {
+                                offenders.add(rs.getLong(1));
+                                log.warn("batch {}: deleting run {} would also delete {} rows of {} that belong to another run's archive;"
+                                        + " keeping it (fix the data, or archive both runs together)", batch.id(), rs.getLong(1), rs.getLong(2),
+                                        table.name());
+                            }
+                        }
+                    }
+                    if (!offenders.isEmpty()) {
+                        kept = Arrays.stream(kept).filter(id -> !offenders.contains(id)).toArray();
+                        changed = true;
+                    }
+                }
+            }
+        }
+        return kept;
     }
 
     /** All runs handled: drop the changed ones from the files, release them, and mark the batch PURGED. */

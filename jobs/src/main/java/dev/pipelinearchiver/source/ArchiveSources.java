@@ -2,12 +2,15 @@ package dev.pipelinearchiver.source;
 
 import dev.pipelinearchiver.ArchiverProperties;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the archiver reads and deletes: the runs table first, then every table its deletion cascades
- * to, each after the table it cascades from; plus how a run is chosen.
+ * to, each after the table it cascades from; plus how a run is chosen. A table the delete reaches by
+ * more than one cascade path is archived with the run of its first path; {@code otherPaths} are the
+ * rest, checked before each delete (a row whose paths lead to different runs must not be lost).
  */
-public record ArchiveSources(List<SourceTable> tables, ArchiverProperties.Source settings) {
+public record ArchiveSources(List<SourceTable> tables, ArchiverProperties.Source settings, Map<String, List<List<CascadeLink>>> otherPaths) {
 
     public SourceTable runs() {
         return tables.get(0);
@@ -29,6 +32,20 @@ public record ArchiveSources(List<SourceTable> tables, ArchiverProperties.Source
 
     public String runKey(SourceTable table) {
         return table.runKeyExpression(settings.idColumn());
+    }
+
+    /**
+     * For each of a table's other cascade paths: per run reached along that path, the rows that the
+     * delete would remove but that are archived with another run (not in the id list). Parameters:
+     * run ids (the path), run ids (the archived rows).
+     */
+    public List<String> crossRunRowsSql(SourceTable table) {
+        return otherPaths.getOrDefault(table.name(), List.of()).stream().map(path -> {
+            String runKey = SourceTable.runKeyExpression(path);
+            return "SELECT " + runKey + ", count(*) FROM " + table.fromClause(path) + " WHERE " + runKey + " = ANY (?) AND "
+                    + SourceTable.ALIAS + ".ctid NOT IN (SELECT " + SourceTable.ALIAS + ".ctid FROM " + table.fromClause() + " WHERE "
+                    + runKey(table) + " = ANY (?)) GROUP BY " + runKey;
+        }).toList();
     }
 
     public String countByRunSql(SourceTable table) {

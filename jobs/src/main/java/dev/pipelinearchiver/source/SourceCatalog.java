@@ -80,6 +80,7 @@ public class SourceCatalog {
             }
         }
         Map<String, SourceTable> reached = new LinkedHashMap<>();
+        Map<String, List<List<CascadeLink>>> otherPaths = new LinkedHashMap<>();
         reached.put(runs.toString(), runs);
         List<String> blockers = new ArrayList<>();
         Deque<SourceTable> queue = new ArrayDeque<>(List.of(runs));
@@ -92,14 +93,19 @@ public class SourceCatalog {
                             + actionName(key.deleteAction()));
                 } else if (key.childColumns().size() != 1) {
                     blockers.add("foreign key " + key.name() + " of " + child + " has several columns, which the archiver does not follow");
-                } else if (!reached.containsKey(child)) {
+                } else {
                     CascadeLink hop = new CascadeLink(key.name(), key.childColumns().get(0), parent, key.parentColumns().get(0));
                     List<CascadeLink> path = new ArrayList<>();
                     path.add(hop);
                     path.addAll(parent.pathToRuns());
-                    SourceTable table = table(key.schema(), key.table(), List.copyOf(path));
-                    reached.put(child, table);
-                    queue.add(table);
+                    if (!reached.containsKey(child)) {
+                        SourceTable table = table(key.schema(), key.table(), List.copyOf(path));
+                        reached.put(child, table);
+                        queue.add(table);
+                    } else {
+                        // a second way the delete reaches this table (llm_calls: by run_id and by step_id)
+                        otherPaths.computeIfAbsent(child, c -> new ArrayList<>()).add(List.copyOf(path));
+                    }
                 }
             }
         }
@@ -113,7 +119,9 @@ public class SourceCatalog {
             throw new SourceSchemaException("Two cascading tables share a name in different schemas: " + tables
                     + "; the archive names datasets by table name.");
         }
-        return new ArchiveSources(tables, settings);
+        Map<String, List<List<CascadeLink>>> byName = new LinkedHashMap<>();
+        otherPaths.forEach((qualified, paths) -> byName.put(reached.get(qualified).name(), List.copyOf(paths)));
+        return new ArchiveSources(tables, settings, byName);
     }
 
     private SourceTable table(String schema, String name, List<CascadeLink> path) {

@@ -26,9 +26,14 @@ public record SourceTable(
 
     /** {@code FROM} clause joining this table up to the table that holds the run id. */
     public String fromClause() {
+        return fromClause(pathToRuns);
+    }
+
+    /** {@code FROM} clause joining this table along the given cascade path. */
+    public String fromClause(List<CascadeLink> path) {
         StringBuilder sql = new StringBuilder(qualifiedName()).append(' ').append(ALIAS);
-        for (int i = 0; i + 1 < pathToRuns.size(); i++) {
-            CascadeLink hop = pathToRuns.get(i);
+        for (int i = 0; i + 1 < path.size(); i++) {
+            CascadeLink hop = path.get(i);
             sql.append(" JOIN ").append(hop.parentTable().qualifiedName()).append(" t").append(i + 1)
                     .append(" ON t").append(i).append('.').append(quote(hop.column()))
                     .append(" = t").append(i + 1).append('.').append(quote(hop.parentColumn()));
@@ -41,8 +46,13 @@ public record SourceTable(
         if (isRunsTable()) {
             return ALIAS + "." + quote(runsIdColumn);
         }
-        int last = pathToRuns.size() - 1;
-        return "t" + last + "." + quote(pathToRuns.get(last).column());
+        return runKeyExpression(pathToRuns);
+    }
+
+    /** The run id of a row reached along the given (non-empty) cascade path, valid with {@link #fromClause(List)}. */
+    public static String runKeyExpression(List<CascadeLink> path) {
+        int last = path.size() - 1;
+        return "t" + last + "." + quote(path.get(last).column());
     }
 
     /** Per run: row count and the sum of the rows' xmin (changes on any insert, update or delete). */

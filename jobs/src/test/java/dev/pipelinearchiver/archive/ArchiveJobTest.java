@@ -211,6 +211,31 @@ class ArchiveJobTest extends ArchiveTestSupport {
     }
 
     @Test
+    void aRowReachedThroughAnotherRunsStepIsNeverDeletedUnarchived() throws Exception {
+        // given: an LLM call of a running run whose step_id points at a step of a finished run
+        fixture.runs(5, "ok", Instant.parse("2026-05-20T00:00:00Z"), 600, 2);
+        fixture.runs(1, "running", null, 0, 1);
+        long finished = DB.count("SELECT min(id) FROM pipeline_runs");
+        long running = DB.count("SELECT id FROM pipeline_runs WHERE status = 'running'");
+        DB.execute("INSERT INTO llm_calls (id, run_id, step_id, model, status) SELECT 9999, " + running + ", min(id), 'gpt-x', 'ok'"
+                + " FROM pipeline_steps WHERE run_id = " + finished);
+        List<List<Object>> crossCall = postgres("SELECT * FROM llm_calls WHERE id = 9999");
+
+        // when
+        Result result = launcher.archive(CUTOFF);
+
+        // then: the finished run whose deletion would cascade to that call is kept, whole, and out of the archive
+        assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(postgres("SELECT * FROM llm_calls WHERE id = 9999")).isEqualTo(crossCall);
+        assertThat(DB.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(2);
+        assertThat(DB.count("SELECT count(*) FROM pipeline_steps WHERE run_id = " + finished)).isEqualTo(2);
+        assertThat(archive.query("SELECT count(*) FROM " + archive.dataset("pipeline_runs") + " WHERE id = " + finished))
+                .containsExactly(List.of(0L));
+        assertThat(archive.query("SELECT count(*) FROM " + archive.dataset("pipeline_steps"))).containsExactly(List.of(8L));
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'released'")).isEqualTo(1);
+    }
+
+    @Test
     void aForeignKeyThatWouldBlockTheDeleteStopsTheJobBeforeAnyDeletion() throws Exception {
         // given
         DB.execute("CREATE TABLE run_reviews (id serial PRIMARY KEY, run_id integer REFERENCES pipeline_runs (id), note text)");
