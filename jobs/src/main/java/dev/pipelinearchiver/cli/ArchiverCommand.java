@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "pipeline-archiver 0.1.0",
         description = "Archives finished pipeline runs from PostgreSQL to Parquet, then deletes them.",
-        subcommands = {ArchiveCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ArchiveCommand.class, VerifyCommand.class, RestoreCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             " 0:success, or nothing to do",
