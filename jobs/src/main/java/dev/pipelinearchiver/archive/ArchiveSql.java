@@ -27,7 +27,7 @@ final class ArchiveSql {
                     FROM %3$s r
                     WHERE r.%4$s::text = ANY (?) AND %2$s < ? AND mod(%1$s, ?) = ?
                       AND NOT EXISTS (SELECT 1 FROM archiver.batch_run b
-                                      WHERE b.run_id = %1$s AND b.state IN ('planned', 'exported', 'changed'))
+                                      WHERE b.run_id = %1$s AND b.state IN ('planned', 'exported', 'changed', 'restored'))
                 ), numbered AS (
                     SELECT run_id, dt, (row_number() OVER (PARTITION BY dt ORDER BY run_id) - 1) / ? AS bucket
                     FROM eligible

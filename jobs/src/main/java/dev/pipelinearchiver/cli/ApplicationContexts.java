@@ -5,23 +5,26 @@ import java.util.List;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
-import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 
-/** Starts the Spring application for one command; only {@code --spring.*}, {@code --archiver.*} and {@code --logging.*} pass through. */
+/** Starts the application for a subcommand, with the settings given as {@code --spring.*}, {@code --archiver.*} options. */
 final class ApplicationContexts {
 
     private ApplicationContexts() {}
 
-    static ConfigurableApplicationContext start(CommandLine commandLine, List<String> springArguments) {
-        for (String argument : springArguments) {
+    /**
+     * @throws ParameterException (exit 2) for any other option picocli did not recognise
+     */
+    static ConfigurableApplicationContext start(CommandSpec spec, List<String> settings) {
+        for (String argument : settings) {
             if (!argument.startsWith("--spring.") && !argument.startsWith("--archiver.") && !argument.startsWith("--logging.")) {
-                throw new ParameterException(commandLine, "Unknown option: '" + argument + "'");
+                throw new ParameterException(spec.commandLine(), "Unknown option: '" + argument + "'");
             }
         }
         return new SpringApplicationBuilder(ArchiverApplication.class)
                 .web(WebApplicationType.NONE)
                 .properties("spring.batch.job.enabled=false")
-                .run(springArguments.toArray(String[]::new));
+                .run(settings.toArray(String[]::new));
     }
 }

@@ -65,7 +65,7 @@ class ArchiveCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Instant cutoffInstant = resolveCutoff();
-        try (ConfigurableApplicationContext context = ApplicationContexts.start(spec.commandLine(), springArguments)) {
+        try (ConfigurableApplicationContext context = ApplicationContexts.start(spec, springArguments)) {
             ArchiveLauncher launcher = context.getBean(ArchiveLauncher.class);
             launcher.preflight();
             Result result = launcher.archive(cutoffInstant);

@@ -60,7 +60,7 @@ class StatsCommand implements Callable<Integer> {
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         LocalDate last = to == null ? today : to;
         LocalDate first = from == null ? last.minusDays(6) : from;
-        try (ConfigurableApplicationContext context = ApplicationContexts.start(spec.commandLine(), springArguments)) {
+        try (ConfigurableApplicationContext context = ApplicationContexts.start(spec, springArguments)) {
             int topErrors = context.getBean(ArchiverProperties.class).stats().topErrors();
             List<DailyStepStats> days = context.getBean(StatisticsStore.class).read(first, last, step, topErrors);
             PrintWriter out = spec.commandLine().getOut();

@@ -14,12 +14,15 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.function.Predicate;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.permission.FsPermission;
@@ -150,6 +153,42 @@ public class ParquetArchive {
 
     public boolean exists(Path file) throws IOException {
         return fs.exists(file);
+    }
+
+    /**
+     * The Parquet files in place under a dataset, at any depth; names starting with {@code .} (in-flight
+     * temporary files) or {@code _} (metadata) are skipped, with everything below them.
+     */
+    public List<Path> datasetFiles(String dataset) throws IOException {
+        List<Path> files = new ArrayList<>();
+        Path dir = new Path(root, dataset);
+        if (fs.exists(dir)) {
+            collectParquetFiles(dir, files);
+        }
+        return files;
+    }
+
+    private void collectParquetFiles(Path dir, List<Path> files) throws IOException {
+        for (FileStatus status : fs.listStatus(dir)) {
+            String name = status.getPath().getName();
+            if (name.startsWith(".") || name.startsWith("_")) {
+                continue;
+            }
+            if (status.isDirectory()) {
+                collectParquetFiles(status.getPath(), files);
+            } else if (name.endsWith(".parquet")) {
+                files.add(status.getPath());
+            }
+        }
+    }
+
+    /** A path in the one spelling the archive's file system gives it, so that the ledger's paths and listed paths compare. */
+    public String qualified(Path path) {
+        try {
+            return fs.makeQualified(path).toString();
+        } catch (IllegalArgumentException otherFileSystem) {
+            return path.toString();
+        }
     }
 
     /**

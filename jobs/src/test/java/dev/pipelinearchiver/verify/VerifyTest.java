@@ -1,0 +1,104 @@
+package dev.pipelinearchiver.verify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.pipelinearchiver.archive.ArchiveLauncher.Outcome;
+import dev.pipelinearchiver.support.ArchiveTestSupport;
+import dev.pipelinearchiver.verify.Problem.Kind;
+import java.io.RandomAccessFile;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+class VerifyTest extends ArchiveTestSupport {
+
+    @Autowired
+    ArchiveVerifier verifier;
+
+    private final List<Problem> problems = new ArrayList<>();
+
+    @BeforeEach
+    void archiveThreeDays() throws Exception {
+        fixture.runs(30, "ok", Instant.parse("2026-05-27T00:00:00Z"), 8_000, 3); // 2026-05-27 .. 2026-05-29
+        assertThat(launcher.archive(CUTOFF).outcome()).isEqualTo(Outcome.COMPLETED);
+    }
+
+    private String ledgerPath(String table, String dt) throws Exception {
+        return postgres("""
+                SELECT f.path FROM archiver.archive_file f JOIN archiver.archive_batch b USING (batch_id)
+                WHERE f.table_name = '%s' AND b.dt = '%s'""".formatted(table, dt)).get(0).get(0).toString();
+    }
+
+    private static Path local(String path) {
+        return Path.of(URI.create(path.replace("file:/", "file:///")));
+    }
+
+    @Test
+    void aCleanArchiveMatchesTheLedger() throws Exception {
+        // when
+        VerifyReport report = verifier.verify(DtRange.ALL, null, problems::add);
+
+        // then
+        assertThat(problems).isEmpty();
+        assertThat(report.clean()).isTrue();
+        assertThat(report.filesChecked()).isEqualTo(DB.count("SELECT count(*) FROM archiver.archive_file")).isEqualTo(9);
+        assertThat(report.rowsChecked()).isEqualTo(DB.count("SELECT sum(row_count) FROM archiver.archive_file")).isEqualTo(30 + 90 + 60);
+        assertThat(report.summary()).contains("9 files", "all match");
+    }
+
+    @Test
+    void anAlteredARemovedAndAnUnknownFileAreEachReportedAndHiddenFilesAreNot() throws Exception {
+        // given: one byte of a file altered, another file removed, a copy under a new name, and files readers ignore
+        Path altered = local(ledgerPath("pipeline_steps", "2026-05-28"));
+        try (RandomAccessFile file = new RandomAccessFile(altered.toFile(), "rw")) {
+            file.seek(file.length() / 2);
+            int b = file.read();
+            file.seek(file.length() / 2);
+            file.write(b ^ 0xff);
+        }
+        Path removed = local(ledgerPath("llm_calls", "2026-05-27"));
+        Files.delete(removed);
+        Path unknown = Files.copy(local(ledgerPath("pipeline_runs", "2026-05-29")),
+                local(ledgerPath("pipeline_runs", "2026-05-29")).resolveSibling("part-copied-by-hand.parquet"));
+        Files.writeString(unknown.resolveSibling(".part-s000-b0000000099.parquet.tmp"), "in flight");
+        Files.createDirectories(ROOT.resolve("pipeline_runs").resolve("_temporary"));
+        Files.copy(unknown, ROOT.resolve("pipeline_runs").resolve("_temporary").resolve("x.parquet"));
+
+        // when
+        VerifyReport report = verifier.verify(DtRange.ALL, null, problems::add);
+
+        // then
+        assertThat(problems).extracting(Problem::kind, p -> local(p.path()))
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple(Kind.CHANGED, altered),
+                        org.assertj.core.groups.Tuple.tuple(Kind.MISSING, removed),
+                        org.assertj.core.groups.Tuple.tuple(Kind.UNKNOWN, unknown));
+        assertThat(report.problemCount()).isEqualTo(3);
+        assertThat(report.summary()).contains("3 problems (1 missing, 1 changed, 1 unknown)");
+        assertThat(problems).filteredOn(p -> p.kind() == Kind.CHANGED).singleElement().extracting(Problem::line).asString()
+                .contains("pipeline_steps dt=2026-05-28", "SHA-256");
+    }
+
+    @Test
+    void aDtRangeAndATableLimitWhatIsChecked() throws Exception {
+        // given: problems on every day
+        Files.delete(local(ledgerPath("pipeline_steps", "2026-05-27")));
+        Files.delete(local(ledgerPath("pipeline_steps", "2026-05-29")));
+        Files.delete(local(ledgerPath("pipeline_runs", "2026-05-28")));
+
+        // when
+        VerifyReport steps = verifier.verify(DtRange.parse("2026-05-28..2026-05-29"), "pipeline_steps", problems::add);
+
+        // then
+        assertThat(steps.filesChecked()).isEqualTo(2);
+        assertThat(problems).extracting(p -> local(p.path())).containsExactly(local(ledgerPath("pipeline_steps", "2026-05-29")));
+        assertThat(DtRange.parse("2026-05-28")).isEqualTo(new DtRange(LocalDate.parse("2026-05-28"), LocalDate.parse("2026-05-28")));
+    }
+}
