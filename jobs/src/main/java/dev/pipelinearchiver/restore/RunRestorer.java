@@ -1,10 +1,13 @@
 package dev.pipelinearchiver.restore;
 
+import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.archive.BatchFiles;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.restore.RestoreLedger.ArchivedRun;
 import dev.pipelinearchiver.source.ArchiveSources;
 import dev.pipelinearchiver.source.SourceCatalog;
+import dev.pipelinearchiver.stats.StatisticsStore;
+import dev.pipelinearchiver.stats.StepStatistics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
@@ -61,9 +64,13 @@ public class RunRestorer {
     private final ParquetArchive archive;
     private final JdbcTemplate jdbc;
     private final TransactionTemplate transactions;
+    private final StatisticsStore statistics;
+    private final ArchiverProperties properties;
 
     RunRestorer(SourceCatalog catalog, RestoreCatalog restoreCatalog, RestoreLedger ledger, BatchFiles batchFiles, ParquetArchive archive,
-            JdbcTemplate jdbc, PlatformTransactionManager transactionManager) {
+            JdbcTemplate jdbc, PlatformTransactionManager transactionManager, StatisticsStore statistics, ArchiverProperties properties) {
+        this.statistics = statistics;
+        this.properties = properties;
         this.catalog = catalog;
         this.restoreCatalog = restoreCatalog;
         this.ledger = ledger;
@@ -146,24 +153,28 @@ public class RunRestorer {
             RunRows selection = new RunRows(sources, runIds);
             Map<String, Long> sequenceMaxima = new HashMap<>();
             Map<String, Long> rows = new LinkedHashMap<>();
+            StepStatistics restoredSteps = new StepStatistics(properties.stats());
             for (TargetTable table : plan.insertOrder()) {
                 String path = files.get(table.name());
                 if (path == null) {
                     throw new RestoreException("Batch " + batchId + " has no archive file of " + table.name() + " in the ledger.");
                 }
-                rows.put(table.name(), insertTable(con, table, path, selection, sequenceMaxima, notes));
+                boolean folded = properties.stats().enabled() && table.name().equals(properties.stats().table());
+                rows.put(table.name(), insertTable(con, table, path, selection, sequenceMaxima, notes, folded ? restoredSteps : null));
             }
             selection.check(batchId, ledger.rowCounts(batchId, runIds));
             SequenceGuard.check(con, sequenceMaxima, notes);
             if (ledger.markRuns(batchId, runIds, RestoreLedger.PURGED, RestoreLedger.RESTORED) != runIds.length) {
                 throw new IllegalStateException("Batch " + batchId + ": not every restored run was still purged in the ledger");
             }
+            // same transaction: the day's statistics no longer count what is back in PostgreSQL
+            statistics.subtractRestored(batchId, restoredSteps.byStepName());
             return rows;
         }));
     }
 
     private long insertTable(Connection con, TargetTable table, String path, RunRows selection, Map<String, Long> sequenceMaxima,
-            Set<String> notes) throws SQLException {
+            Set<String> notes, StepStatistics restoredSteps) throws SQLException {
         RowInserter inserter = null;
         try (ParquetReader<GenericRecord> reader = archive.reader(new Path(path))) {
             for (GenericRecord record; (record = reader.read()) != null; ) {
@@ -172,6 +183,9 @@ public class RunRestorer {
                         inserter = new RowInserter(con, table, record.getSchema(), notes);
                     }
                     inserter.insert(record);
+                    if (restoredSteps != null) {
+                        restoredSteps.add(record);
+                    }
                 }
             }
             if (inserter == null) {

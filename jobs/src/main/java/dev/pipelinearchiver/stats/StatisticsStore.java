@@ -56,6 +56,20 @@ public class StatisticsStore {
             ON CONFLICT (dt, step_name, pattern) DO UPDATE
             SET count = step_error_stats.count + excluded.count, example = least(step_error_stats.example, excluded.example)""";
 
+    private static final String BATCH_DAY = "SELECT dt FROM archiver.archive_batch WHERE batch_id = ?";
+
+    private static final String DELETE_DAY = "DELETE FROM archiver.step_stats WHERE dt = ? AND step_name = ?";
+
+    private static final String DELETE_DAY_ERRORS = "DELETE FROM archiver.step_error_stats WHERE dt = ? AND step_name = ?";
+
+    private static final String SUBTRACT_ERRORS = """
+            UPDATE archiver.step_error_stats SET count = count - ? WHERE dt = ? AND step_name = ? AND pattern = ?""";
+
+    private static final String DELETE_EMPTY_ERRORS = "DELETE FROM archiver.step_error_stats WHERE dt = ? AND step_name = ? AND count <= 0";
+
+    /** The next archive launch's statsStep rewrites the day file of this batch. */
+    private static final String DAY_FILE_STALE = "UPDATE archiver.archive_batch SET stats_written_at = NULL WHERE batch_id = ?";
+
     private static final String DAYS = """
             SELECT dt, step_name, calls, ok, skipped, errors, other_status, error_rate, duration_ms_min, duration_ms_mean,
                    duration_ms_max, duration_ms_p50, duration_ms_p90, duration_ms_p95, duration_ms_p99, duration_ms_total,
@@ -109,6 +123,40 @@ public class StatisticsStore {
                 jdbc.update(MERGE_ERRORS, dt, stepName, error.pattern(), error.count(), error.example());
             }
         }
+    }
+
+    /**
+     * Takes runs restored to PostgreSQL out of their day's figures, in the transaction that restores them,
+     * so that archiving them again later counts them once; the day's step_stats file is marked for
+     * rewriting by the next archive launch.
+     */
+    public void subtractRestored(long batchId, Map<String, StepFigures> restored) {
+        LocalDate dt = jdbc.queryForObject(BATCH_DAY, LocalDate.class, batchId);
+        for (Map.Entry<String, StepFigures> entry : restored.entrySet()) {
+            String stepName = entry.getKey();
+            List<StepFigures> days = jdbc.query(LOCK_DAY, (rs, i) -> StepFigures.restore(rs.getLong(1), rs.getLong(2), rs.getLong(3),
+                    rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getObject(8, Long.class), rs.getObject(9, Long.class),
+                    rs.getBytes(10), List.of()), dt, stepName);
+            if (days.isEmpty()) {
+                continue; // never merged (statistics were off when it was archived)
+            }
+            StepFigures day = days.get(0);
+            day.subtract(entry.getValue());
+            if (day.calls() <= 0) {
+                jdbc.update(DELETE_DAY, dt, stepName);
+                jdbc.update(DELETE_DAY_ERRORS, dt, stepName);
+                continue;
+            }
+            jdbc.update(UPDATE_DAY, day.calls(), day.ok(), day.skipped(), day.errors(), day.otherStatus(), day.errorRate(),
+                    day.durationMin(), day.durationMean(), day.durationMax(), day.durationPercentile(50), day.durationPercentile(90),
+                    day.durationPercentile(95), day.durationPercentile(99), day.durationTotal(), day.invalidDurations(),
+                    day.encodedHistogram(), dt, stepName);
+            for (ErrorCount error : entry.getValue().allErrors()) {
+                jdbc.update(SUBTRACT_ERRORS, error.count(), dt, stepName, error.pattern());
+            }
+            jdbc.update(DELETE_EMPTY_ERRORS, dt, stepName);
+        }
+        jdbc.update(DAY_FILE_STALE, batchId);
     }
 
     /** The daily figures of a date range, optionally of one step name, with their top error patterns. */

@@ -99,6 +99,33 @@ public final class StepFigures {
         other.errorPatterns.values().forEach(this::addError);
     }
 
+    /**
+     * Takes out figures merged earlier (runs restored to PostgreSQL). Counts, totals, the histogram and
+     * error counts are exact; a removed minimum or maximum is replaced by the histogram's, exact up to
+     * 2,047 ms and within 0.1 % above.
+     */
+    void subtract(StepFigures other) {
+        calls -= other.calls;
+        ok -= other.ok;
+        skipped -= other.skipped;
+        errors -= other.errors;
+        otherStatus -= other.otherStatus;
+        invalidDurations -= other.invalidDurations;
+        durationTotal -= other.durationTotal;
+        histogram.subtract(other.histogram);
+        if (histogram.getTotalCount() == 0) {
+            durationMin = Long.MAX_VALUE;
+            durationMax = Long.MIN_VALUE;
+        } else {
+            if (other.durationMin <= durationMin) {
+                durationMin = histogram.getMinValue();
+            }
+            if (other.durationMax >= durationMax) {
+                durationMax = histogram.getMaxValue();
+            }
+        }
+    }
+
     public long calls() {
         return calls;
     }

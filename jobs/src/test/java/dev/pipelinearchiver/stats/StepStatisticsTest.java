@@ -4,15 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.pipelinearchiver.archive.ArchiveLauncher.Outcome;
+import dev.pipelinearchiver.restore.RestoreRequest;
+import dev.pipelinearchiver.restore.RunRestorer;
 import dev.pipelinearchiver.support.ArchiveTestSupport;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
 
 /** The daily step statistics against exact SQL over the same rows, across batches, launches and restarts. */
 @TestPropertySource(properties = {"archiver.batch-size=10", "archiver.purge-batch-size=4"})
 class StepStatisticsTest extends ArchiveTestSupport {
+
+    @Autowired
+    RunRestorer restorer;
 
     /** Exact figures per (day, step_name) over the steps of the given runs, computed by PostgreSQL. */
     private static final String EXACT = """
@@ -133,6 +140,32 @@ class StepStatisticsTest extends ArchiveTestSupport {
         // then
         assertThat(postgres(STORED)).isEqualTo(oneLaunch);
         assertThat(postgres("SELECT * FROM archiver.step_error_stats ORDER BY 1, 2, 3")).isEqualTo(oneLaunchErrors);
+    }
+
+    @Test
+    void restoredRunsLeaveTheFiguresAndArchivingThemAgainCountsThemOnce() throws Exception {
+        // given
+        runsOverThreeDays();
+        launcher.archive(CUTOFF);
+        List<List<Object>> once = postgres(STORED);
+        List<List<Object>> onceErrors = postgres("SELECT * FROM archiver.step_error_stats ORDER BY 1, 2, 3");
+
+        // when: a day is restored to PostgreSQL
+        restorer.restore(RestoreRequest.day(LocalDate.parse("2026-05-29"), false));
+
+        // then: that day's figures count only what is still archived
+        assertThat(DB.count("SELECT coalesce(sum(calls), 0) FROM archiver.step_stats WHERE dt = '2026-05-29'"))
+                .isEqualTo(((Number) archive.query("SELECT count(*) FROM " + archive.dataset("pipeline_steps") + " WHERE dt = '2026-05-29'")
+                        .get(0).get(0)).longValue());
+        assertThat(DB.count("SELECT count(*) FROM archiver.archive_batch WHERE dt = '2026-05-29' AND stats_written_at IS NULL"))
+                .isPositive();
+
+        // when: a later launch archives the restored runs again
+        assertThat(launcher.archive(Instant.parse("2026-06-01T12:00:00Z")).outcome()).isEqualTo(Outcome.COMPLETED);
+
+        // then: the figures are those of one launch again, each step counted once
+        assertThat(postgres(STORED)).isEqualTo(once);
+        assertThat(postgres("SELECT * FROM archiver.step_error_stats ORDER BY 1, 2, 3")).isEqualTo(onceErrors);
     }
 
     @Test
