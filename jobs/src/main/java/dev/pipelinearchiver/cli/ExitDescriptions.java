@@ -13,6 +13,9 @@ final class ExitDescriptions {
     private static final Pattern CAUSED_BY = Pattern.compile("^Caused by: (.*)$", Pattern.MULTILINE);
     private static final Pattern QUALIFIED_EXCEPTION = Pattern.compile("^(?:[a-z_$][\\w$]*\\.)+([A-Z][\\w$]*)(:|$)");
 
+    /** Spring's SQL exception messages end with the server's message: "...; SQL state [42501]; error code [0]; ERROR: ...". */
+    private static final Pattern SERVER_MESSAGE = Pattern.compile("SQL state \\[(\\w+)\\].*?(?:^|; )((?:ERROR|FATAL): .*)$");
+
     private ExitDescriptions() {}
 
     static String rootCause(String exitDescription) {
@@ -26,6 +29,10 @@ final class ExitDescriptions {
         }
         if (cause == null) {
             cause = exitDescription.strip().lines().findFirst().orElse("");
+        }
+        Matcher server = SERVER_MESSAGE.matcher(cause);
+        if (server.find()) {
+            return "PostgreSQL " + server.group(2).strip() + " (SQL state " + server.group(1) + ")";
         }
         cause = QUALIFIED_EXCEPTION.matcher(cause.strip()).replaceFirst("$1$2");
         return cause.replaceAll("\\s+", " ").strip();

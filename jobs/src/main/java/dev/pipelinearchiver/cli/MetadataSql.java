@@ -15,7 +15,7 @@ final class MetadataSql {
                    (SELECT p.PARAMETER_VALUE FROM %1$sJOB_EXECUTION_PARAMS p
                     WHERE p.JOB_EXECUTION_ID = e.JOB_EXECUTION_ID AND p.PARAMETER_NAME = 'cutoff') AS CUTOFF,
                    coalesce(sum(s.WRITE_COUNT) FILTER (WHERE s.STEP_NAME = 'planStep'), 0) AS PLANNED,
-                   coalesce(sum(s.WRITE_COUNT) FILTER (WHERE s.STEP_NAME = 'exportStep'), 0) AS EXPORTED,
+                   coalesce(sum(s.WRITE_COUNT) FILTER (WHERE s.STEP_NAME LIKE 'exportBatchStep:%%'), 0) AS EXPORTED,
                    coalesce(sum(s.WRITE_COUNT) FILTER (WHERE s.STEP_NAME = 'purgeStep'), 0) AS PURGED
             FROM %1$sJOB_EXECUTION e
             JOIN %1$sJOB_INSTANCE i ON i.JOB_INSTANCE_ID = e.JOB_INSTANCE_ID

@@ -37,6 +37,7 @@ import picocli.CommandLine.Model.CommandSpec;
 class ShowCommand implements Callable<Integer> {
 
     private static final String PARTITION_PREFIX = "exportBatchStep:";
+    private static final int MAX_PARTITIONS_SHOWN = 20;
 
     @Spec
     CommandSpec spec;
@@ -82,9 +83,13 @@ class ShowCommand implements Callable<Integer> {
     private void printSteps(JobExecution execution, PrintWriter out) {
         List<StepExecution> steps = execution.getStepExecutions().stream().sorted(Comparator.comparingLong(StepExecution::getId)).toList();
         out.printf("  %-30s %-10s %12s %12s %8s %9s %9s%n", "STEP", "STATUS", "READ", "WRITTEN", "COMMITS", "ROLLBACKS", "DURATION");
+        int partitionsShown = 0;
         for (StepExecution step : steps) {
             boolean partition = step.getStepName().startsWith(PARTITION_PREFIX);
-            if (!partition || allPartitions || step.getStatus() != BatchStatus.COMPLETED) {
+            // partitions are one per archive batch (hundreds): by default only those that failed or still run
+            boolean show = !partition || allPartitions || (step.getStatus() != BatchStatus.COMPLETED && step.getStatus() != BatchStatus.STOPPED
+                    && partitionsShown++ < MAX_PARTITIONS_SHOWN);
+            if (show) {
                 out.printf("  %-30s %-10s %,12d %,12d %,8d %,9d %9s%n", (partition ? "  " : "") + step.getStepName(), step.getStatus(),
                         step.getReadCount(), step.getWriteCount(), step.getCommitCount(), step.getRollbackCount(),
                         Times.duration(step.getStartTime(), step.getEndTime()));

@@ -1,31 +1,38 @@
 package dev.pipelinearchiver.cli;
 
 import dev.pipelinearchiver.ArchiverApplication;
-import java.util.ArrayList;
 import java.util.List;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
+import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Unmatched;
 
 /**
  * Mixed into every command: takes the {@code --spring.*}, {@code --archiver.*} and {@code --logging.*}
  * settings from the command line and starts the application with them, the same way for all commands.
  */
+@Command
 final class SpringOptions {
 
-    @Spec(Spec.Target.MIXEE)
-    CommandSpec command;
+    private CommandSpec command;
 
-    @Unmatched
-    List<String> arguments = new ArrayList<>();
+    /** Settings are what the command's own options leave unmatched (picocli has no @Unmatched in mixins). */
+    @Spec(Spec.Target.MIXEE)
+    void command(CommandSpec command) {
+        this.command = command;
+        command.parser().unmatchedArgumentsAllowed(true);
+    }
+
+    private List<String> arguments() {
+        return command.commandLine().getUnmatchedArguments();
+    }
 
     /** Rejects anything that is neither an option of the command nor a setting; call it before any work. */
     void validate() {
-        for (String argument : arguments) {
+        for (String argument : arguments()) {
             if (!argument.startsWith("--spring.") && !argument.startsWith("--archiver.") && !argument.startsWith("--logging.")) {
                 throw new ParameterException(command.commandLine(), "Unknown option or argument: '" + argument + "'");
             }
@@ -43,6 +50,6 @@ final class SpringOptions {
                 .web(WebApplicationType.NONE)
                 .registerShutdownHook(false)
                 .properties("spring.batch.job.enabled=false", "logging.register-shutdown-hook=false")
-                .run(arguments.toArray(String[]::new));
+                .run(arguments().toArray(String[]::new));
     }
 }
