@@ -38,7 +38,7 @@ public class ArchiveLauncher {
     private static final Logger log = LoggerFactory.getLogger(ArchiveLauncher.class);
 
     /** First key of the advisory lock ("parc"); the second is the shard index. */
-    static final int LOCK_CLASS = 0x70617263;
+    public static final int LOCK_CLASS = 0x70617263;
 
     public enum Outcome { COMPLETED, ALREADY_COMPLETED, FAILED, STOPPED, LOCKED }
 

@@ -42,10 +42,7 @@ class RecoverCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         spring.validate();
         try (ConfigurableApplicationContext context = spring.start()) {
-            JobExecution execution = context.getBean(JobRepository.class).getJobExecution(executionId);
-            if (execution == null) {
-                throw new CommandFailure(ArchiverCommand.BAD_CONFIG, "there is no job execution " + executionId + " (see executions).");
-            }
+            JobExecution execution = JobExecutions.require(context.getBean(JobRepository.class), executionId);
             PrintWriter out = spec.commandLine().getOut();
             Recovery recovery = context.getBean(ArchiveLauncher.class).recover(executionId);
             return switch (recovery) {

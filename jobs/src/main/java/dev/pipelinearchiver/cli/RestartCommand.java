@@ -40,10 +40,7 @@ class RestartCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         spring.validate();
         try (ConfigurableApplicationContext context = spring.start()) {
-            JobExecution execution = context.getBean(JobRepository.class).getJobExecution(executionId);
-            if (execution == null) {
-                throw new CommandFailure(ArchiverCommand.BAD_CONFIG, "there is no job execution " + executionId + " (see executions).");
-            }
+            JobExecution execution = JobExecutions.require(context.getBean(JobRepository.class), executionId);
             if (!ArchiveJobConfiguration.JOB_NAME.equals(execution.getJobInstance().getJobName())) {
                 throw new CommandFailure(ArchiverCommand.BAD_CONFIG, "job execution " + executionId + " belongs to "
                         + execution.getJobInstance().getJobName() + ", not to " + ArchiveJobConfiguration.JOB_NAME + ".");

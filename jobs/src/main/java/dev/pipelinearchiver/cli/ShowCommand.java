@@ -55,10 +55,7 @@ class ShowCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         spring.validate();
         try (ConfigurableApplicationContext context = spring.start()) {
-            JobExecution execution = context.getBean(JobRepository.class).getJobExecution(executionId);
-            if (execution == null) {
-                throw new CommandFailure(ArchiverCommand.BAD_CONFIG, "there is no job execution " + executionId + " (see executions).");
-            }
+            JobExecution execution = JobExecutions.require(context.getBean(JobRepository.class), executionId);
             PrintWriter out = spec.commandLine().getOut();
             printExecution(execution, out);
             printSteps(execution, out);

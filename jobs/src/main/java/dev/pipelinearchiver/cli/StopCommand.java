@@ -49,10 +49,7 @@ class StopCommand implements Callable<Integer> {
         spring.validate();
         try (ConfigurableApplicationContext context = spring.start()) {
             JobRepository repository = context.getBean(JobRepository.class);
-            JobExecution execution = repository.getJobExecution(executionId);
-            if (execution == null) {
-                throw new CommandFailure(ArchiverCommand.BAD_CONFIG, "there is no job execution " + executionId + " (see executions).");
-            }
+            JobExecution execution = JobExecutions.require(repository, executionId);
             PrintWriter out = spec.commandLine().getOut();
             if (!execution.isRunning()) {
                 out.println("job execution " + executionId + " is " + execution.getStatus() + ", not running: nothing to stop");
