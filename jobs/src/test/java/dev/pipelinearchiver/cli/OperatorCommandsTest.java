@@ -7,14 +7,13 @@ import dev.pipelinearchiver.support.ArchiverCommands;
 import dev.pipelinearchiver.support.ArchiverProcess.Outcome;
 import dev.pipelinearchiver.support.DuckDbArchive;
 import dev.pipelinearchiver.support.Rows;
+import dev.pipelinearchiver.support.RunSnapshot;
 import dev.pipelinearchiver.support.SourceFixture;
 import dev.pipelinearchiver.support.TestDatabase;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Instant;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -30,9 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
 class OperatorCommandsTest {
 
     private static final String CUTOFF = "2026-06-01T00:00:00Z";
-    private static final String ELIGIBLE = "SELECT id FROM pipeline_runs WHERE status IN ('ok','error','cancelled')"
-            + " AND finished_at < timestamptz '" + CUTOFF + "'";
-    private static final List<String> TABLES = List.of("pipeline_runs", "pipeline_steps", "llm_calls");
+    private static final String ELIGIBLE = RunSnapshot.eligibleRunIds(Instant.parse(CUTOFF));
 
     private static TestDatabase db;
 
@@ -63,21 +60,12 @@ class OperatorCommandsTest {
         archive = new DuckDbArchive(root);
     }
 
-    private Map<String, List<List<Object>>> snapshot(String runFilter) throws Exception {
-        try (Connection con = db.connect()) {
-            return Map.of(
-                    "pipeline_runs", Rows.query(con, "SELECT * FROM pipeline_runs WHERE id " + runFilter + " ORDER BY id"),
-                    "pipeline_steps", Rows.query(con, "SELECT * FROM pipeline_steps WHERE run_id " + runFilter + " ORDER BY id"),
-                    "llm_calls", Rows.query(con, "SELECT * FROM llm_calls WHERE run_id " + runFilter + " ORDER BY id"));
-        }
+    private RunSnapshot snapshot(String runFilter) throws Exception {
+        return RunSnapshot.of(db, runFilter);
     }
 
-    private void assertEveryRunArchivedExactlyOnce(Map<String, List<List<Object>>> eligible, Map<String, List<List<Object>>> others)
-            throws Exception {
-        for (String table : TABLES) {
-            assertThat(archive.rows(table, "id")).as(table).isEqualTo(eligible.get(table));
-        }
-        assertThat(snapshot("IS NOT NULL")).isEqualTo(others);
+    private void assertEveryRunArchivedExactlyOnce(RunSnapshot eligible, RunSnapshot others) throws Exception {
+        RunSnapshot.assertArchivedExactlyOnce(db, archive, eligible, others);
     }
 
     private long eligibleRun(int index) {
@@ -120,8 +108,8 @@ class OperatorCommandsTest {
     @Test
     void executionsShowAndRestartTakeAFailedJobToCompletionWithoutLossOrDuplicate() throws Exception {
         // given: deleting the 26th eligible run fails, after several purge transactions committed
-        Map<String, List<List<Object>>> eligible = snapshot("IN (" + ELIGIBLE + ")");
-        Map<String, List<List<Object>>> others = snapshot("NOT IN (" + ELIGIBLE + ")");
+        RunSnapshot eligible = snapshot("IN (" + ELIGIBLE + ")");
+        RunSnapshot others = snapshot("NOT IN (" + ELIGIBLE + ")");
         long failing = eligibleRun(25);
         failDeletingRun(failing);
         Outcome failed = cli.run("archive", "--cutoff=" + CUTOFF, "--archiver.batch-size=10", "--archiver.purge-batch-size=4");
@@ -171,8 +159,8 @@ class OperatorCommandsTest {
     @Test
     void recoverRefusesWhileTheLockIsHeldThenMarksTheDeadExecutionFailedAndRestartCompletesIt() throws Exception {
         // given: an execution left STARTED in its purge step by a process that died
-        Map<String, List<List<Object>>> eligible = snapshot("IN (" + ELIGIBLE + ")");
-        Map<String, List<List<Object>>> others = snapshot("NOT IN (" + ELIGIBLE + ")");
+        RunSnapshot eligible = snapshot("IN (" + ELIGIBLE + ")");
+        RunSnapshot others = snapshot("NOT IN (" + ELIGIBLE + ")");
         failDeletingRun(eligibleRun(25));
         assertThat(cli.run("archive", "--cutoff=" + CUTOFF, "--archiver.purge-batch-size=4").exitCode()).isEqualTo(1);
         db.execute("DROP TRIGGER fail_delete ON pipeline_runs");
@@ -214,8 +202,8 @@ class OperatorCommandsTest {
     @Test
     void stopMarksTheRunningExecutionAndItStopsAtItsNextCommitThenARelaunchResumes() throws Exception {
         // given: an archive running its purge on a slow backend
-        Map<String, List<List<Object>>> eligible = snapshot("IN (" + ELIGIBLE + ")");
-        Map<String, List<List<Object>>> others = snapshot("NOT IN (" + ELIGIBLE + ")");
+        RunSnapshot eligible = snapshot("IN (" + ELIGIBLE + ")");
+        RunSnapshot others = snapshot("NOT IN (" + ELIGIBLE + ")");
         slowDeletes(0.05);
         CompletableFuture<Outcome> running = CompletableFuture.supplyAsync(
                 () -> cli.run("archive", "--cutoff=" + CUTOFF, "--archiver.purge-batch-size=2"));
