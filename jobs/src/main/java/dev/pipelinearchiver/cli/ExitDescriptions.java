@@ -13,8 +13,11 @@ final class ExitDescriptions {
     private static final Pattern CAUSED_BY = Pattern.compile("^Caused by: (.*)$", Pattern.MULTILINE);
     private static final Pattern QUALIFIED_EXCEPTION = Pattern.compile("^(?:[a-z_$][\\w$]*\\.)+([A-Z][\\w$]*)(:|$)");
 
-    /** Spring's SQL exception messages end with the server's message: "...; SQL state [42501]; error code [0]; ERROR: ...". */
-    private static final Pattern SERVER_MESSAGE = Pattern.compile("SQL state \\[(\\w+)\\].*?(?:^|; )((?:ERROR|FATAL): .*)$");
+    /**
+     * Spring's SQL exception messages end with the server's message: "task; SQL [...]; ERROR: ..." or,
+     * uncategorized, "task; uncategorized SQLException; SQL state [42501]; error code [0]; ERROR: ...".
+     */
+    private static final Pattern SERVER_MESSAGE = Pattern.compile("; (?:SQL state \\[(\\w+)\\]; .*?; )?((?:ERROR|FATAL): .*)$");
 
     private ExitDescriptions() {}
 
@@ -32,7 +35,7 @@ final class ExitDescriptions {
         }
         Matcher server = SERVER_MESSAGE.matcher(cause);
         if (server.find()) {
-            return "PostgreSQL " + server.group(2).strip() + " (SQL state " + server.group(1) + ")";
+            return "PostgreSQL " + server.group(2).strip() + (server.group(1) == null ? "" : " (SQL state " + server.group(1) + ")");
         }
         cause = QUALIFIED_EXCEPTION.matcher(cause.strip()).replaceFirst("$1$2");
         return cause.replaceAll("\\s+", " ").strip();

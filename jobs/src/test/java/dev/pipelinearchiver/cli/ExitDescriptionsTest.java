@@ -32,6 +32,17 @@ class ExitDescriptionsTest {
     }
 
     @Test
+    void keepsPostgresqlsMessageFromATranslatedSqlException() {
+        // given: Spring translated the SQL state into an exception of its own; the SQL text is in the message
+        String stored = "org.springframework.dao.CannotAcquireLockException: ConnectionCallback; SQL [SELECT \"id\" FROM \"public\"."
+                + "\"pipeline_runs\" WHERE \"id\" = ANY (?) ORDER BY \"id\" FOR UPDATE]; ERROR: canceling statement due to lock timeout\n"
+                + "\tat org.springframework.jdbc";
+
+        // when / then
+        assertThat(ExitDescriptions.rootCause(stored)).isEqualTo("PostgreSQL ERROR: canceling statement due to lock timeout");
+    }
+
+    @Test
     void aMessageWithoutStackTraceIsKeptAndNothingGivesNull() {
         assertThat(ExitDescriptions.rootCause("Batch 7, run 12: 4 rows of pipeline_steps counted but 3 streamed"))
                 .isEqualTo("Batch 7, run 12: 4 rows of pipeline_steps counted but 3 streamed");
