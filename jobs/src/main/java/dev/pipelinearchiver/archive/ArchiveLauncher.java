@@ -40,6 +40,12 @@ public class ArchiveLauncher {
     /** First key of the advisory lock ("parc"); the second is the shard index. */
     public static final int LOCK_CLASS = 0x70617263;
 
+    /** The two-key form of pg_advisory_lock shows as objsubid 2, with the keys in classid and objid. */
+    private static final String LOCK_HELD = """
+            SELECT EXISTS (SELECT 1 FROM pg_locks
+                           WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid::bigint = ? AND objid::bigint = ?
+                             AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))""";
+
     public enum Outcome { COMPLETED, ALREADY_COMPLETED, FAILED, STOPPED, LOCKED }
 
     /** The launch's outcome and its execution (null when LOCKED, or when STOPPED before the job started). */
@@ -164,15 +170,19 @@ public class ArchiveLauncher {
         }
     }
 
-    /** Whether a process holds this database's and shard's archive lock (an archive job is running). */
+    /**
+     * Whether a process holds this database's and shard's archive lock (an archive job is running). Reads
+     * pg_locks rather than trying the lock, so that looking never makes a launch starting meanwhile exit 3.
+     */
     public boolean isLocked() throws SQLException {
-        int shard = properties.shard().index();
-        try (Connection connection = dataSource.getConnection()) {
-            if (!tryLock(connection, shard)) {
-                return true;
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement ps = connection.prepareStatement(LOCK_HELD)) {
+            ps.setLong(1, LOCK_CLASS);
+            ps.setLong(2, properties.shard().index());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
             }
-            unlock(connection, shard);
-            return false;
         }
     }
 
