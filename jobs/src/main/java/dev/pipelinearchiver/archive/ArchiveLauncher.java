@@ -8,6 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.OptionalLong;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +20,7 @@ import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.launch.JobInstanceAlreadyCompleteException;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
@@ -26,6 +28,9 @@ import org.springframework.stereotype.Component;
  * lock held for the whole launch). The same cutoff after a failure restarts that job instance; after a
  * success there is nothing to do. An execution still marked running while we hold the lock belongs to
  * a process that died: it is marked failed, then restarted.
+ *
+ * <p>Operators' restart and recover go through the same lock, so they can never act on an execution
+ * that another process is running.
  */
 @Component
 public class ArchiveLauncher {
@@ -33,11 +38,20 @@ public class ArchiveLauncher {
     private static final Logger log = LoggerFactory.getLogger(ArchiveLauncher.class);
 
     /** First key of the advisory lock ("parc"); the second is the shard index. */
-    static final int LOCK_CLASS = 0x70617263;
+    public static final int LOCK_CLASS = 0x70617263;
 
-    public enum Outcome { COMPLETED, ALREADY_COMPLETED, STOPPED, FAILED, LOCKED }
+    /** The two-key form of pg_advisory_lock shows as objsubid 2, with the keys in classid and objid. */
+    private static final String LOCK_HELD = """
+            SELECT EXISTS (SELECT 1 FROM pg_locks
+                           WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid::bigint = ? AND objid::bigint = ?
+                             AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))""";
 
+    public enum Outcome { COMPLETED, ALREADY_COMPLETED, FAILED, STOPPED, LOCKED }
+
+    /** The launch's outcome and its execution (null when LOCKED, or when STOPPED before the job started). */
     public record Result(Outcome outcome, JobExecution execution) {}
+
+    public enum Recovery { RECOVERED, NOT_RUNNING, LOCKED }
 
     private final JobOperator jobOperator;
     private final JobRepository jobRepository;
@@ -46,9 +60,14 @@ public class ArchiveLauncher {
     private final SourceCatalog catalog;
     private final ParquetArchive archive;
     private final ArchiverProperties properties;
+    private final SourcePrivileges privileges;
+
+    /** The parameters of the launch in progress in this process, for a stop request from a signal handler. */
+    private volatile JobParameters launching;
+    private volatile boolean stopRequested;
 
     ArchiveLauncher(JobOperator jobOperator, JobRepository jobRepository, Job archiveJob, DataSource dataSource, SourceCatalog catalog,
-            ParquetArchive archive, ArchiverProperties properties) {
+            ParquetArchive archive, ArchiverProperties properties, JdbcTemplate jdbc) {
         this.jobOperator = jobOperator;
         this.jobRepository = jobRepository;
         this.archiveJob = archiveJob;
@@ -56,6 +75,7 @@ public class ArchiveLauncher {
         this.catalog = catalog;
         this.archive = archive;
         this.properties = properties;
+        this.privileges = new SourcePrivileges(jdbc);
     }
 
     public static JobParameters parameters(Instant cutoff) {
@@ -77,7 +97,8 @@ public class ArchiveLauncher {
      */
     public void preflight() {
         archive.checkWritable();
-        catalog.inspect();
+        privileges.checkSchemaUsage(properties.source().schema());
+        privileges.checkTables(catalog.inspect());
     }
 
     public Result archive(Instant cutoff) throws Exception {
@@ -86,7 +107,19 @@ public class ArchiveLauncher {
 
     /** Archives up to the cutoff, stopping at a safe point once the deadline (if any) has passed. */
     public Result archive(Instant cutoff, Instant deadline) throws Exception {
-        JobParameters parameters = parameters(cutoff, deadline);
+        return launch(parameters(cutoff, deadline));
+    }
+
+    /**
+     * Resumes the job instance of a failed or stopped execution, with its parameters, under the lock:
+     * the same as relaunching its cutoff.
+     */
+    public Result restart(JobExecution execution, Instant deadline) throws Exception {
+        // the cutoff, and this launch's deadline: an earlier launch's --max-runtime must not stop this one
+        return launch(parameters(Instant.parse(execution.getJobParameters().getString(ArchiveJobConfiguration.CUTOFF)), deadline));
+    }
+
+    private Result launch(JobParameters parameters) throws Exception {
         int shard = properties.shard().index();
         try (Connection lockConnection = dataSource.getConnection()) {
             if (!tryLock(lockConnection, shard)) {
@@ -103,18 +136,84 @@ public class ArchiveLauncher {
                             last.getStatus());
                     jobOperator.recover(last);
                 }
+                // written before reading stopRequested, the reverse of requestStop(): one of the two sees the other
+                launching = parameters;
+                if (stopRequested) {
+                    return new Result(Outcome.STOPPED, null);
+                }
                 JobExecution execution = jobOperator.start(archiveJob, parameters);
-                return new Result(switch (execution.getStatus()) {
-                    case COMPLETED -> Outcome.COMPLETED;
-                    case STOPPED -> Outcome.STOPPED;
-                    default -> Outcome.FAILED;
-                }, execution);
+                return new Result(outcome(execution.getStatus()), execution);
             } catch (JobInstanceAlreadyCompleteException e) {
                 return new Result(Outcome.ALREADY_COMPLETED, jobRepository.getLastJobExecution(ArchiveJobConfiguration.JOB_NAME, parameters));
+            } finally {
+                launching = null;
+                unlock(lockConnection, shard);
+            }
+        }
+    }
+
+    private static Outcome outcome(BatchStatus status) {
+        return switch (status) {
+            case COMPLETED -> Outcome.COMPLETED;
+            case STOPPING, STOPPED -> Outcome.STOPPED;
+            default -> Outcome.FAILED;
+        };
+    }
+
+    /**
+     * Marks an execution whose process died as FAILED, so that it can be restarted. Refused (LOCKED) while
+     * any process holds this database's and shard's archive lock: the execution may really be running.
+     */
+    public Recovery recover(long executionId) throws SQLException {
+        int shard = properties.shard().index();
+        try (Connection lockConnection = dataSource.getConnection()) {
+            if (!tryLock(lockConnection, shard)) {
+                return Recovery.LOCKED;
+            }
+            try {
+                JobExecution execution = jobRepository.getJobExecution(executionId);
+                if (execution == null || !execution.isRunning()) {
+                    return Recovery.NOT_RUNNING;
+                }
+                log.warn("job execution {} is marked {} but no process holds the archive lock: marking it failed", executionId,
+                        execution.getStatus());
+                jobOperator.recover(execution);
+                return Recovery.RECOVERED;
             } finally {
                 unlock(lockConnection, shard);
             }
         }
+    }
+
+    /**
+     * Whether a process holds this database's and shard's archive lock (an archive job is running). Reads
+     * pg_locks rather than trying the lock, so that looking never makes a launch starting meanwhile exit 3.
+     */
+    public boolean isLocked() throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement ps = connection.prepareStatement(LOCK_HELD)) {
+            ps.setLong(1, LOCK_CLASS);
+            ps.setLong(2, properties.shard().index());
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    /**
+     * Asks this process's launch to stop (SIGTERM): a launch not yet started will not start, and the id
+     * of the execution it runs, once it exists, is returned so that it can be marked STOPPING. Called
+     * repeatedly until the launch ends, because the execution may not exist yet at the first call.
+     */
+    public OptionalLong requestStop() {
+        stopRequested = true;
+        JobParameters parameters = launching;
+        if (parameters == null) {
+            return OptionalLong.empty();
+        }
+        JobExecution last = jobRepository.getLastJobExecution(ArchiveJobConfiguration.JOB_NAME, parameters);
+        return last != null && last.isRunning() ? OptionalLong.of(last.getId()) : OptionalLong.empty();
     }
 
     private static boolean tryLock(Connection connection, int shard) throws SQLException {

@@ -1,46 +1,45 @@
 package dev.pipelinearchiver.cli;
 
-import dev.pipelinearchiver.archive.ArchiveLauncher;
-import dev.pipelinearchiver.archive.ArchiveLauncher.Result;
+import dev.pipelinearchiver.archive.DryRun;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import org.springframework.batch.core.step.StepExecution;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Unmatched;
+import picocli.CommandLine.TypeConversionException;
 
 /** {@code archive}: archive and delete the runs finished before a cutoff. */
 @Command(
         name = "archive",
         mixinStandardHelpOptions = true,
         description = {
-            "Archives the runs finished before the cutoff to Parquet, verifies the files, then deletes the runs.",
-            "Relaunching the same cutoff after a failure resumes it; after a success it does nothing."
+            "Archives the runs finished before a cutoff, then deletes them.",
+            "Writes them to Parquet, verifies the files, then deletes the runs. Relaunching the same cutoff after a",
+            "failure resumes it; after a success it does nothing."
         },
         footerHeading = "%nExamples:%n",
         footer = {
             "  pipeline-archiver archive --cutoff=2026-10-01T00:00:00Z",
             "  pipeline-archiver archive --older-than=30d      (cutoff = today 00:00 UTC minus 30 days)",
-            "  Settings come from config/application.yml and environment variables (SPRING_DATASOURCE_URL, ARCHIVER_OUTPUT_ROOT, ...)",
-            "  or --spring.*/--archiver.* options, e.g. --archiver.output-root=file:///data/archive"
+            "  pipeline-archiver archive --older-than=30d --dry-run",
+            "  pipeline-archiver archive --older-than=30d --max-runtime=2h --summary-json=/var/log/archiver/last.json",
+            "  timeout 4h pipeline-archiver archive --older-than=30d",
+            "      (SIGTERM stops it at its next safe point, exit 1; the next launch resumes it)",
+            "  Settings come from config/application.yml and environment variables (SPRING_DATASOURCE_URL,",
+            "  ARCHIVER_OUTPUT_ROOT, ...) or --spring.*/--archiver.* options on any command,",
+            "  e.g. --archiver.output-root=file:///data/archive"
         })
 class ArchiveCommand implements Callable<Integer> {
-
-    private static final Pattern AGE = Pattern.compile("(\\d+)([dhm])");
 
     @Spec
     CommandSpec spec;
@@ -59,47 +58,28 @@ class ArchiveCommand implements Callable<Integer> {
         String age;
     }
 
-    @Unmatched
-    List<String> springArguments = new ArrayList<>();
+    @Option(names = "--dry-run", description = "Print what would be archived (runs and rows per day and table, size in PostgreSQL); write and delete nothing.")
+    boolean dryRun;
+
+    @Mixin
+    LaunchOptions launch;
+
+    @Mixin
+    SpringOptions spring;
 
     @Override
     public Integer call() throws Exception {
         Instant cutoffInstant = resolveCutoff();
-        try (ConfigurableApplicationContext context = ApplicationContexts.start(spec, springArguments)) {
-            ArchiveLauncher launcher = context.getBean(ArchiveLauncher.class);
-            launcher.preflight();
-            Result result = launcher.archive(cutoffInstant);
-            var out = spec.commandLine().getOut();
-            var err = spec.commandLine().getErr();
-            switch (result.outcome()) {
-                case COMPLETED -> {
-                    out.println("archive " + cutoffInstant + ": COMPLETED (execution " + result.execution().getId() + ")");
-                    for (StepExecution step : result.execution().getStepExecutions()) {
-                        if (!step.getStepName().startsWith("exportBatchStep")) {
-                            out.printf("  %-14s read %,d  written %,d  %s%n", step.getStepName(), step.getReadCount(), step.getWriteCount(),
-                                    step.getStatus());
-                        }
-                    }
-                    return ArchiverCommand.OK;
-                }
-                case ALREADY_COMPLETED -> {
-                    out.println("archive " + cutoffInstant + ": already completed (execution " + result.execution().getId()
-                            + "), nothing to do");
-                    return ArchiverCommand.OK;
-                }
-                case LOCKED -> {
-                    err.println("pipeline-archiver: another archive job is running on this database (advisory lock held); not started.");
-                    return ArchiverCommand.LOCKED;
-                }
-                default -> {
-                    List<Throwable> failures = result.execution().getAllFailureExceptions();
-                    String why = failures.isEmpty() ? result.execution().getExitStatus().getExitDescription()
-                            : Failures.describe(failures.get(0));
-                    err.println("pipeline-archiver: archive job execution " + result.execution().getId() + " " + result.execution().getStatus()
-                            + ": " + why + " (relaunch the same command to resume)");
-                    return ArchiverCommand.JOB_FAILED;
-                }
+        spring.validate();
+        if (dryRun) {
+            // read-only: not even the archiver's own schema is migrated
+            try (ConfigurableApplicationContext context = spring.start("spring.flyway.enabled=false")) {
+                DryRunReport.print(context.getBean(DryRun.class).report(cutoffInstant), cutoffInstant, spec.commandLine().getOut());
+                return ArchiverCommand.OK;
             }
+        }
+        try (ConfigurableApplicationContext context = spring.start()) {
+            return launch.run(context, (launcher, deadline) -> launcher.archive(cutoffInstant, deadline));
         }
     }
 
@@ -113,16 +93,12 @@ class ArchiveCommand implements Callable<Integer> {
                         + "' is not an ISO-8601 instant such as 2026-10-01T00:00:00Z or a date such as 2026-10-01.");
             }
         }
-        Matcher matcher = AGE.matcher(cutoff.age);
-        if (!matcher.matches()) {
-            throw new ParameterException(spec.commandLine(), "The age '" + cutoff.age + "' is not a number followed by d, h or m (e.g. 30d).");
+        Duration age;
+        try {
+            age = Ages.parse(cutoff.age);
+        } catch (TypeConversionException e) {
+            throw new ParameterException(spec.commandLine(), "The age " + e.getMessage());
         }
-        long amount = Long.parseLong(matcher.group(1));
-        Duration age = switch (matcher.group(2)) {
-            case "d" -> Duration.ofDays(amount);
-            case "h" -> Duration.ofHours(amount);
-            default -> Duration.ofMinutes(amount);
-        };
         return Instant.now().truncatedTo(ChronoUnit.DAYS).minus(age);
     }
 }

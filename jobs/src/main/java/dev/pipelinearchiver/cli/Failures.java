@@ -14,6 +14,9 @@ import org.springframework.validation.ObjectError;
 /** Turns an exception chain into the one sentence an operator reads at 3 a.m. */
 final class Failures {
 
+    /** SQLSTATE of "permission denied": at start (Flyway in schema archiver) it is configuration, not a job failure. */
+    private static final String INSUFFICIENT_PRIVILEGE = "42501";
+
     private Failures() {}
 
     static String describe(Throwable failure) {
@@ -32,6 +35,10 @@ final class Failures {
         if (connection != null) {
             return "Cannot connect to the database: " + oneLine(connection.getMessage());
         }
+        Throwable privilege = sqlState(failure, INSUFFICIENT_PRIVILEGE);
+        if (privilege != null) {
+            return "The database role lacks a privilege (see config/least-privilege.sql): " + oneLine(privilege.getMessage());
+        }
         Throwable root = deepest(failure);
         return oneLine(root.getClass().getSimpleName() + ": " + root.getMessage());
     }
@@ -44,7 +51,16 @@ final class Failures {
     }
 
     static boolean isConfiguration(Throwable failure) {
-        return knownCause(failure) != null || connectionCause(failure) != null;
+        return knownCause(failure) != null || connectionCause(failure) != null || sqlState(failure, INSUFFICIENT_PRIVILEGE) != null;
+    }
+
+    private static Throwable sqlState(Throwable failure, String state) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && state.equals(sql.getSQLState())) {
+                return t;
+            }
+        }
+        return null;
     }
 
     private static Throwable knownCause(Throwable failure) {

@@ -7,7 +7,6 @@ import dev.pipelinearchiver.restore.RunRestorer;
 import java.io.PrintWriter;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -17,7 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Unmatched;
+import picocli.CommandLine.Mixin;
 
 /** {@code restore}: put archived runs back into PostgreSQL and take them out of the archive. */
 @Command(
@@ -54,13 +53,13 @@ class RestoreCommand implements Callable<Integer> {
     @Option(names = "--skip-existing", description = "Restore the others when some runs already exist in PostgreSQL, instead of refusing.")
     boolean skipExisting;
 
-    @Unmatched
-    List<String> settings = new ArrayList<>();
+    @Mixin
+    SpringOptions spring;
 
     @Override
     public Integer call() throws Exception {
         RestoreRequest request = request();
-        try (ConfigurableApplicationContext context = ApplicationContexts.start(spec, settings)) {
+        try (ConfigurableApplicationContext context = spring.start()) {
             RestoreReport report;
             try {
                 report = context.getBean(RunRestorer.class).restore(request);

@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Unmatched;
+import picocli.CommandLine.Mixin;
 
 /** {@code stats}: the per-day, per-step statistics kept in PostgreSQL after the raw rows are gone. */
 @Command(
@@ -52,15 +52,15 @@ class StatsCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "table", description = "table (default), csv or json.")
     Format format;
 
-    @Unmatched
-    List<String> springArguments = new ArrayList<>();
+    @Mixin
+    SpringOptions spring;
 
     @Override
     public Integer call() throws Exception {
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         LocalDate last = to == null ? today : to;
         LocalDate first = from == null ? last.minusDays(6) : from;
-        try (ConfigurableApplicationContext context = ApplicationContexts.start(spec, springArguments)) {
+        try (ConfigurableApplicationContext context = spring.start()) {
             int topErrors = context.getBean(ArchiverProperties.class).stats().topErrors();
             List<DailyStepStats> days = context.getBean(StatisticsStore.class).read(first, last, step, topErrors);
             PrintWriter out = spec.commandLine().getOut();

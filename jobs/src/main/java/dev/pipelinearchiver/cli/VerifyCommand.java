@@ -5,7 +5,6 @@ import dev.pipelinearchiver.verify.ArchiveVerifier;
 import dev.pipelinearchiver.verify.DtRange;
 import dev.pipelinearchiver.verify.VerifyReport;
 import java.io.PrintWriter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -14,7 +13,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Unmatched;
+import picocli.CommandLine.Mixin;
 
 /** {@code verify}: re-read the archived files and compare them with the ledger. */
 @Command(
@@ -43,8 +42,8 @@ class VerifyCommand implements Callable<Integer> {
     @Option(names = "--table", paramLabel = "TABLE", description = "Only this archived table's dataset (e.g. pipeline_steps).")
     String table;
 
-    @Unmatched
-    List<String> settings = new ArrayList<>();
+    @Mixin
+    SpringOptions spring;
 
     @Override
     public Integer call() throws Exception {
@@ -52,7 +51,7 @@ class VerifyCommand implements Callable<Integer> {
         if (table != null && !table.matches(ArchiverProperties.IDENTIFIER)) {
             throw new ParameterException(spec.commandLine(), "The table '" + table + "' is not a plain table name.");
         }
-        try (ConfigurableApplicationContext context = ApplicationContexts.start(spec, settings)) {
+        try (ConfigurableApplicationContext context = spring.start()) {
             PrintWriter out = spec.commandLine().getOut();
             VerifyReport report = context.getBean(ArchiveVerifier.class).verify(range, table, problem -> {
                 out.println(problem.line());

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,11 @@ public final class ArchiverProcess {
     }
 
     public static Outcome run(Map<String, String> environment, String... args) throws IOException, InterruptedException {
+        return start(environment, args).await(Duration.ofMinutes(3));
+    }
+
+    /** Starts the jar and returns at once, for tests that signal it while it runs. */
+    public static Running start(Map<String, String> environment, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-jar", jar().toString()));
         command.addAll(List.of(args));
@@ -33,16 +39,53 @@ public final class ArchiverProcess {
         Path err = Files.createTempFile("archiver-err", ".txt");
         ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
         builder.environment().putAll(environment);
-        Process process = builder.start();
-        if (!process.waitFor(3, TimeUnit.MINUTES)) {
-            process.destroyForcibly();
-            throw new IllegalStateException("pipeline-archiver did not finish within 3 minutes: " + command);
+        return new Running(builder.start(), command, out, err);
+    }
+
+    /** A running jar: its output so far, signals, and its outcome. */
+    public static final class Running {
+
+        private final Process process;
+        private final List<String> command;
+        private final Path out;
+        private final Path err;
+
+        private Running(Process process, List<String> command, Path out, Path err) {
+            this.process = process;
+            this.command = command;
+            this.out = out;
+            this.err = err;
         }
-        Outcome outcome = new Outcome(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
-        Files.delete(out);
-        Files.delete(err);
-        return outcome;
+
+        public String stdoutSoFar() throws IOException {
+            return Files.readString(out, StandardCharsets.UTF_8);
+        }
+
+        public boolean isAlive() {
+            return process.isAlive();
+        }
+
+        /** SIGTERM, as Kubernetes sends on eviction or deadline. */
+        public void terminate() {
+            process.destroy();
+        }
+
+        /** SIGKILL: the process dies at once, mid-transaction, mid-file. */
+        public void kill() {
+            process.destroyForcibly();
+        }
+
+        public Outcome await(Duration timeout) throws IOException, InterruptedException {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("pipeline-archiver did not finish within " + timeout + ": " + command);
+            }
+            Outcome outcome = new Outcome(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8));
+            Files.delete(out);
+            Files.delete(err);
+            return outcome;
+        }
     }
 
     /** The environment that points the jar at a test database and an archive root. */

@@ -1,0 +1,67 @@
+-- The database role of pipeline-archiver, with exactly the privileges the archive job uses.
+--
+-- Run it once per backend database, connected to that database as its owner or a superuser:
+--     psql -d pipelines -v ON_ERROR_STOP=1 -f config/least-privilege.sql
+-- then give the role its password out of band, from your secret store (never in this file):
+--     psql -d pipelines -c '\password pipeline_archiver'
+-- and point the job at it: SPRING_DATASOURCE_USERNAME=pipeline_archiver, SPRING_DATASOURCE_PASSWORD=...
+--
+-- Idempotent: running it again changes nothing. Plain SQL (no psql meta-commands), so any client runs it.
+-- It names the backend's standard tables (schema public, archiver.source.* defaults); if your
+-- settings differ, or a run's deletion cascades to more tables, grant SELECT on those too: the job
+-- checks its privileges before it writes anything and names any it lacks (exit 2).
+
+-- A login role that owns nothing of the backend's and inherits nothing.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pipeline_archiver') THEN
+    CREATE ROLE pipeline_archiver LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;
+  END IF;
+END $$;
+
+-- Connect to this database (whatever its name).
+DO $$
+BEGIN
+  EXECUTE format('GRANT CONNECT ON DATABASE %I TO pipeline_archiver', current_database());
+END $$;
+
+-- Read the backend's runs, steps and LLM calls (the export, and the re-count before each delete).
+GRANT USAGE ON SCHEMA public TO pipeline_archiver;
+GRANT SELECT ON public.pipeline_runs, public.pipeline_steps, public.llm_calls TO pipeline_archiver;
+
+-- Delete archived runs by id. The foreign keys' ON DELETE CASCADE removes their steps and calls with
+-- the tables' owner's rights, so no DELETE on pipeline_steps or llm_calls.
+GRANT DELETE ON public.pipeline_runs TO pipeline_archiver;
+
+-- The purge locks the runs it is about to delete (SELECT ... FOR UPDATE, so that the backend cannot add a
+-- step to a run between the re-count and the delete); PostgreSQL requires UPDATE on at least one column
+-- for a row lock. The job never updates a run: the key column is granted, whose change the foreign keys
+-- refuse for any run that has steps.
+GRANT UPDATE (id) ON public.pipeline_runs TO pipeline_archiver;
+
+-- The archiver's own schema (ledger, Spring Batch metadata, Flyway history): owned by the role, so that
+-- Flyway creates and migrates it at start without CREATE on the database. If an earlier deployment
+-- created it under another role, everything in it is handed over.
+CREATE SCHEMA IF NOT EXISTS archiver AUTHORIZATION pipeline_archiver;
+DO $$
+DECLARE
+  object record;
+BEGIN
+  EXECUTE 'ALTER SCHEMA archiver OWNER TO pipeline_archiver';
+  FOR object IN
+    SELECT c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'archiver' AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+      AND pg_get_userbyid(c.relowner) <> 'pipeline_archiver'
+      -- a serial's sequence follows its table
+      AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                      AND d.deptype IN ('a', 'i') AND d.refclassid = 'pg_class'::regclass)
+  LOOP
+    EXECUTE format(CASE object.relkind WHEN 'S' THEN 'ALTER SEQUENCE archiver.%I OWNER TO pipeline_archiver'
+                                       WHEN 'v' THEN 'ALTER VIEW archiver.%I OWNER TO pipeline_archiver'
+                                       WHEN 'm' THEN 'ALTER MATERIALIZED VIEW archiver.%I OWNER TO pipeline_archiver'
+                                       ELSE 'ALTER TABLE archiver.%I OWNER TO pipeline_archiver' END, object.relname);
+  END LOOP;
+END $$;
+
+-- Nothing else. (PUBLIC keeps PostgreSQL's defaults: CONNECT and TEMPORARY on databases; since
+-- PostgreSQL 15 no CREATE on schema public. Revoke those from PUBLIC if your policy requires it.)

@@ -1,0 +1,68 @@
+package dev.pipelinearchiver.archive;
+
+import dev.pipelinearchiver.source.ArchiveSources;
+import dev.pipelinearchiver.source.SourceSchemaException;
+import dev.pipelinearchiver.source.SourceTable;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * Checks, before anything is written, that the database role has every privilege the job uses on the
+ * backend's tables (config/least-privilege.sql), so that a missing grant is reported as configuration
+ * in one sentence instead of failing half-way through a launch.
+ */
+final class SourcePrivileges {
+
+    private static final String SCHEMA_USAGE = "SELECT has_schema_privilege(oid, 'USAGE') FROM pg_namespace WHERE nspname = ?";
+
+    private static final String TABLE_PRIVILEGE = "SELECT has_table_privilege(quote_ident(?) || '.' || quote_ident(?), ?)";
+
+    /** Row locks (SELECT ... FOR UPDATE, taken by the purge) need UPDATE on at least one column. */
+    private static final String ANY_COLUMN_UPDATE = "SELECT has_any_column_privilege(quote_ident(?) || '.' || quote_ident(?), 'UPDATE')";
+
+    private final JdbcTemplate jdbc;
+
+    SourcePrivileges(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /**
+     * Without USAGE on the schema its tables cannot even be looked up; checked before reading the catalog
+     * (which reports a missing schema).
+     */
+    void checkSchemaUsage(String schema) {
+        if (jdbc.queryForList(SCHEMA_USAGE, Boolean.class, schema).contains(Boolean.FALSE)) {
+            throw missing(List.of("USAGE on schema " + schema));
+        }
+    }
+
+    void checkTables(ArchiveSources sources) {
+        List<String> missing = new ArrayList<>();
+        for (SourceTable table : sources.tables()) {
+            if (!has(TABLE_PRIVILEGE, table, "SELECT")) {
+                missing.add("SELECT on " + table);
+            }
+        }
+        SourceTable runs = sources.runs();
+        if (!has(TABLE_PRIVILEGE, runs, "DELETE")) {
+            missing.add("DELETE on " + runs);
+        }
+        if (!Boolean.TRUE.equals(jdbc.queryForObject(ANY_COLUMN_UPDATE, Boolean.class, runs.schema(), runs.name()))) {
+            missing.add("UPDATE on a column of " + runs + " (the purge locks runs with SELECT ... FOR UPDATE)");
+        }
+        if (!missing.isEmpty()) {
+            throw missing(missing);
+        }
+    }
+
+    private boolean has(String sql, SourceTable table, String privilege) {
+        return Boolean.TRUE.equals(jdbc.queryForObject(sql, Boolean.class, table.schema(), table.name(), privilege));
+    }
+
+    private SourceSchemaException missing(List<String> privileges) {
+        String role = jdbc.queryForObject("SELECT current_user", String.class);
+        return new SourceSchemaException("The database role " + role + " lacks " + String.join(", ", privileges)
+                + " (see config/least-privilege.sql); nothing was archived or deleted.");
+    }
+}

@@ -1,0 +1,48 @@
+package dev.pipelinearchiver.cli;
+
+import dev.pipelinearchiver.archive.ArchiveLauncher;
+import dev.pipelinearchiver.archive.ArchiveLauncher.Result;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import org.springframework.context.ApplicationContext;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Mixed into the commands that run the archive job ({@code archive}, {@code restart}). */
+final class LaunchOptions {
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    @Option(names = "--stop-timeout", paramLabel = "DURATION", defaultValue = "60s", converter = Ages.class,
+            description = "On SIGTERM, how long to wait for the job to stop at a safe point before exiting anyway (default: ${DEFAULT-VALUE}).")
+    Duration stopTimeout;
+
+    @Option(names = "--max-runtime", paramLabel = "DURATION", converter = Ages.class,
+            description = "Stop at the next safe point once the launch has run this long (e.g. 2h); exit 0, the next launch resumes.")
+    Duration maxRuntime;
+
+    @Option(names = "--summary-json", paramLabel = "FILE",
+            description = "Also write the launch's outcome and per-phase figures to this JSON file (for other schedulers).")
+    Path summaryJson;
+
+    private final Instant started = Instant.now();
+
+    interface Launch {
+        Result run(ArchiveLauncher launcher, Instant deadline) throws Exception;
+    }
+
+    /** Runs a launch with SIGTERM handling, prints its report and returns the exit code. */
+    int run(ApplicationContext context, Launch launch) throws Exception {
+        ArchiveLauncher launcher = context.getBean(ArchiveLauncher.class);
+        GracefulStop.install(launcher, BatchMetadata.of(context), stopTimeout, command.commandLine().getErr());
+        launcher.preflight();
+        Result result = launch.run(launcher, maxRuntime == null ? null : started.plus(maxRuntime));
+        if (summaryJson != null) {
+            new LaunchSummary(result.outcome().toString(), result.execution()).writeJson(summaryJson);
+        }
+        return LaunchReport.print(result, command.commandLine().getOut());
+    }
+}

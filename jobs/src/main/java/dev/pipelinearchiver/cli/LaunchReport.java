@@ -1,0 +1,59 @@
+package dev.pipelinearchiver.cli;
+
+import dev.pipelinearchiver.archive.ArchiveJobConfiguration;
+import dev.pipelinearchiver.archive.ArchiveLauncher.Result;
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.List;
+import org.springframework.batch.core.job.JobExecution;
+
+/** What {@code archive} and {@code restart} print for a launch, and the exit code it means. */
+final class LaunchReport {
+
+    private LaunchReport() {}
+
+    static int print(Result result, PrintWriter out) {
+        JobExecution execution = result.execution();
+        switch (result.outcome()) {
+            case COMPLETED -> {
+                out.println("archive " + cutoff(execution) + ": COMPLETED (execution " + execution.getId() + ")");
+                new LaunchSummary(result.outcome().toString(), execution).printTable(out);
+                return ArchiverCommand.OK;
+            }
+            case ALREADY_COMPLETED -> {
+                out.println("archive " + cutoff(execution) + ": already completed (execution " + execution.getId() + "), nothing to do");
+                return ArchiverCommand.OK;
+            }
+            case LOCKED -> throw new CommandFailure(ArchiverCommand.LOCKED,
+                    "another archive job is running on this database (advisory lock held); not started.");
+            case STOPPED -> {
+                if (pastDeadline(execution)) {
+                    out.println("archive " + cutoff(execution) + ": stopped at --max-runtime (execution " + execution.getId()
+                            + "); the next launch resumes it");
+                    new LaunchSummary(result.outcome().toString(), execution).printTable(out);
+                    return ArchiverCommand.OK;
+                }
+                throw new CommandFailure(ArchiverCommand.JOB_FAILED, execution == null
+                    ? "stopped on request before the archive job started; nothing was done."
+                    : "archive job execution " + execution.getId() + " STOPPED on request at a safe point"
+                            + " (relaunch the same command, or restart " + execution.getId() + ", to resume)");
+            }
+            default -> {
+                List<Throwable> failures = execution.getAllFailureExceptions();
+                String why = failures.isEmpty() ? ExitDescriptions.rootCause(execution.getExitStatus().getExitDescription())
+                        : Failures.describe(failures.get(0));
+                throw new CommandFailure(ArchiverCommand.JOB_FAILED, "archive job execution " + execution.getId() + " "
+                        + execution.getStatus() + ": " + why + " (relaunch the same command to resume)");
+            }
+        }
+    }
+
+    private static boolean pastDeadline(JobExecution execution) {
+        String deadline = execution == null ? null : execution.getJobParameters().getString(ArchiveJobConfiguration.DEADLINE);
+        return deadline != null && Instant.now().isAfter(Instant.parse(deadline));
+    }
+
+    private static String cutoff(JobExecution execution) {
+        return execution.getJobParameters().getString(ArchiveJobConfiguration.CUTOFF);
+    }
+}
