@@ -97,6 +97,7 @@ final class BatchMetadata {
             for (List<Long> chunk : chunks(batches)) {
                 transactions.executeWithoutResult(status -> {
                     update(MetadataSql.DELETE_BATCH_FILES, chunk);
+                    update(MetadataSql.DELETE_BATCH_STEP_STATS, chunk); // merged into the daily figures, which stay
                     update(MetadataSql.DELETE_BATCH_RUNS, chunk);
                     update(MetadataSql.DELETE_BATCHES, chunk);
                 });

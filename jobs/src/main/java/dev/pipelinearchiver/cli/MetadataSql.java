@@ -82,6 +82,8 @@ final class MetadataSql {
 
     static final String DELETE_BATCH_FILES = "DELETE FROM archiver.archive_file WHERE batch_id = ANY (?)";
 
+    static final String DELETE_BATCH_STEP_STATS = "DELETE FROM archiver.batch_step_stats WHERE batch_id = ANY (?)";
+
     static final String DELETE_BATCH_RUNS = "DELETE FROM archiver.batch_run WHERE batch_id = ANY (?)";
 
     /** Re-checks the state: a batch is deleted only if it is still PURGED. */
