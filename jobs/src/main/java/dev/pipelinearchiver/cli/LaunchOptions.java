@@ -40,6 +40,7 @@ final class LaunchOptions {
         GracefulStop.install(launcher, BatchMetadata.of(context), stopTimeout, command.commandLine().getErr());
         launcher.preflight();
         Result result = launch.run(launcher, maxRuntime == null ? null : started.plus(maxRuntime));
+        LaunchMetrics.record(context, result);
         if (summaryJson != null) {
             new LaunchSummary(result.outcome().toString(), result.execution()).writeJson(summaryJson);
         }
