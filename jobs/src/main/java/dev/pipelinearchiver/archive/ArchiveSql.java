@@ -13,22 +13,33 @@ final class ArchiveSql {
     private ArchiveSql() {}
 
     /**
-     * Freezes the eligible runs of this shard that no open batch holds into new batches of at most
-     * {@code batchSize} runs, each within one UTC day. Parameters: finished statuses (text[]), cutoff,
-     * shard count, shard index, batch size, job instance id, shard, cutoff, tables (text[]).
+     * The eligible runs of this shard with their day: finished status, finished before the cutoff.
+     * Parameters: finished statuses (text[]), cutoff, shard count, shard index.
      */
-    static String plan(ArchiveSources sources) {
+    private static String eligibleRuns(ArchiveSources sources, String extraCondition) {
         var s = sources.settings();
         String id = "r." + SourceTable.quote(s.idColumn());
         String finishedAt = "r." + SourceTable.quote(s.finishedAtColumn());
         return """
-                WITH eligible AS (
+                eligible AS (
                     SELECT %1$s AS run_id, (%2$s AT TIME ZONE 'UTC')::date AS dt
                     FROM %3$s r
-                    WHERE r.%4$s::text = ANY (?) AND %2$s < ? AND mod(%1$s, ?) = ?
-                      AND NOT EXISTS (SELECT 1 FROM archiver.batch_run b
-                                      WHERE b.run_id = %1$s AND b.state IN ('planned', 'exported', 'changed', 'restored'))
-                ), numbered AS (
+                    WHERE r.%4$s::text = ANY (?) AND %2$s < ? AND mod(%1$s, ?) = ? %5$s
+                )""".formatted(id, finishedAt, sources.runs().qualifiedName(), SourceTable.quote(s.statusColumn()),
+                extraCondition.replace("{run_id}", id));
+    }
+
+    /**
+     * Freezes the eligible runs of this shard that no open batch holds into new batches of at most
+     * {@code batchSize} runs, each within one UTC day. Parameters: those of {@link #eligibleRuns}, then
+     * batch size, job instance id, shard, cutoff, tables (text[]).
+     */
+    static String plan(ArchiveSources sources) {
+        String notInOpenBatch = """
+                AND NOT EXISTS (SELECT 1 FROM archiver.batch_run b
+                                WHERE b.run_id = {run_id} AND b.state IN ('planned', 'exported', 'changed', 'restored'))""";
+        return "WITH " + eligibleRuns(sources, notInOpenBatch) + """
+                , numbered AS (
                     SELECT run_id, dt, (row_number() OVER (PARTITION BY dt ORDER BY run_id) - 1) / ? AS bucket
                     FROM eligible
                 ), batches AS MATERIALIZED (
@@ -40,28 +51,20 @@ final class ArchiveSql {
                 )
                 INSERT INTO archiver.batch_run (batch_id, run_id, state)
                 SELECT b.batch_id, n.run_id, 'planned' FROM numbered n JOIN batches b USING (dt, bucket)
-                """.formatted(id, finishedAt, sources.runs().qualifiedName(), SourceTable.quote(s.statusColumn()));
+                """;
     }
 
     /**
      * Dry run: per day, the rows of one table that archiving up to the cutoff would take, and their size
-     * in PostgreSQL. Parameters: finished statuses (text[]), cutoff, shard count, shard index.
+     * in PostgreSQL. Parameters: those of {@link #eligibleRuns}.
      */
     static String dryRun(ArchiveSources sources, SourceTable table) {
-        var s = sources.settings();
-        String id = "r." + SourceTable.quote(s.idColumn());
-        String finishedAt = "r." + SourceTable.quote(s.finishedAtColumn());
-        return """
-                WITH eligible AS (
-                    SELECT %1$s AS run_id, (%2$s AT TIME ZONE 'UTC')::date AS dt
-                    FROM %3$s r
-                    WHERE r.%4$s::text = ANY (?) AND %2$s < ? AND mod(%1$s, ?) = ?
-                )
+        return "WITH " + eligibleRuns(sources, "") + """
+
                 SELECT e.dt, count(*), coalesce(sum(pg_column_size(t0.*)), 0)
-                FROM %5$s JOIN eligible e ON %6$s = e.run_id
+                FROM %s JOIN eligible e ON %s = e.run_id
                 GROUP BY e.dt ORDER BY e.dt
-                """.formatted(id, finishedAt, sources.runs().qualifiedName(), SourceTable.quote(s.statusColumn()), table.fromClause(),
-                sources.runKey(table));
+                """.formatted(table.fromClause(), sources.runKey(table));
     }
 
     /** Locks the given runs that are still eligible; parameters: run ids, finished statuses, cutoff. */
