@@ -23,6 +23,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.permission.FsPermission;
+import org.apache.parquet.HadoopReadOptions;
 import org.apache.parquet.avro.AvroParquetReader;
 import org.apache.parquet.avro.AvroParquetWriter;
 import org.apache.parquet.hadoop.ParquetFileReader;
@@ -134,7 +135,9 @@ public class ParquetArchive {
     /** Re-reads a file in place: footer row count, size and SHA-256. */
     public WrittenFile describe(Path file) throws IOException {
         long rows;
-        try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf))) {
+        // Read options from our Configuration: without them parquet-mr builds a default Hadoop
+        // Configuration per file, which parses core-default.xml (~10 % of the export's CPU).
+        try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf), HadoopReadOptions.builder(conf).build())) {
             rows = reader.getRecordCount();
         }
         MessageDigest digest = sha256();
