@@ -57,8 +57,9 @@ public class ParquetArchive {
     public ParquetArchive(ArchiverProperties properties) {
         this.settings = properties.parquet();
         this.conf = new Configuration(false);
-        // The raw local file system writes no .crc side files; the archive keeps its own SHA-256.
-        conf.set("fs.file.impl", "org.apache.hadoop.fs.RawLocalFileSystem");
+        // The raw local file system writes no .crc side files (the archive keeps its own SHA-256);
+        // this one sets permissions without forking chmod.
+        conf.set("fs.file.impl", NioLocalFileSystem.class.getName());
         conf.setBoolean("fs.file.impl.disable.cache", true);
         conf.setInt("parquet.compression.codec.zstd.level", settings.compressionLevel());
         URI uri = rootUri(properties.outputRoot());
