@@ -47,7 +47,7 @@ public record ArchiverProperties(
             @DefaultValue("ZSTD") @Pattern(regexp = "UNCOMPRESSED|SNAPPY|GZIP|ZSTD|LZ4_RAW") String compression,
             @DefaultValue("3") int compressionLevel,
             @Min(1 << 20) @DefaultValue("67108864") long rowGroupBytes,
-            @Min(1 << 12) @DefaultValue("1048576") int pageBytes) {}
+            @Min(1 << 12) @DefaultValue("4194304") int pageBytes) {}
 
     /** Shard i of N (DESIGN.md "Scale"): this process archives the runs with id mod N = i. */
     public record Shard(@Min(0) @DefaultValue("0") int index, @Min(1) @DefaultValue("1") int count) {}

@@ -94,9 +94,13 @@ final class ArchiveSql {
     static final String RUN_STAMPS = """
             SELECT run_id, row_counts, fingerprint FROM archiver.batch_run WHERE batch_id = ? AND run_id = ANY (?)""";
 
-    static final String RECORD_RUN_EXPORT = """
-            UPDATE archiver.batch_run SET state = 'exported', row_counts = ?, fingerprint = ?
-            WHERE batch_id = ? AND run_id = ? AND state = 'planned'""";
+    /** Parameters: run ids (int8[]), their row counts as int[] literals (text[]), fingerprints (int8[]), batch id. */
+    static final String RECORD_RUN_EXPORTS = """
+            UPDATE archiver.batch_run b SET state = 'exported', row_counts = u.row_counts::int[], fingerprint = u.fingerprint
+            FROM unnest(?::bigint[], ?::text[], ?::bigint[]) AS u(run_id, row_counts, fingerprint)
+            WHERE b.batch_id = ? AND b.run_id = u.run_id AND b.state = 'planned'""";
+
+    static final String ANALYZE_LEDGER = "ANALYZE archiver.batch_run, archiver.archive_batch";
 
     static final String RECORD_FILE = """
             INSERT INTO archiver.archive_file (batch_id, table_name, path, row_count, byte_count, sha256)

@@ -1,0 +1,394 @@
+#!/usr/bin/env bash
+# Benchmark of the archive job against PostgreSQL's own speed (issue 5).
+#
+#   scripts/bench.sh [--runs N] [--repeat K] [--keep]
+#
+#   --runs N     runs in the benchmark database (default 200000; ~40 s to generate 200k)
+#   --repeat K   measure K rounds in this invocation and report medians (default 1)
+#   --keep       keep the work directory (job logs, /usr/bin/time output, Parquet files)
+#
+# Environment:
+#   BENCH_JAVA_OPTS        JVM options of the job (default: -Xmx512m, as scripts/demo.sh and the
+#                          README's cron line use)
+#   BENCH_EXTRA_JAVA_OPTS  added after them (profiling: -XX:StartFlightRecording=...)
+#   ARCHIVER_*             passed to the job as they are (e.g. ARCHIVER_EXPORT_THREADS=3)
+#   SEED                   generator seed (default 42)
+#
+# 1. A template database bench_tpl_<N> is generated with schema/source/generate.sql (set-based),
+#    then VACUUM (FREEZE, ANALYZE)d. It is reused by later invocations with the same N, seed and
+#    generator checksum (backend.sql + generate.sql); otherwise it is rebuilt.
+# 2. Per round, on fresh identical copies (CREATE DATABASE ... TEMPLATE, STRATEGY FILE_COPY), each
+#    made just before its measurement and dropped just after:
+#      (1) COPY ... TO STDOUT (FORMAT binary) of the eligible rows of the three tables, to /dev/null;
+#      (2) DELETE FROM pipeline_runs WHERE <eligible> (one statement; the cascade removes the rest);
+#      (3) java $BENCH_JAVA_OPTS -jar jobs/target/pipeline-archiver.jar archive --older-than=30d
+#          as a separate process under /usr/bin/time -v.
+#    Eligible = status in (ok, error, cancelled) and finished_at < today 00:00 UTC - 30 days, which
+#    is the cutoff --older-than=30d gives the job.
+# 3. Once per invocation: the size zstd -3 gives the same rows as CSV (the Parquet target).
+#
+# The longest purge transaction is measured by PostgreSQL itself: the job's copy gets
+# log_min_duration_statement = 0 (ALTER DATABASE, that database only), and the server log is parsed
+# per backend pid from BEGIN to COMMIT for the transactions that delete runs. The job's own figure
+# (purge.maxTransactionMs in the purge step's ExecutionContext, measured inside the tasklet, so
+# without the commit) is shown beside it, and used only when the server log cannot be read.
+#
+# The last line is machine-readable:
+#   archive_s=… baseline_s=… ratio=… steps_per_s=… peak_rss_mb=… parquet_mb=… max_purge_txn_ms=…
+# (MB = MiB; with --repeat, medians over the rounds).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
+log() { echo "bench: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+RUNS=200000
+REPEAT=1
+KEEP=false
+while (($#)); do
+  case "$1" in
+    --runs) [[ $# -ge 2 ]] || { usage >&2; exit 2; }; RUNS="$2"; shift 2 ;;
+    --runs=*) RUNS="${1#*=}"; shift ;;
+    --repeat) [[ $# -ge 2 ]] || { usage >&2; exit 2; }; REPEAT="$2"; shift 2 ;;
+    --repeat=*) REPEAT="${1#*=}"; shift ;;
+    --keep) KEEP=true; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) log "unknown argument: $1"; usage >&2; exit 2 ;;
+  esac
+done
+[[ "$RUNS" =~ ^[1-9][0-9]{0,8}$ ]] || { log "--runs must be a positive integer"; exit 2; }
+[[ "$REPEAT" =~ ^[1-9][0-9]?$ ]] || { log "--repeat must be between 1 and 99"; exit 2; }
+SEED="${SEED:-42}"
+[[ "$SEED" =~ ^-?[0-9]+$ ]] || { log "SEED must be an integer"; exit 2; }
+
+JAVA_OPTS_BENCH="${BENCH_JAVA_OPTS:--Xmx512m}"
+JAVA_OPTS_EXTRA="${BENCH_EXTRA_JAVA_OPTS:-}"
+JAR=jobs/target/pipeline-archiver.jar
+STATUSES="'ok','error','cancelled'"   # archiver.source.finished-statuses (default)
+
+# --- tools -----------------------------------------------------------------------------------
+apt_install() {
+  [[ $EUID -eq 0 ]] || die "$2 is missing; install the Debian package '$1' (apt-get install -y $1) and rerun."
+  log "installing the Debian package '$1' (for $2)"
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$1" >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$1" >/dev/null \
+      || die "apt-get install $1 failed; install it by hand and rerun."
+  fi
+}
+[[ -x /usr/bin/time ]] || apt_install time /usr/bin/time
+command -v zstd >/dev/null || apt_install zstd zstd
+for tool in java psql awk sha256sum flock; do
+  command -v "$tool" >/dev/null || die "$tool is required but not found."
+done
+
+eval "$(scripts/postgres.sh)"
+export PGTZ=UTC PGAPPNAME=pipeline-archiver-bench
+
+# One benchmark at a time on this machine: two would measure each other.
+exec 9>"${TMPDIR:-/tmp}/pipeline-archiver-bench.lock"
+flock -n 9 || die "another scripts/bench.sh is running on this machine; wait for it."
+
+if [[ ! -f "$JAR" || -n "$(find jobs/src/main config schema/migration pom.xml jobs/pom.xml -newer "$JAR" -print -quit)" ]]; then
+  log "building $JAR ..."
+  mvn -B -q -ntp -DskipTests package >&2 || die "the build failed."
+fi
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/pipeline-archiver-bench.XXXXXX")"
+DBS=()          # databases this invocation created and must drop
+JOB_PID=""      # the /usr/bin/time process running the job, while it runs
+
+q() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+drop_db() { q -d postgres -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" 2>/dev/null || log "could not drop database $1"; }
+
+cleanup() {
+  local rc=$?
+  set +e
+  if [[ -n "$JOB_PID" ]]; then
+    log "stopping the archive job (pid $JOB_PID and its child)"
+    pkill -TERM -P "$JOB_PID" 2>/dev/null; kill -TERM "$JOB_PID" 2>/dev/null; wait "$JOB_PID" 2>/dev/null
+  fi
+  for db in "${DBS[@]}"; do drop_db "$db"; done
+  if $KEEP; then log "work directory kept: $WORK"; else rm -rf "$WORK"; fi
+  ((rc == 0)) || log "FAILED (exit $rc)"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+now() { echo "$EPOCHREALTIME"; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+load1() { cut -d' ' -f1 /proc/loadavg; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+
+# --- the template database -----------------------------------------------------------------
+TPL="bench_tpl_${RUNS}"
+GEN_SUM="$(cat schema/source/backend.sql schema/source/generate.sql | sha256sum | cut -c1-16)"
+WANT="pipeline-archiver bench template runs=$RUNS seed=$SEED generator=$GEN_SUM"
+HAVE="$(q -d postgres -v tpl="$TPL" <<< "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :'tpl'")"
+if [[ "$HAVE" == "$WANT "* ]]; then
+  log "reusing template database $TPL (${HAVE#"$WANT "})"
+else
+  [[ -z "$HAVE" ]] || log "template $TPL exists but was built differently ($HAVE); rebuilding it"
+  building="bench_tpl_${RUNS}_building"
+  DBS+=("$building")
+  drop_db "$building"
+  log "generating template database $TPL: $RUNS runs (seed $SEED) ..."
+  t0=$(now)
+  SEED="$SEED" scripts/seed-source.sh "$building" "$RUNS" >"$WORK/seed.log" 2>&1 \
+    || { tail -n 20 "$WORK/seed.log" >&2; die "the generator failed (log above)."; }
+  q -d "$building" -c "VACUUM (FREEZE, ANALYZE)"
+  drop_db "$TPL"
+  q -d postgres -c "ALTER DATABASE \"$building\" RENAME TO \"$TPL\""
+  unset 'DBS[-1]'
+  q -d postgres -c "COMMENT ON DATABASE \"$TPL\" IS '$WANT built=$(date -u +%FT%TZ)'"
+  log "template $TPL generated and vacuumed in $(elapsed "$t0" "$(now)") s"
+fi
+built="$(q -d postgres -v tpl="$TPL" <<< "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = :'tpl'")"
+built="${built##*built=}"
+[[ "${built:0:10}" == "$(date -u +%F)" ]] \
+  || log "note: the template was generated on ${built:0:10}; its timestamps are relative to that day, so slightly more runs are eligible today than on a fresh one"
+
+CUTOFF="$(date -u -d "$(date -u +%F) -30 days" +%FT00:00:00Z)"
+ELIGIBLE="r.status IN ($STATUSES) AND r.finished_at < '$CUTOFF'::timestamptz"
+SQL_RUNS="SELECT r.* FROM pipeline_runs r WHERE $ELIGIBLE"
+SQL_STEPS="SELECT s.* FROM pipeline_steps s JOIN pipeline_runs r ON r.id = s.run_id WHERE $ELIGIBLE"
+SQL_CALLS="SELECT c.* FROM llm_calls c JOIN pipeline_runs r ON r.id = c.run_id WHERE $ELIGIBLE"
+
+read -r all_runs all_steps all_calls el_runs el_steps el_calls db_bytes < <(q -d "$TPL" -F ' ' -c "
+  SELECT (SELECT count(*) FROM pipeline_runs), (SELECT count(*) FROM pipeline_steps), (SELECT count(*) FROM llm_calls),
+         (SELECT count(*) FROM ($SQL_RUNS) x), (SELECT count(*) FROM ($SQL_STEPS) x), (SELECT count(*) FROM ($SQL_CALLS) x),
+         pg_database_size(current_database())")
+((el_runs > 0)) || die "no eligible runs in $TPL (cutoff $CUTOFF)."
+
+# PostgreSQL's log, for the purge transactions (readable as root or postgres on Debian).
+PGLOG=""
+if command -v pg_lsclusters >/dev/null; then
+  PGLOG="$(pg_lsclusters -h 2>/dev/null | awk -v p="$PGPORT" '$3 == p { print $7; exit }')"
+fi
+if [[ -z "$PGLOG" || ! -r "$PGLOG" ]]; then
+  f="$(q -d postgres -c "SELECT CASE WHEN pg_current_logfile() LIKE '/%' THEN pg_current_logfile()
+                                     ELSE current_setting('data_directory') || '/' || pg_current_logfile() END" 2>/dev/null || true)"
+  PGLOG="$f"
+fi
+[[ -n "$PGLOG" && -r "$PGLOG" ]] || { log "PostgreSQL's log is not readable here; the longest purge transaction will be the job's own figure"; PGLOG=""; }
+LOG_PREFIX="$(q -d postgres -c "SHOW log_line_prefix")"
+if [[ -n "$PGLOG" && "$LOG_PREFIX" != "%m [%p] %q%u@%d "* ]]; then
+  log "log_line_prefix is '$LOG_PREFIX', not Debian's '%m [%p] %q%u@%d '; the longest purge transaction will be the job's own figure"
+  PGLOG=""
+fi
+
+# Purge transactions from the server log (lines of one database): per backend pid, from the start of
+# BEGIN to the end of COMMIT, for the transactions that ran the job's DELETE of runs; and the time the
+# run locks were held (from the start of SELECT ... FOR UPDATE to the end of COMMIT).
+# Prints: transactions longest_ms longest_lock_ms median_ms
+purge_transactions() {
+  awk -v who="@$2" '
+    function ms(clock,   p) { split(clock, p, ":"); return (p[1] * 3600 + p[2] * 60 + p[3]) * 1000 }
+    substr($5, length($5) - length(who) + 1) == who && $6 == "LOG:" && $7 == "duration:" {
+      t = ms($2); d = $8 + 0; pid = $4
+      rest = $0; rest = substr(rest, index(rest, " ms  ") + 5)
+      phase = rest; sub(/ .*/, "", phase)
+      sql = rest; sub(/^[^:]*: /, "", sql)
+      if (sql == "BEGIN" && !(pid in start)) { start[pid] = t - d; del[pid] = 0; lock[pid] = 0 }
+      if (!(pid in start)) next
+      if (index(sql, "FOR UPDATE") > 0 && lock[pid] == 0) lock[pid] = t - d
+      if (sql ~ /^DELETE FROM "public"."pipeline_runs" /) del[pid] = 1
+      if (phase == "execute" && (sql == "COMMIT" || sql == "ROLLBACK")) {
+        if (del[pid]) {
+          span = t - start[pid]; if (span < 0) span += 86400000
+          held = lock[pid] ? t - lock[pid] : 0; if (held < 0) held += 86400000
+          n++; spans[n] = span
+          if (span > max) max = span
+          if (held > maxheld) maxheld = held
+        }
+        delete start[pid]
+      }
+    }
+    END {
+      if (n == 0) { print "0 nan nan nan"; exit }
+      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (spans[j] < spans[i]) { x = spans[i]; spans[i] = spans[j]; spans[j] = x }
+      printf "%d %.0f %.0f %.0f\n", n, max, maxheld, spans[int((n + 1) / 2)]
+    }' "$1"
+}
+
+# A long value from a Spring Batch ExecutionContext as stored (Base64 of a serialized java.util.Map,
+# Spring Batch's default serializer); empty when it cannot be read (no python3, other format).
+context_long() {
+  command -v python3 >/dev/null || { cat >/dev/null; return 0; }
+  python3 -c '
+import base64, re, struct, sys
+key = sys.argv[1].encode()
+try:
+    data = base64.b64decode(sys.stdin.read().strip())
+except Exception:
+    sys.exit(0)
+i = data.find(b"\x74" + struct.pack(">H", len(key)) + key)
+if i < 0:
+    sys.exit(0)
+rest = data[i + 3 + len(key):]
+if rest[:2] == b"\x73\x71":            # TC_OBJECT, TC_REFERENCE to the Long class: handle, value
+    print(struct.unpack(">q", rest[6:14])[0])
+elif rest[:2] == b"\x73\x72":          # TC_OBJECT, TC_CLASSDESC java.lang.Long ... TC_ENDBLOCKDATA TC_NULL, value
+    m = re.search(rb"java\.lang\.Number.{8}\x02\x00\x00\x78\x70", rest, re.S)
+    if m:
+        print(struct.unpack(">q", rest[m.end():m.end() + 8])[0])
+' "$1" || true
+}
+
+make_copy() {   # make_copy NAME: a fresh copy of the template
+  DBS+=("$1")
+  drop_db "$1"
+  q -d postgres -c "CREATE DATABASE \"$1\" TEMPLATE \"$TPL\" STRATEGY FILE_COPY"
+}
+
+# --- header ------------------------------------------------------------------------------
+cat <<EOF
+pipeline-archiver benchmark  $(date -u +%FT%TZ)  host $(hostname)  $(nproc) cores  $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
+  PostgreSQL   $(q -d postgres -c "SELECT split_part(version(), ' ', 2)")  shared_buffers $(q -d postgres -c "SHOW shared_buffers")  at $PGHOST:$PGPORT
+  Java         $(java -version 2>&1 | head -n 1)
+  job          java $JAVA_OPTS_BENCH${JAVA_OPTS_EXTRA:+ $JAVA_OPTS_EXTRA} -jar $JAR archive --older-than=30d
+  job settings $( (env | grep -E '^ARCHIVER_' | sort | tr '\n' ' ') || true)(others: config/application.yml)
+  database     $TPL: $all_runs runs, $all_steps steps, $all_calls llm_calls, $(mib "$db_bytes") MiB (seed $SEED, generator $GEN_SUM, built $built)
+  eligible     cutoff $CUTOFF: $el_runs runs, $el_steps steps, $el_calls llm_calls
+EOF
+
+# --- the rounds --------------------------------------------------------------------------
+declare -a R_COPY R_DELETE R_ARCHIVE R_BASE R_RATIO R_SPS R_RSS R_PARQUET R_PURGE
+CSV_BYTES=0; ZSTD_BYTES=0; PG_BYTES=0
+for ((round = 1; round <= REPEAT; round++)); do
+  tag="bench_${RUNS}_$$_${round}"
+  echo
+  echo "round $round/$REPEAT                                         seconds   load 1m at start"
+
+  # (1) binary COPY of the eligible rows, to nowhere
+  make_copy "${tag}_copy"
+  l=$(load1); t0=$(now)
+  q -d "${tag}_copy" -c "COPY ($SQL_RUNS) TO STDOUT (FORMAT binary)" -c "COPY ($SQL_STEPS) TO STDOUT (FORMAT binary)" \
+    -c "COPY ($SQL_CALLS) TO STDOUT (FORMAT binary)" >/dev/null
+  copy_s=$(elapsed "$t0" "$(now)")
+  printf '  %-44s %8s   %s\n' "(1) COPY eligible rows TO STDOUT binary" "$copy_s" "$l"
+  if ((round == 1)); then
+    # the Parquet target: zstd -3 of the same rows as CSV; and their size inside PostgreSQL
+    for sql in "$SQL_RUNS" "$SQL_STEPS" "$SQL_CALLS"; do
+      rm -f "$WORK/csv.bytes"
+      z=$(q -d "${tag}_copy" -c "COPY ($sql) TO STDOUT (FORMAT csv)" | tee >(wc -c >"$WORK/csv.bytes") | zstd -3 -q -c | wc -c)
+      for _ in $(seq 100); do [[ -s "$WORK/csv.bytes" ]] && break; sleep 0.1; done
+      CSV_BYTES=$((CSV_BYTES + $(cat "$WORK/csv.bytes"))); ZSTD_BYTES=$((ZSTD_BYTES + z))
+    done
+    PG_BYTES=$(q -d "${tag}_copy" -c "SELECT (SELECT sum(pg_column_size(x.*)) FROM ($SQL_RUNS) x)
+             + (SELECT sum(pg_column_size(x.*)) FROM ($SQL_STEPS) x) + (SELECT sum(pg_column_size(x.*)) FROM ($SQL_CALLS) x)")
+  fi
+  drop_db "${tag}_copy"; unset 'DBS[-1]'
+
+  # (2) the plain cascading DELETE
+  make_copy "${tag}_delete"
+  l=$(load1); t0=$(now)
+  out=$(q -d "${tag}_delete" -c "DELETE FROM pipeline_runs r WHERE $ELIGIBLE" -c "SELECT 'deleted'" 2>&1) || die "DELETE failed: $out"
+  delete_s=$(elapsed "$t0" "$(now)")
+  left=$(q -d "${tag}_delete" -c "SELECT count(*) FROM pipeline_runs r WHERE $ELIGIBLE")
+  [[ "$left" == 0 ]] || die "the plain DELETE left $left eligible runs"
+  printf '  %-44s %8s   %s\n' "(2) DELETE eligible runs (cascade)" "$delete_s" "$l"
+  drop_db "${tag}_delete"; unset 'DBS[-1]'
+  base_s=$(awk -v a="$copy_s" -v b="$delete_s" 'BEGIN { printf "%.2f", a + b }')
+  printf '  %-44s %8s\n' "    baseline = COPY + DELETE" "$base_s"
+
+  # (3) the archive job, end to end, as its own process
+  db="${tag}_job"
+  make_copy "$db"
+  if [[ -n "$PGLOG" ]]; then
+    q -d postgres -c "ALTER DATABASE \"$db\" SET log_min_duration_statement = 0" \
+      -c "ALTER DATABASE \"$db\" SET log_parameter_max_length = 0"
+    log_offset=$(stat -c %s "$PGLOG")
+  fi
+  out_root="$WORK/archive-$round"
+  # shellcheck disable=SC2086 # the JVM options are words
+  SPRING_DATASOURCE_URL="jdbc:postgresql://$PGHOST:$PGPORT/$db" ARCHIVER_OUTPUT_ROOT="file://$out_root" \
+    /usr/bin/time -v -o "$WORK/time-$round.txt" java $JAVA_OPTS_BENCH $JAVA_OPTS_EXTRA -jar "$JAR" archive --older-than=30d \
+    >"$WORK/job-$round.log" 2>&1 &
+  JOB_PID=$!
+  l=$(load1); t0=$(now)
+  rc=0; wait "$JOB_PID" || rc=$?
+  archive_s=$(elapsed "$t0" "$(now)")
+  JOB_PID=""
+  if ((rc != 0)); then
+    tail -n 30 "$WORK/job-$round.log" >&2
+    die "the archive job exited with $rc (its log above; --keep keeps $WORK)"
+  fi
+  grep -q "archive $CUTOFF: COMPLETED" "$WORK/job-$round.log" \
+    || die "the job did not report 'archive $CUTOFF: COMPLETED' (cutoff differs? midnight passed?): $(tail -n 3 "$WORK/job-$round.log")"
+  printf '  %-44s %8s   %s\n' "(3) archive job (process wall time)" "$archive_s" "$l"
+  # per phase, from Spring Batch's metadata
+  phases=$(q -d "$db" -F ' ' -c "
+    SELECT s.step_name, round(extract(epoch FROM s.end_time - s.start_time)::numeric, 2)
+    FROM archiver.batch_step_execution s
+    WHERE s.step_name IN ('planStep', 'exportStep', 'purgeStep', 'manifestStep') ORDER BY s.step_execution_id")
+  job_s=$(q -d "$db" -c "SELECT round(extract(epoch FROM end_time - start_time)::numeric, 2) FROM archiver.batch_job_execution ORDER BY job_execution_id DESC LIMIT 1")
+  printf '  %-44s %8s\n' "    JVM start, Spring, Flyway, exit" "$(awk -v a="$archive_s" -v b="$job_s" 'BEGIN { printf "%.2f", a - b }')"
+  while read -r step secs; do printf '  %-44s %8s\n' "    $step" "$secs"; done <<< "$phases"
+  # checks: nothing eligible left, every eligible row in the ledger's files
+  left=$(q -d "$db" -c "SELECT count(*) FROM pipeline_runs r WHERE $ELIGIBLE")
+  [[ "$left" == 0 ]] || die "the job left $left eligible runs in PostgreSQL"
+  ledger=$(q -d "$db" -F ' ' -c "SELECT coalesce(sum(row_count) FILTER (WHERE table_name = 'pipeline_runs'), 0),
+      coalesce(sum(row_count) FILTER (WHERE table_name = 'pipeline_steps'), 0), coalesce(sum(row_count) FILTER (WHERE table_name = 'llm_calls'), 0)
+      FROM archiver.archive_file")
+  [[ "$ledger" == "$el_runs $el_steps $el_calls" ]] || die "the ledger's files hold $ledger rows, expected $el_runs $el_steps $el_calls"
+  rss_kb=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$WORK/time-$round.txt")
+  rss_mb=$(awk -v k="$rss_kb" 'BEGIN { printf "%.0f", k / 1024 }')
+  cpu=$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } /Percent of CPU/ { p = $2 } END { printf "user %.1f s, sys %.1f s, %s CPU", u, s, p }' "$WORK/time-$round.txt")
+  parquet_bytes=0; per_table=""
+  for t in pipeline_runs pipeline_steps llm_calls; do
+    b=$(find "$out_root/$t" -name '*.parquet' ! -name '.*' -printf '%s\n' 2>/dev/null | awk '{ s += $1 } END { printf "%d", s }')
+    parquet_bytes=$((parquet_bytes + b)); per_table+="$t $(mib "$b"), "
+  done
+  parquet_mb=$(mib "$parquet_bytes")
+  job_purge_ms=$(q -d "$db" -c "SELECT c.short_context FROM archiver.batch_step_execution_context c
+      JOIN archiver.batch_step_execution s USING (step_execution_id) WHERE s.step_name = 'purgeStep'" | context_long purge.maxTransactionMs)
+  purge_source="the job's purge.maxTransactionMs"
+  purge_ms="${job_purge_ms:-nan}"
+  if [[ -n "$PGLOG" ]]; then
+    tail -c +"$((log_offset + 1))" "$PGLOG" | grep -a -F "@$db " >"$WORK/pglog-$round.txt" || true
+    read -r n_txn pg_max pg_held pg_median < <(purge_transactions "$WORK/pglog-$round.txt" "$db")
+    if [[ "$n_txn" != 0 ]]; then
+      purge_ms="$pg_max"; purge_source="PostgreSQL log"
+      printf '  %-44s %8s\n' "    purge transactions (PostgreSQL log)" "$n_txn"
+      printf '  %-44s %8s ms (median %s ms; run locks held at most %s ms)\n' "    longest purge transaction, BEGIN..COMMIT" "$pg_max" "$pg_median" "$pg_held"
+    else
+      log "no purge transaction found in $PGLOG; using the job's own figure"
+    fi
+  fi
+  printf '  %-44s %8s ms\n' "    job's own purge.maxTransactionMs" "${job_purge_ms:-?}"
+  printf '  %-44s %8s MiB  (%s)\n' "    peak RSS (/usr/bin/time -v)" "$rss_mb" "$cpu"
+  printf '  %-44s %8s MiB  (%s)\n' "    Parquet, three datasets" "$parquet_mb" "${per_table%, }"
+  ratio=$(awk -v a="$archive_s" -v b="$base_s" 'BEGIN { printf "%.2f", a / b }')
+  sps=$(awk -v n="$el_steps" -v a="$archive_s" 'BEGIN { printf "%.0f", n / a }')
+  printf '  %-44s %8s   (%s steps/s)\n' "    ratio archive / baseline" "$ratio" "$sps"
+  if $KEEP; then
+    unset 'DBS[-1]'; log "kept the job's database $db (drop it when done: dropdb $db)"
+  else
+    rm -rf "$out_root"; drop_db "$db"; unset 'DBS[-1]'
+  fi
+
+  R_COPY+=("$copy_s"); R_DELETE+=("$delete_s"); R_ARCHIVE+=("$archive_s"); R_BASE+=("$base_s"); R_RATIO+=("$ratio")
+  R_SPS+=("$sps"); R_RSS+=("$rss_mb"); R_PARQUET+=("$parquet_mb"); R_PURGE+=("$purge_ms")
+done
+
+med() { printf '%s\n' "$@" | median; }
+archive_s=$(med "${R_ARCHIVE[@]}"); base_s=$(med "${R_BASE[@]}"); ratio=$(med "${R_RATIO[@]}")
+sps=$(med "${R_SPS[@]}"); rss=$(med "${R_RSS[@]}"); parquet=$(med "${R_PARQUET[@]}"); purge=$(med "${R_PURGE[@]}")
+echo
+echo "summary ($REPEAT round(s); medians)                         load now: $(loadavg)"
+printf '  %-30s %10s\n' "COPY binary (s)" "$(med "${R_COPY[@]}")" "DELETE cascade (s)" "$(med "${R_DELETE[@]}")" \
+  "baseline (s)" "$base_s" "archive job (s)" "$archive_s"
+printf '  %-30s %10s   target <= 1.5   %s\n' "ratio" "$ratio" "$(awk -v r="$ratio" 'BEGIN { print (r <= 1.5 ? "met" : "NOT met") }')"
+printf '  %-30s %10s   target <= 512   %s\n' "peak RSS (MiB)" "$rss" "$(awk -v r="$rss" 'BEGIN { print (r <= 512 ? "met" : "NOT met") }')"
+printf '  %-30s %10s   target <= %s (zstd -3 of the CSV, %s MiB; CSV %s MiB; in PostgreSQL %s MiB)   %s\n' "Parquet (MiB)" "$parquet" \
+  "$(mib "$ZSTD_BYTES")" "$(mib "$ZSTD_BYTES")" "$(mib "$CSV_BYTES")" "$(mib "$PG_BYTES")" \
+  "$(awk -v p="$parquet" -v z="$(mib "$ZSTD_BYTES")" 'BEGIN { print (p <= z ? "met" : "NOT met") }')"
+printf '  %-30s %10s   target <= 1000  %s  (%s)\n' "longest purge txn (ms)" "$purge" \
+  "$(awk -v r="$purge" 'BEGIN { print (r != "nan" && r <= 1000 ? "met" : "NOT met") }')" "$purge_source"
+printf '  %-30s %10s\n' "steps/s" "$sps"
+echo "archive_s=$archive_s baseline_s=$base_s ratio=$ratio steps_per_s=$sps peak_rss_mb=$rss parquet_mb=$parquet max_purge_txn_ms=$purge"
