@@ -11,7 +11,11 @@
 #   BENCH_JAVA_OPTS        JVM options of the job (default: -Xmx512m, as scripts/demo.sh and the
 #                          README's cron line use)
 #   BENCH_EXTRA_JAVA_OPTS  added after them (profiling: -XX:StartFlightRecording=...)
+#   BENCH_JAR              the jar to run (default jobs/target/pipeline-archiver.jar, rebuilt when
+#                          stale; another path, e.g. an extracted jar with a CDS archive, is used as is)
 #   ARCHIVER_*             passed to the job as they are (e.g. ARCHIVER_EXPORT_THREADS=3)
+#                          The job runs from the repository root, where Spring Boot also reads
+#                          ./config/application.yml: the worktree's settings apply to any BENCH_JAR.
 #   SEED                   generator seed (default 42)
 #
 # 1. A template database bench_tpl_<N> is generated with schema/source/generate.sql (set-based),
@@ -64,7 +68,7 @@ SEED="${SEED:-42}"
 
 JAVA_OPTS_BENCH="${BENCH_JAVA_OPTS:--Xmx512m}"
 JAVA_OPTS_EXTRA="${BENCH_EXTRA_JAVA_OPTS:-}"
-JAR=jobs/target/pipeline-archiver.jar
+JAR="${BENCH_JAR:-jobs/target/pipeline-archiver.jar}"
 STATUSES="'ok','error','cancelled'"   # archiver.source.finished-statuses (default)
 
 # --- tools -----------------------------------------------------------------------------------
@@ -90,7 +94,9 @@ export PGTZ=UTC PGAPPNAME=pipeline-archiver-bench
 exec 9>"${TMPDIR:-/tmp}/pipeline-archiver-bench.lock"
 flock -n 9 || die "another scripts/bench.sh is running on this machine; wait for it."
 
-if [[ ! -f "$JAR" || -n "$(find jobs/src/main config schema/migration pom.xml jobs/pom.xml -newer "$JAR" -print -quit)" ]]; then
+if [[ -n "${BENCH_JAR:-}" ]]; then
+  [[ -f "$JAR" ]] || die "BENCH_JAR=$JAR does not exist."
+elif [[ ! -f "$JAR" || -n "$(find jobs/src/main config schema/migration pom.xml jobs/pom.xml -newer "$JAR" -print -quit)" ]]; then
   log "building $JAR ..."
   mvn -B -q -ntp -DskipTests package >&2 || die "the build failed."
 fi
@@ -121,7 +127,10 @@ now() { echo "$EPOCHREALTIME"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+median() {   # of numbers on stdin; keeps the inputs' number of decimals
+  { grep -E '^-?[0-9]+([.][0-9]+)?$' || true; } | sort -g | awk '{ v[NR] = $1; if (index($1, ".")) { d = length($1) - index($1, "."); if (d > dec) dec = d } }
+    END { if (NR == 0) { print "nan"; exit } m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf ("%." (dec + 0) "f\n"), m }'
+}
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 
 # --- the template database -----------------------------------------------------------------
