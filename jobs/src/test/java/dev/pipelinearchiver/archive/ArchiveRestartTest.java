@@ -38,21 +38,6 @@ class ArchiveRestartTest extends ArchiveTestSupport {
         }
     }
 
-    private void failDeletingRun(long runId) {
-        DB.execute("""
-                CREATE FUNCTION fail_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                  IF OLD.id = %d THEN RAISE EXCEPTION 'simulated failure deleting run %%', OLD.id; END IF;
-                  RETURN OLD;
-                END $$;
-                CREATE TRIGGER fail_delete BEFORE DELETE ON pipeline_runs FOR EACH ROW EXECUTE FUNCTION fail_delete();
-                """.formatted(runId));
-    }
-
-    private void stopFailing() {
-        DB.execute("DROP TRIGGER fail_delete ON pipeline_runs; DROP FUNCTION fail_delete();");
-    }
-
     private long eligibleRun(int index) {
         return DB.count(eligibleRunIds(CUTOFF) + " ORDER BY id OFFSET " + index + " LIMIT 1");
     }
@@ -94,7 +79,7 @@ class ArchiveRestartTest extends ArchiveTestSupport {
         threeDaysOfRuns();
         Map<String, List<List<Object>>> eligible = snapshot("IN (" + eligibleRunIds(CUTOFF) + ")");
         Map<String, List<List<Object>>> others = snapshot("NOT IN (" + eligibleRunIds(CUTOFF) + ")");
-        failDeletingRun(eligibleRun(25));
+        DB.failDeletingRun(eligibleRun(25));
 
         // when
         Result failed = launcher.archive(CUTOFF);
@@ -106,7 +91,7 @@ class ArchiveRestartTest extends ArchiveTestSupport {
         assertArchiveHoldsExactly(eligible);
 
         // when
-        stopFailing();
+        DB.stopFailingDeletes();
         Result resumed = launcher.archive(CUTOFF);
 
         // then
@@ -122,13 +107,13 @@ class ArchiveRestartTest extends ArchiveTestSupport {
         threeDaysOfRuns();
         long late = eligibleRun(59);    // last batch: not purged before the failure
         long updated = eligibleRun(41);
-        failDeletingRun(eligibleRun(25));
+        DB.failDeletingRun(eligibleRun(25));
         assertThat(launcher.archive(CUTOFF).outcome()).isEqualTo(Outcome.FAILED);
         assertThat(DB.count("SELECT count(*) FROM pipeline_runs WHERE id IN (" + late + ", " + updated + ")")).isEqualTo(2);
         DB.execute("INSERT INTO pipeline_steps (run_id, seq, step_name, status, input_json, duration_ms) VALUES (" + late
                 + ", 99, 'late_agent', 'ok', '{\"late\": true}', 5)");
         DB.execute("UPDATE pipeline_steps SET output_json = '{\"edited\": true}' WHERE run_id = " + updated + " AND seq = 2");
-        stopFailing();
+        DB.stopFailingDeletes();
         String changed = "(" + late + ", " + updated + ")";
         Map<String, List<List<Object>>> changedRuns = snapshot("IN " + changed);
 

@@ -72,17 +72,6 @@ class OperatorCommandsTest {
         return db.count(ELIGIBLE + " ORDER BY id OFFSET " + index + " LIMIT 1");
     }
 
-    private void failDeletingRun(long runId) {
-        db.execute("""
-                CREATE FUNCTION fail_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                  IF OLD.id = %d THEN RAISE EXCEPTION 'simulated failure deleting run %%', OLD.id; END IF;
-                  RETURN OLD;
-                END $$;
-                CREATE TRIGGER fail_delete BEFORE DELETE ON pipeline_runs FOR EACH ROW EXECUTE FUNCTION fail_delete();
-                """.formatted(runId));
-    }
-
     /** A slow backend: every deleted run costs {@code seconds}, so a purge takes long enough to act on it. */
     private void slowDeletes(double seconds) {
         db.execute("""
@@ -111,7 +100,7 @@ class OperatorCommandsTest {
         RunSnapshot eligible = snapshot("IN (" + ELIGIBLE + ")");
         RunSnapshot others = snapshot("NOT IN (" + ELIGIBLE + ")");
         long failing = eligibleRun(25);
-        failDeletingRun(failing);
+        db.failDeletingRun(failing);
         Outcome failed = cli.run("archive", "--cutoff=" + CUTOFF, "--archiver.batch-size=10", "--archiver.purge-batch-size=4");
         long executionId = lastExecutionId();
         assertThat(failed.exitCode()).isEqualTo(1);
@@ -141,7 +130,7 @@ class OperatorCommandsTest {
                 .contains("restart " + executionId);
 
         // when: the cause is fixed and the execution restarted
-        db.execute("DROP TRIGGER fail_delete ON pipeline_runs");
+        db.stopFailingDeletes();
         Outcome restarted = cli.run("restart", String.valueOf(executionId));
         Outcome again = cli.run("restart", String.valueOf(executionId));
 
@@ -161,9 +150,9 @@ class OperatorCommandsTest {
         // given: an execution left STARTED in its purge step by a process that died
         RunSnapshot eligible = snapshot("IN (" + ELIGIBLE + ")");
         RunSnapshot others = snapshot("NOT IN (" + ELIGIBLE + ")");
-        failDeletingRun(eligibleRun(25));
+        db.failDeletingRun(eligibleRun(25));
         assertThat(cli.run("archive", "--cutoff=" + CUTOFF, "--archiver.purge-batch-size=4").exitCode()).isEqualTo(1);
-        db.execute("DROP TRIGGER fail_delete ON pipeline_runs");
+        db.stopFailingDeletes();
         long executionId = lastExecutionId();
         db.execute("UPDATE archiver.batch_job_execution SET status = 'STARTED', end_time = NULL, exit_code = 'EXECUTING',"
                 + " exit_message = '' WHERE job_execution_id = " + executionId);
@@ -247,9 +236,9 @@ class OperatorCommandsTest {
         // given: an old completed job instance, an old failed one (restartable) that purged some of its batches,
         // and a recent completed one
         assertThat(cli.run("archive", "--cutoff=2026-05-30T00:00:00Z").exitCode()).isZero();        // old, completed
-        failDeletingRun(db.count("SELECT max(id) FROM pipeline_runs WHERE finished_at < timestamptz '2026-05-31T00:00:00Z'"));
+        db.failDeletingRun(db.count("SELECT max(id) FROM pipeline_runs WHERE finished_at < timestamptz '2026-05-31T00:00:00Z'"));
         assertThat(cli.run("archive", "--cutoff=2026-05-31T00:00:00Z", "--archiver.batch-size=5").exitCode()).isEqualTo(1); // old, failed
-        db.execute("DROP TRIGGER fail_delete ON pipeline_runs");
+        db.stopFailingDeletes();
         db.execute("""
                 UPDATE archiver.batch_job_execution SET start_time = start_time - interval '100 days', end_time = end_time - interval '100 days';
                 UPDATE archiver.archive_batch SET purged_at = purged_at - interval '100 days' WHERE state = 'PURGED';

@@ -175,14 +175,10 @@ class StepStatisticsTest extends ArchiveTestSupport {
         long late = DB.count(eligibleRunIds(CUTOFF) + " ORDER BY id DESC LIMIT 1");
         List<List<Object>> exact = postgres(EXACT.formatted(eligibleRunIds(CUTOFF) + " AND id <> " + late));
         long failing = DB.count(eligibleRunIds(CUTOFF) + " ORDER BY id OFFSET 25 LIMIT 1");
-        DB.execute("""
-                CREATE FUNCTION fail_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN IF OLD.id = %d THEN RAISE EXCEPTION 'simulated failure'; END IF; RETURN OLD; END $$;
-                CREATE TRIGGER fail_delete BEFORE DELETE ON pipeline_runs FOR EACH ROW EXECUTE FUNCTION fail_delete();
-                """.formatted(failing));
+        DB.failDeletingRun(failing);
         assertThat(launcher.archive(CUTOFF).outcome()).isEqualTo(Outcome.FAILED);
         DB.execute("INSERT INTO pipeline_steps (run_id, seq, step_name, status, duration_ms) VALUES (" + late + ", 99, 'trend_agent', 'ok', 1)");
-        DB.execute("DROP TRIGGER fail_delete ON pipeline_runs");
+        DB.stopFailingDeletes();
 
         // when
         assertThat(launcher.archive(CUTOFF).outcome()).isEqualTo(Outcome.COMPLETED);

@@ -82,6 +82,22 @@ public final class TestDatabase {
                 END $$;""");
     }
 
+    /** A real failure inside the purge: deleting this run raises an error in PostgreSQL (a trigger). */
+    public void failDeletingRun(long runId) {
+        execute("""
+                CREATE FUNCTION fail_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                  IF OLD.id = %d THEN RAISE EXCEPTION 'simulated failure deleting run %%', OLD.id; END IF;
+                  RETURN OLD;
+                END $$;
+                CREATE TRIGGER fail_delete BEFORE DELETE ON pipeline_runs FOR EACH ROW EXECUTE FUNCTION fail_delete();
+                """.formatted(runId));
+    }
+
+    public void stopFailingDeletes() {
+        execute("DROP TRIGGER fail_delete ON pipeline_runs; DROP FUNCTION fail_delete();");
+    }
+
     public void execute(String sql) {
         try (Connection con = connect(); Statement st = con.createStatement()) {
             st.execute(sql);
