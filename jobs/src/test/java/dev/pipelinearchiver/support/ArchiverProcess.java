@@ -32,8 +32,15 @@ public final class ArchiverProcess {
 
     /** Starts the jar and returns at once, for tests that signal it while it runs. */
     public static Running start(Map<String, String> environment, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", jar().toString()));
+        return start(List.of("-Xmx256m"), environment, args);
+    }
+
+    /** Starts the jar with the given JVM options (e.g. those of the scripts and the container). */
+    public static Running start(List<String> jvmOptions, Map<String, String> environment, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jar().toString()));
         command.addAll(List.of(args));
         Path out = Files.createTempFile("archiver-out", ".txt");
         Path err = Files.createTempFile("archiver-err", ".txt");

@@ -106,6 +106,15 @@ public final class TestDatabase {
         }
     }
 
+    public String text(String sql) {
+        try (Connection con = connect(); Statement st = con.createStatement(); var rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
     public long count(String sql) {
         try (Connection con = connect(); Statement st = con.createStatement(); var rs = st.executeQuery(sql)) {
             rs.next();
