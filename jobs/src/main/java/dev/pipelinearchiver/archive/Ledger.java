@@ -125,7 +125,12 @@ class Ledger {
                 ps.setArray(2, con.createArrayOf("text", rowCounts));
                 ps.setArray(3, con.createArrayOf("int8", fingerprints));
                 ps.setLong(4, batchId);
-                ps.executeUpdate();
+                int recorded = ps.executeUpdate();
+                if (recorded != stamps.size()) {
+                    // a run left 'planned' in a WRITTEN batch would never be purged nor re-planned: fail loudly instead
+                    throw new IllegalStateException("Batch " + batchId + ": " + recorded + " of " + stamps.size()
+                            + " exported runs were still planned when the export was recorded");
+                }
             }
             return null;
         });
