@@ -11,7 +11,9 @@ import java.util.Map;
 import javax.sql.DataSource;
 import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
+import org.springframework.batch.core.job.builder.FlowBuilder;
 import org.springframework.batch.core.job.builder.JobBuilder;
+import org.springframework.batch.core.job.flow.Flow;
 import org.springframework.batch.core.partition.Partitioner;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.Step;
@@ -27,11 +29,16 @@ import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * The archive job: {@code planStep} (freeze eligible runs into batches) → {@code exportStep} (one
- * partition per batch, on {@code archiver.export-threads} threads) → {@code purgeStep} (short delete
- * transactions; merges each purged batch's step statistics) → {@code statsStep} (rewrites the touched
- * days of the step_stats dataset) → {@code manifestStep}. Job and step names are keys in the metadata tables: never
- * rename them. The only identifying parameter is {@code cutoff}; relaunching a failed cutoff restarts
- * its job instance, and the ledger makes every step idempotent.
+ * partition per batch, on {@code archiver.export-threads} threads) beside {@code purgeStep} (short delete
+ * transactions on each batch once it is WRITTEN; merges each purged batch's step statistics) →
+ * {@code statsStep} (rewrites the touched days of the step_stats dataset) → {@code manifestStep}.
+ *
+ * <p>Export and purge run at the same time (a split): PostgreSQL deletes one batch while the JVM
+ * encodes the next, instead of one waiting for the other. The purge still only ever touches batches
+ * whose files are written, verified and recorded. Job and step names are keys in the metadata tables:
+ * never rename them. The only identifying parameter is {@code cutoff}; relaunching a failed cutoff
+ * restarts its job instance, and the ledger makes every step idempotent, so export and purge run again
+ * on every restart ({@code allowStartIfComplete}) and pick up whatever batches are left.
  */
 @Configuration(proxyBeanMethods = false)
 public class ArchiveJobConfiguration {
@@ -44,13 +51,19 @@ public class ArchiveJobConfiguration {
 
     @Bean
     Job archiveJob(JobRepository jobRepository, Step planStep, Step exportStep, Step purgeStep, Step statsStep, Step manifestStep) {
+        Flow export = new FlowBuilder<Flow>("exportFlow").start(exportStep).build();
+        Flow purge = new FlowBuilder<Flow>("purgeFlow").start(purgeStep).build();
+        Flow exportBesidePurge = new FlowBuilder<Flow>("exportAndPurge")
+                .split(new SimpleAsyncTaskExecutor("phase-"))
+                .add(export, purge)
+                .build();
         return new JobBuilder(JOB_NAME, jobRepository)
                 .validator(new CutoffParameterValidator())
-                .start(planStep)
-                .next(exportStep)
-                .next(purgeStep)
+                .flow(planStep)
+                .next(exportBesidePurge)
                 .next(statsStep)
                 .next(manifestStep)
+                .end()
                 .build();
     }
 
@@ -64,14 +77,16 @@ public class ArchiveJobConfiguration {
     }
 
     @Bean
-    Step exportStep(JobRepository jobRepository, Step exportBatchStep, Ledger ledger, ArchiverProperties properties) {
+    Step exportStep(JobRepository jobRepository, Step exportBatchStep, Ledger ledger, ExportProgress progress, ArchiverProperties properties) {
         SimpleAsyncTaskExecutor threads = new SimpleAsyncTaskExecutor("export-");
         threads.setConcurrencyLimit(properties.exportThreads());
-        return new StepBuilder("exportStep", jobRepository)
+        return new StepBuilder(ExportProgress.EXPORT_STEP, jobRepository)
                 .partitioner("exportBatchStep", batchPartitioner(ledger, properties.shard().index()))
                 .step(exportBatchStep)
                 .taskExecutor(threads)
                 .gridSize(properties.exportThreads())
+                .listener(progress)               // the purge beside it stops waiting when this ends
+                .allowStartIfComplete(true)       // the purge waits for it, so it must run in every execution
                 .build();
     }
 
@@ -95,10 +110,12 @@ public class ArchiveJobConfiguration {
     }
 
     @Bean
-    Step exportBatchStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, ExportBatchTasklet exportBatchTasklet) {
+    Step exportBatchStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, ExportBatchTasklet exportBatchTasklet,
+            ExportProgress progress) {
         return new StepBuilder("exportBatchStep", jobRepository)
                 .tasklet(exportBatchTasklet)
                 .transactionManager(transactionManager)
+                .listener(progress)               // wakes the purge once this batch is committed WRITTEN
                 .build();
     }
 
@@ -112,10 +129,11 @@ public class ArchiveJobConfiguration {
     @Bean
     Step purgeStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, Ledger ledger, SourceCatalog catalog,
             BatchFiles batchFiles, ParquetArchive archive, StatisticsStore statistics, JdbcTemplate jdbc, Throttle throttle,
-            ArchiverProperties properties) {
+            ExportProgress progress, ArchiverProperties properties) {
         return new StepBuilder("purgeStep", jobRepository)
-                .tasklet(new PurgeTasklet(ledger, catalog, batchFiles, archive, statistics, jdbc, throttle, properties))
+                .tasklet(new PurgeTasklet(ledger, catalog, batchFiles, archive, statistics, jdbc, throttle, progress, properties))
                 .transactionManager(transactionManager)
+                .allowStartIfComplete(true)       // a restart exports more batches: purge them too
                 .build();
     }
 

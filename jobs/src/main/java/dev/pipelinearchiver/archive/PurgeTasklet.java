@@ -13,6 +13,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -34,7 +36,10 @@ import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * Deletes archived runs, one short transaction per call (the step commits after each call): takes the
+ * Deletes archived runs while the export step beside it is still writing batches (it waits for a batch
+ * to be WRITTEN, and ends once the export has ended and every WRITTEN batch is purged).
+ *
+ * <p>One short transaction per call (the step commits after each call): takes the
  * next runs of the oldest WRITTEN batch, locks those still eligible ({@code FOR UPDATE}, which also
  * blocks the backend from adding rows to them meanwhile), re-counts their rows, deletes by explicit id
  * list those whose stamp still equals the exported one, and records both outcomes in the ledger in the
@@ -52,6 +57,8 @@ class PurgeTasklet implements Tasklet {
     static final String RELEASED_RUNS = "purge.released";
     static final String MAX_TRANSACTION_MS = "purge.maxTransactionMs";
     static final String TRANSACTIONS = "purge.transactions";
+    private static final String LAST_CALL_PURGED = "purge.lastCallPurged";
+    private static final Duration EXPORT_START_TIMEOUT = Duration.ofMinutes(5);
 
     private final Ledger ledger;
     private final SourceCatalog catalog;
@@ -60,11 +67,13 @@ class PurgeTasklet implements Tasklet {
     private final StatisticsStore statistics;
     private final JdbcTemplate jdbc;
     private final Throttle throttle;
+    private final ExportProgress progress;
     private final ArchiverProperties properties;
 
     PurgeTasklet(Ledger ledger, SourceCatalog catalog, BatchFiles batchFiles, ParquetArchive archive, StatisticsStore statistics,
-            JdbcTemplate jdbc, Throttle throttle, ArchiverProperties properties) {
+            JdbcTemplate jdbc, Throttle throttle, ExportProgress progress, ArchiverProperties properties) {
         this.ledger = ledger;
+        this.progress = progress;
         this.throttle = throttle;
         this.catalog = catalog;
         this.batchFiles = batchFiles;
@@ -79,7 +88,7 @@ class PurgeTasklet implements Tasklet {
         StepExecution step = chunkContext.getStepContext().getStepExecution();
         ExecutionContext context = step.getExecutionContext();
         // throttling first, before this call's transaction issues any statement: waiting holds nothing open
-        if (context.getLong(TRANSACTIONS, 0L) > 0) {
+        if (Boolean.TRUE.equals(context.get(LAST_CALL_PURGED))) {
             throttle.pauseAfterPurge();
         }
         if (!throttle.awaitReplication(ArchiveJobConfiguration.deadline(step))) {
@@ -87,13 +96,21 @@ class PurgeTasklet implements Tasklet {
             step.setTerminateOnly();
             return RepeatStatus.FINISHED;
         }
-        context.putLong(TRANSACTIONS, context.getLong(TRANSACTIONS, 0L) + 1);
-        List<Long> written = ledger.batches(properties.shard().index(), Ledger.WRITTEN);
-        if (written.isEmpty()) {
-            return RepeatStatus.FINISHED;
+        // read before the ledger: a batch written after this read wakes the wait below
+        long seen = progress.changes();
+        boolean exportEnded = progress.ended(step.getJobExecutionId());
+        Long next = nextBatch(exportEnded);
+        context.put(LAST_CALL_PURGED, next != null);
+        if (next == null) {
+            if (exportEnded) {
+                return RepeatStatus.FINISHED; // the export beside us is over and everything it wrote is purged
+            }
+            awaitExport(step, seen);
+            return RepeatStatus.CONTINUABLE; // commits nothing but the step's progress; checks for a stop request
         }
+        context.putLong(TRANSACTIONS, context.getLong(TRANSACTIONS, 0L) + 1);
         long started = System.nanoTime();
-        Batch batch = ledger.batch(written.get(0));
+        Batch batch = ledger.batch(next);
         ArchiveSources sources = catalog.inspect();
         checkSameTables(batch, sources);
         long[] runIds = ledger.runs(batch.id(), "exported", properties.purgeBatchSize());
@@ -105,6 +122,40 @@ class PurgeTasklet implements Tasklet {
         long elapsedMs = (System.nanoTime() - started) / 1_000_000;
         context.putLong(MAX_TRANSACTION_MS, Math.max(context.getLong(MAX_TRANSACTION_MS, 0L), elapsedMs));
         return RepeatStatus.CONTINUABLE;
+    }
+
+    /**
+     * The batch to purge now, or null to wait: batches are purged in the order they were planned (oldest
+     * day first, as a sequential run would), so while the export is running, a WRITTEN batch waits for an
+     * older one still being exported. Once the export has ended, whatever is WRITTEN is purged.
+     */
+    private Long nextBatch(boolean exportEnded) {
+        int shard = properties.shard().index();
+        List<Long> written = ledger.batches(shard, Ledger.WRITTEN);
+        if (written.isEmpty()) {
+            return null;
+        }
+        if (!exportEnded) {
+            List<Long> planned = ledger.batches(shard, Ledger.PLANNED);
+            if (!planned.isEmpty() && planned.get(0) < written.get(0)) {
+                return null;
+            }
+        }
+        return written.get(0);
+    }
+
+    /**
+     * Nothing to purge yet: waits (at most a second, so that a stop request is seen) for the export beside
+     * this step to write a batch or to end. The ledger query above ran in READ COMMITTED, so the open
+     * transaction holds no snapshot and no lock while waiting.
+     */
+    private void awaitExport(StepExecution step, long seen) throws InterruptedException {
+        if (!progress.started(step.getJobExecutionId())
+                && Duration.between(step.getStartTime(), LocalDateTime.now()).compareTo(EXPORT_START_TIMEOUT) > 0) {
+            throw new IllegalStateException("The export step did not start within " + EXPORT_START_TIMEOUT.toSeconds()
+                    + " s of the purge step; nothing more will be written, so the purge stops here");
+        }
+        progress.await(seen, Duration.ofSeconds(1));
     }
 
     private void purge(Batch batch, ArchiveSources sources, long[] runIds, StepContribution contribution, ExecutionContext context) {

@@ -19,11 +19,19 @@ final class ExitDescriptions {
      */
     private static final Pattern SERVER_MESSAGE = Pattern.compile("; (?:SQL state \\[(\\w+)\\]; .*?; )?((?:ERROR|FATAL): .*)$");
 
+    /** Spring's uncategorized message, anywhere in the trace: the only line that carries the SQL state. */
+    private static final Pattern SERVER_MESSAGE_WITH_STATE = Pattern.compile(
+            "; SQL state \\[(\\w+)\\]; .*?; ((?:ERROR|FATAL): .*)$", Pattern.MULTILINE);
+
     private ExitDescriptions() {}
 
     static String rootCause(String exitDescription) {
         if (exitDescription == null || exitDescription.isBlank()) {
             return null;
+        }
+        Matcher withState = SERVER_MESSAGE_WITH_STATE.matcher(exitDescription);
+        if (withState.find()) {
+            return "PostgreSQL " + withState.group(2).strip() + " (SQL state " + withState.group(1) + ")";
         }
         String cause = null;
         Matcher causedBy = CAUSED_BY.matcher(exitDescription);

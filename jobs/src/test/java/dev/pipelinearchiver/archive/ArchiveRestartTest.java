@@ -55,11 +55,25 @@ class ArchiveRestartTest extends ArchiveTestSupport {
         // when
         Result failed = launcher.archive(CUTOFF);
 
-        // then: the job failed in export and nothing was deleted
+        // then: the job failed in export; the day it could not write is untouched, and the only runs
+        // deleted (by the purge running beside the export) are those of batches written and recorded
         assertThat(failed.outcome()).isEqualTo(Outcome.FAILED);
-        assertThat(snapshot("IS NOT NULL").get("pipeline_runs")).hasSize(68);
         long batches = DB.count("SELECT count(*) FROM archiver.archive_batch");
-        assertThat(DB.count("SELECT count(*) FROM archiver.archive_batch WHERE state = 'WRITTEN'")).isBetween(1L, batches - 1);
+        assertThat(DB.count("SELECT count(*) FROM archiver.archive_batch WHERE state = 'PLANNED'")).isBetween(1L, batches - 1);
+        assertThat(DB.count("SELECT count(*) FROM archiver.archive_batch WHERE state = 'PURGED'")).isPositive();
+        assertThat(DB.count("SELECT count(*) FROM archiver.archive_batch b WHERE b.dt = '2026-05-29' AND b.state <> 'PLANNED'")).isZero();
+        assertThat(DB.count("SELECT count(*) FROM pipeline_runs r WHERE NOT EXISTS (SELECT 1 FROM archiver.batch_run b"
+                + " JOIN archiver.archive_batch a USING (batch_id) WHERE b.run_id = r.id AND a.state = 'PURGED')"))
+                .isEqualTo(DB.count("SELECT count(*) FROM pipeline_runs"));
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run b JOIN archiver.archive_batch a USING (batch_id)"
+                + " WHERE a.state = 'PURGED' AND b.state = 'purged'") + DB.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(68);
+        assertThat(snapshot("NOT IN (" + eligibleRunIds(CUTOFF) + ")")).isEqualTo(others);
+        Map<String, List<List<Object>>> left = snapshot("IN (" + eligibleRunIds(CUTOFF) + ")");
+        for (String table : TABLES) { // exactly the rows of the purged runs are gone, as the ledger counted them
+            long purgedRows = DB.count("SELECT coalesce(sum(b.row_counts[array_position(a.tables, '" + table + "')]), 0)"
+                    + " FROM archiver.batch_run b JOIN archiver.archive_batch a USING (batch_id) WHERE b.state = 'purged'");
+            assertThat(left.get(table)).as(table).isSubsetOf(eligible.get(table)).hasSize(eligible.get(table).size() - (int) purgedRows);
+        }
 
         // when: the obstacle is gone and the same cutoff is launched again
         Files.delete(obstacle);
@@ -84,10 +98,13 @@ class ArchiveRestartTest extends ArchiveTestSupport {
         // when
         Result failed = launcher.archive(CUTOFF);
 
-        // then: some runs were deleted, the others are still there, and every eligible run is archived
+        // then: the failing run and those not purged before the failure are still there (the purge meets
+        // batches in the order the export beside it writes them), and every eligible run is archived
         assertThat(failed.outcome()).isEqualTo(Outcome.FAILED);
         long remaining = DB.count("SELECT count(*) FROM pipeline_runs");
-        assertThat(remaining).isLessThan(68).isGreaterThan(8);
+        assertThat(remaining).isGreaterThan(8)
+                .isEqualTo(68 - DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'purged'"));
+        assertThat(DB.count("SELECT count(*) FROM pipeline_runs WHERE id = " + eligibleRun(25))).isOne();
         assertArchiveHoldsExactly(eligible);
 
         // when
@@ -103,11 +120,13 @@ class ArchiveRestartTest extends ArchiveTestSupport {
 
     @Test
     void runsChangedAfterExportAreNotLostAndAreArchivedWholeByALaterLaunch() throws Exception {
-        // given: the purge fails part-way, then a late step is added to one exported run and a step of another is updated
+        // given: the purge fails part-way (deleting either of two runs fails, so both stay, whatever the
+        // order in which the purge meets the batches), then a late step is added to one of them and a
+        // step of the other is updated
         threeDaysOfRuns();
-        long late = eligibleRun(59);    // last batch: not purged before the failure
+        long late = eligibleRun(59);
         long updated = eligibleRun(41);
-        DB.failDeletingRun(eligibleRun(25));
+        DB.failDeletingRun(late, updated);
         assertThat(launcher.archive(CUTOFF).outcome()).isEqualTo(Outcome.FAILED);
         assertThat(DB.count("SELECT count(*) FROM pipeline_runs WHERE id IN (" + late + ", " + updated + ")")).isEqualTo(2);
         DB.execute("INSERT INTO pipeline_steps (run_id, seq, step_name, status, input_json, duration_ms) VALUES (" + late

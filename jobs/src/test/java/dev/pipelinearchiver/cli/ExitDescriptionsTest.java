@@ -32,6 +32,18 @@ class ExitDescriptionsTest {
     }
 
     @Test
+    void prefersSpringsLineWithTheSqlStateOverTheDriversCause() {
+        // given: a short trace (a step on a thread of its own) where the driver's exception survived the cut
+        String stored = "org.springframework.jdbc.UncategorizedSQLException: ConnectionCallback; uncategorized SQLException;"
+                + " SQL state [P0001]; error code [0]; ERROR: simulated failure deleting run 26\n  Where: PL/pgSQL function\n"
+                + "\tat org.springframework.jdbc.core.JdbcTemplate.translateException(JdbcTemplate.java:1)\n"
+                + "Caused by: org.postgresql.util.PSQLException: ERROR: simulated failure deleting run 26\n\tat org.postgresql";
+
+        // when / then
+        assertThat(ExitDescriptions.rootCause(stored)).isEqualTo("PostgreSQL ERROR: simulated failure deleting run 26 (SQL state P0001)");
+    }
+
+    @Test
     void keepsPostgresqlsMessageFromATranslatedSqlException() {
         // given: Spring translated the SQL state into an exception of its own; the SQL text is in the message
         String stored = "org.springframework.dao.CannotAcquireLockException: ConnectionCallback; SQL [SELECT \"id\" FROM \"public\"."

@@ -83,15 +83,17 @@ public final class TestDatabase {
     }
 
     /** A real failure inside the purge: deleting this run raises an error in PostgreSQL (a trigger). */
-    public void failDeletingRun(long runId) {
+    /** Makes every delete of these runs fail (a trigger), until {@link #stopFailingDeletes}. */
+    public void failDeletingRun(long... runIds) {
+        String ids = java.util.Arrays.stream(runIds).mapToObj(Long::toString).collect(java.util.stream.Collectors.joining(","));
         execute("""
                 CREATE FUNCTION fail_delete() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
-                  IF OLD.id = %d THEN RAISE EXCEPTION 'simulated failure deleting run %%', OLD.id; END IF;
+                  IF OLD.id IN (%s) THEN RAISE EXCEPTION 'simulated failure deleting run %%', OLD.id; END IF;
                   RETURN OLD;
                 END $$;
                 CREATE TRIGGER fail_delete BEFORE DELETE ON pipeline_runs FOR EACH ROW EXECUTE FUNCTION fail_delete();
-                """.formatted(runId));
+                """.formatted(ids));
     }
 
     public void stopFailingDeletes() {
