@@ -289,6 +289,34 @@ class ArchiveJobTest extends ArchiveTestSupport {
     }
 
     @Test
+    void aRowWithoutARunReachedThroughAFinishedRunsStepIsNeverDeletedUnarchived() throws Exception {
+        // given: a table archived by its own (nullable) run_id that the delete also reaches through the
+        // steps; one of its rows has no run but hangs off a step of a finished run
+        DB.execute("""
+                CREATE TABLE step_notes (id serial PRIMARY KEY,
+                    run_id integer NULL REFERENCES pipeline_runs (id) ON DELETE CASCADE,
+                    step_id integer NULL REFERENCES pipeline_steps (id) ON DELETE CASCADE, note text)""");
+        fixture.runs(3, "ok", Instant.parse("2026-05-20T00:00:00Z"), 600, 2);
+        long finished = DB.count("SELECT min(id) FROM pipeline_runs");
+        DB.execute("INSERT INTO step_notes (run_id, step_id, note) SELECT run_id, id, 'with its run' FROM pipeline_steps");
+        DB.execute("INSERT INTO step_notes (id, run_id, step_id, note) SELECT 9999, NULL, min(id), 'no run' FROM pipeline_steps"
+                + " WHERE run_id = " + finished);
+        List<List<Object>> orphan = postgres("SELECT * FROM step_notes WHERE id = 9999");
+
+        // when
+        Result result = launcher.archive(CUTOFF);
+
+        // then: the finished run whose deletion would cascade to that row is kept, whole, and out of the archive
+        assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(postgres("SELECT * FROM step_notes WHERE id = 9999")).isEqualTo(orphan);
+        assertThat(postgres("SELECT id FROM pipeline_runs")).containsExactly(List.of(finished));
+        assertThat(DB.count("SELECT count(*) FROM step_notes WHERE run_id = " + finished)).isEqualTo(2);
+        assertThat(archive.query("SELECT count(*), count(*) FILTER (WHERE run_id = " + finished + " OR run_id IS NULL) FROM "
+                + archive.dataset("step_notes"))).containsExactly(List.of(4L, 0L));
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'released'")).isEqualTo(1);
+    }
+
+    @Test
     void aForeignKeyThatWouldBlockTheDeleteStopsTheJobBeforeAnyDeletion() throws Exception {
         // given
         DB.execute("CREATE TABLE run_reviews (id serial PRIMARY KEY, run_id integer REFERENCES pipeline_runs (id), note text)");
