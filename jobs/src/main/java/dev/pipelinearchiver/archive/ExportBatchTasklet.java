@@ -15,7 +15,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,12 +30,16 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 /**
  * Exports one archive batch: for every archived table, streams the batch's rows through a server-side
- * cursor into a staged Parquet file, checks rows counted = rows streamed = rows in the footer, and
- * renames the file into place; then records files and per-run stamps in the ledger (batch WRITTEN).
+ * cursor into a staged Parquet file, tallying each run's stamp (rows per table, xmin sum) from the
+ * rows streamed, checks rows streamed = rows in the footer, and renames the file into place; then
+ * records files and per-run stamps in the ledger (batch WRITTEN).
  *
- * <p>All tables of a batch are read in one REPEATABLE READ snapshot, so counts and rows agree even
- * while the backend writes. A batch interrupted half-way is exported again from scratch: file names
- * are deterministic, so the rerun overwrites instead of duplicating.
+ * <p>All tables of a batch are read in one REPEATABLE READ snapshot, so the stamps describe exactly the
+ * rows archived even while the backend writes, and equal what the purge's re-count ({@link RunStamps#count})
+ * finds as long as the run is unchanged. The runs table is streamed first and decides which runs exist:
+ * a row of another table for a run it did not stream fails the export. A batch interrupted half-way is
+ * exported again from scratch: file names are deterministic, so the rerun overwrites instead of
+ * duplicating.
  */
 class ExportBatchTasklet implements Tasklet {
 
@@ -76,19 +79,22 @@ class ExportBatchTasklet implements Tasklet {
         ArchiveSources sources = catalog.inspect();
         long[] runIds = ledger.runs(batchId, "planned", Integer.MAX_VALUE);
         Map<String, WrittenFile> files = new LinkedHashMap<>();
-        Map<Long, RunStamp> stamps;
+        RunStamps.Tally tally;
         StepStatistics stepStatistics = null;
         try (Connection con = dataSource.getConnection()) {
             con.setAutoCommit(false); // PostgreSQL honours the fetch size only inside a transaction
             con.setReadOnly(true);
             con.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             try {
-                stamps = RunStamps.count(con, sources, runIds);
                 List<SourceTable> tables = sources.tables();
+                if (!tables.get(0).isRunsTable()) {
+                    throw new IllegalStateException("Batch " + batchId + ": the runs table must be exported first, not " + tables.get(0));
+                }
+                tally = new RunStamps.Tally(tables.size());
                 for (int t = 0; t < tables.size(); t++) {
                     SourceTable table = tables.get(t);
                     StepStatistics folded = statisticsOf(table);
-                    WrittenFile file = exportTable(con, sources, table, t, batch, runIds, stamps, folded, contribution);
+                    WrittenFile file = exportTable(con, sources, table, t, batch, runIds, tally, folded, contribution);
                     stepStatistics = folded == null ? stepStatistics : folded;
                     files.put(table.name(), file);
                 }
@@ -101,6 +107,7 @@ class ExportBatchTasklet implements Tasklet {
                 con.setReadOnly(false);
             }
         }
+        Map<Long, RunStamp> stamps = tally.stamps();
         ledger.recordExport(batchId, sources.tableNames(), stamps, files);
         if (stepStatistics != null) {
             statistics.saveBatch(batchId, stepStatistics.byStepName()); // merged into the day when the batch is purged
@@ -120,10 +127,10 @@ class ExportBatchTasklet implements Tasklet {
     }
 
     private WrittenFile exportTable(Connection con, ArchiveSources sources, SourceTable table, int tableIndex, Batch batch,
-            long[] runIds, Map<Long, RunStamp> counted, StepStatistics stepStatistics, StepContribution contribution) throws Exception {
-        AvroMapping mapping = AvroMapping.of(table);
+            long[] runIds, RunStamps.Tally tally, StepStatistics stepStatistics, StepContribution contribution) throws Exception {
+        AvroMapping mapping = AvroMapping.of(table); // reads columns 1..n: run key and xmin stay out of the record
         int runKeyColumn = table.columns().size() + 1;
-        Map<Long, Integer> streamed = new HashMap<>();
+        int xminColumn = runKeyColumn + 1;
         var target = archive.file(table.name(), batch.dt(), fileName(properties.shard().index(), batchId));
         try (var staged = archive.stage(target, mapping.schema());
                 PreparedStatement ps = con.prepareStatement(sources.selectByRunSql(table))) {
@@ -136,22 +143,15 @@ class ExportBatchTasklet implements Tasklet {
                     if (stepStatistics != null) {
                         stepStatistics.add(record);
                     }
-                    streamed.merge(rs.getLong(runKeyColumn), 1, Integer::sum);
+                    long run = rs.getLong(runKeyColumn);
+                    if (!tally.add(tableIndex, run, rs.getLong(xminColumn))) {
+                        throw new IllegalStateException("Batch " + batchId + ": a row of " + table.name() + " was streamed for run " + run
+                                + ", which " + sources.runs().name() + " did not stream in the same snapshot");
+                    }
                     contribution.incrementReadCount();
                 }
             }
-            for (Map.Entry<Long, RunStamp> run : counted.entrySet()) {
-                int expected = run.getValue().rowCounts()[tableIndex];
-                int got = streamed.getOrDefault(run.getKey(), 0);
-                if (expected != got) {
-                    throw new IllegalStateException("Batch " + batchId + ", run " + run.getKey() + ": " + expected + " rows of "
-                            + table.name() + " counted but " + got + " streamed");
-                }
-            }
-            if (streamed.size() > counted.size() || !counted.keySet().containsAll(streamed.keySet())) {
-                throw new IllegalStateException("Batch " + batchId + ": rows of " + table.name() + " streamed for uncounted runs");
-            }
-            WrittenFile file = staged.commit();
+            WrittenFile file = staged.commit(); // checks rows streamed = rows in the footer
             contribution.incrementWriteCount(file.rows());
             return file;
         }

@@ -36,15 +36,22 @@ public record ArchiveSources(List<SourceTable> tables, ArchiverProperties.Source
 
     /**
      * For each of a table's other cascade paths: per run reached along that path, the rows that the
-     * delete would remove but that are archived with another run (not in the id list). Parameters:
-     * run ids (the path), run ids (the archived rows).
+     * delete would remove but that are archived with another run (not in the id list), or with none
+     * (a NULL run key). Parameters: run ids (the path), run ids (the archived rows).
+     *
+     * <p>When the table's own run key is a column of the row (the runs table, or one hop from it, as
+     * {@code llm_calls.run_id}), the row's run is tested directly; otherwise the rows archived with the
+     * listed runs are selected along the table's path and excluded by {@code ctid}.
      */
     public List<String> crossRunRowsSql(SourceTable table) {
+        String archivedElsewhere = table.pathToRuns().size() <= 1
+                ? "NOT coalesce(" + runKey(table) + " = ANY (?), false)"
+                : SourceTable.ALIAS + ".ctid NOT IN (SELECT " + SourceTable.ALIAS + ".ctid FROM " + table.fromClause() + " WHERE "
+                        + runKey(table) + " = ANY (?))";
         return otherPaths.getOrDefault(table.name(), List.of()).stream().map(path -> {
             String runKey = SourceTable.runKeyExpression(path);
             return "SELECT " + runKey + ", count(*) FROM " + table.fromClause(path) + " WHERE " + runKey + " = ANY (?) AND "
-                    + SourceTable.ALIAS + ".ctid NOT IN (SELECT " + SourceTable.ALIAS + ".ctid FROM " + table.fromClause() + " WHERE "
-                    + runKey(table) + " = ANY (?)) GROUP BY " + runKey;
+                    + archivedElsewhere + " GROUP BY " + runKey;
         }).toList();
     }
 

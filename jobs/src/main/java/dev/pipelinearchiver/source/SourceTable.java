@@ -62,13 +62,16 @@ public record SourceTable(
                 + " WHERE " + runKey + " = ANY (?) GROUP BY " + runKey;
     }
 
-    /** Every column of this table, then the run id, ordered by run id and the given sort columns. */
+    /**
+     * Every column of this table (1..n), then the run id (n + 1) and the row's xmin as in
+     * {@link #countByRunSql} (n + 2), ordered by run id and the given sort columns.
+     */
     public String selectByRunSql(String runsIdColumn, List<String> sortColumns) {
         String runKey = runKeyExpression(runsIdColumn);
         String columnList = columns.stream().map(c -> ALIAS + "." + quote(c.name())).collect(Collectors.joining(", "));
         String order = sortColumns.stream().map(c -> ALIAS + "." + quote(c)).collect(Collectors.joining(", "));
-        return "SELECT " + columnList + ", " + runKey + " FROM " + fromClause() + " WHERE " + runKey + " = ANY (?)"
-                + " ORDER BY " + runKey + (order.isEmpty() ? "" : ", " + order);
+        return "SELECT " + columnList + ", " + runKey + ", " + ALIAS + ".xmin::text::bigint FROM " + fromClause() + " WHERE " + runKey
+                + " = ANY (?) ORDER BY " + runKey + (order.isEmpty() ? "" : ", " + order);
     }
 
     public SourceColumn column(String columnName) {

@@ -211,6 +211,59 @@ class ArchiveJobTest extends ArchiveTestSupport {
     }
 
     @Test
+    void theStampsRecordedAtExportAreThoseThePurgeCountsInPostgres() throws Exception {
+        // given: one day of runs written by several transactions (their rows' xmin differ): runs without
+        // steps or calls, a run with steps but no call, an LLM call without a step, updated rows
+        fixture.runs(3, "ok", Instant.parse("2026-05-20T00:00:00Z"), 600, 0);
+        fixture.runs(6, "error", Instant.parse("2026-05-20T01:00:00Z"), 600, 3);
+        fixture.runs(5, "ok", Instant.parse("2026-05-20T02:00:00Z"), 600, 4);
+        fixture.runs(2, "running", null, 0, 2);
+        long stepsNoCalls = DB.count("SELECT max(run_id) FROM pipeline_steps WHERE run_id IN (" + eligibleRunIds(CUTOFF) + ")");
+        DB.execute("DELETE FROM llm_calls WHERE run_id = " + stepsNoCalls);
+        DB.execute("INSERT INTO llm_calls (run_id, step_id, model, status) SELECT min(run_id), NULL, 'gpt-x', 'ok' FROM pipeline_steps");
+        DB.execute("UPDATE pipeline_steps SET output_json = '{\"edited\": true}' WHERE seq = 2 AND run_id % 2 = 0");
+        DB.execute("UPDATE pipeline_runs SET error = 'annotated' WHERE id % 3 = 0");
+        // and the purge fails: the launch stops with every exported run's stamp in the ledger and its rows in PostgreSQL
+        DB.failDeletingRun(DB.count("SELECT min(id) FROM (" + eligibleRunIds(CUTOFF) + ") e"));
+        assertThat(DB.count("SELECT count(DISTINCT xmin::text) FROM pipeline_steps")).isGreaterThan(1);
+
+        // when
+        Result failed = launcher.archive(CUTOFF);
+
+        // then: each run's stamp is exactly what PostgreSQL counts for it: rows per table in the batch's
+        // table order, and the xmin sum over all three tables
+        assertThat(failed.outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(DB.count("SELECT count(*) FROM archiver.archive_batch WHERE state = 'WRITTEN'")).isEqualTo(1);
+        List<String> order = List.of(DB.text("SELECT array_to_string(tables, ',') FROM archiver.archive_batch").split(","));
+        assertThat(order).containsExactlyInAnyOrderElementsOf(TABLES).startsWith("pipeline_runs");
+        Map<String, String> rowsOf = Map.of("pipeline_runs", "SELECT count(*) FROM pipeline_runs x WHERE x.id = r.id",
+                "pipeline_steps", "SELECT count(*) FROM pipeline_steps x WHERE x.run_id = r.id",
+                "llm_calls", "SELECT count(*) FROM llm_calls x WHERE x.run_id = r.id");
+        String counts = order.stream().map(t -> "(" + rowsOf.get(t) + ")").collect(Collectors.joining(", "));
+        String xminSums = TABLES.stream().map(t -> "coalesce((" + rowsOf.get(t).replace("count(*)", "sum(x.xmin::text::bigint)") + "), 0)")
+                .collect(Collectors.joining(" + "));
+        List<List<Object>> counted = postgres("SELECT r.id, ARRAY[" + counts + "]::int[], (" + xminSums + ")::bigint FROM pipeline_runs r"
+                + " WHERE r.id IN (" + eligibleRunIds(CUTOFF) + ") ORDER BY r.id");
+        assertThat(counted).hasSize(14);
+        assertThat(postgres("SELECT run_id, row_counts, fingerprint FROM archiver.batch_run WHERE state = 'exported' ORDER BY run_id"))
+                .isEqualTo(counted);
+        int steps = order.indexOf("pipeline_steps");
+        int calls = order.indexOf("llm_calls");
+        assertThat(DB.count("SELECT row_counts[" + (steps + 1) + "] * 10 + row_counts[" + (calls + 1) + "] FROM archiver.batch_run"
+                + " WHERE run_id = " + stepsNoCalls)).isEqualTo(40); // 4 steps, no call
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE row_counts = '{1,0,0}'")).isEqualTo(3);
+
+        // when: the purge can delete again
+        DB.stopFailingDeletes();
+        Result resumed = launcher.archive(CUTOFF);
+
+        // then: the purge's re-count agrees with every stamp: all runs deleted, none taken for changed
+        assertThat(resumed.outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state <> 'purged'")).isZero();
+        assertThat(DB.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(2);
+    }
+
+    @Test
     void aRowReachedThroughAnotherRunsStepIsNeverDeletedUnarchived() throws Exception {
         // given: an LLM call of a running run whose step_id points at a step of a finished run
         fixture.runs(5, "ok", Instant.parse("2026-05-20T00:00:00Z"), 600, 2);
@@ -232,6 +285,34 @@ class ArchiveJobTest extends ArchiveTestSupport {
         assertThat(archive.query("SELECT count(*) FROM " + archive.dataset("pipeline_runs") + " WHERE id = " + finished))
                 .containsExactly(List.of(0L));
         assertThat(archive.query("SELECT count(*) FROM " + archive.dataset("pipeline_steps"))).containsExactly(List.of(8L));
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'released'")).isEqualTo(1);
+    }
+
+    @Test
+    void aRowWithoutARunReachedThroughAFinishedRunsStepIsNeverDeletedUnarchived() throws Exception {
+        // given: a table archived by its own (nullable) run_id that the delete also reaches through the
+        // steps; one of its rows has no run but hangs off a step of a finished run
+        DB.execute("""
+                CREATE TABLE step_notes (id serial PRIMARY KEY,
+                    run_id integer NULL REFERENCES pipeline_runs (id) ON DELETE CASCADE,
+                    step_id integer NULL REFERENCES pipeline_steps (id) ON DELETE CASCADE, note text)""");
+        fixture.runs(3, "ok", Instant.parse("2026-05-20T00:00:00Z"), 600, 2);
+        long finished = DB.count("SELECT min(id) FROM pipeline_runs");
+        DB.execute("INSERT INTO step_notes (run_id, step_id, note) SELECT run_id, id, 'with its run' FROM pipeline_steps");
+        DB.execute("INSERT INTO step_notes (id, run_id, step_id, note) SELECT 9999, NULL, min(id), 'no run' FROM pipeline_steps"
+                + " WHERE run_id = " + finished);
+        List<List<Object>> orphan = postgres("SELECT * FROM step_notes WHERE id = 9999");
+
+        // when
+        Result result = launcher.archive(CUTOFF);
+
+        // then: the finished run whose deletion would cascade to that row is kept, whole, and out of the archive
+        assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(postgres("SELECT * FROM step_notes WHERE id = 9999")).isEqualTo(orphan);
+        assertThat(postgres("SELECT id FROM pipeline_runs")).containsExactly(List.of(finished));
+        assertThat(DB.count("SELECT count(*) FROM step_notes WHERE run_id = " + finished)).isEqualTo(2);
+        assertThat(archive.query("SELECT count(*), count(*) FILTER (WHERE run_id = " + finished + " OR run_id IS NULL) FROM "
+                + archive.dataset("step_notes"))).containsExactly(List.of(4L, 0L));
         assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'released'")).isEqualTo(1);
     }
 
