@@ -354,8 +354,10 @@ for ((round = 1; round <= REPEAT; round++)); do
     parquet_bytes=$((parquet_bytes + b)); per_table+="$t $(mib "$b"), "
   done
   parquet_mb=$(mib "$parquet_bytes")
+  # one context per purger (purgeWorkerStep:purger-N): the largest of their figures
   job_purge_ms=$(q -d "$db" -c "SELECT c.short_context FROM archiver.batch_step_execution_context c
-      JOIN archiver.batch_step_execution s USING (step_execution_id) WHERE s.step_name = 'purgeStep'" | context_long purge.maxTransactionMs)
+      JOIN archiver.batch_step_execution s USING (step_execution_id) WHERE s.step_name LIKE 'purgeWorkerStep:%'" \
+    | while read -r ctx; do echo "$ctx" | context_long purge.maxTransactionMs; done | sort -n | tail -n 1)
   purge_source="the job's purge.maxTransactionMs"
   purge_ms="${job_purge_ms:-nan}"
   if [[ -n "$PGLOG" ]]; then

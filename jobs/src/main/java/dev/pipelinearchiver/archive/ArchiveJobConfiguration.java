@@ -126,14 +126,37 @@ public class ArchiveJobConfiguration {
         return new ExportBatchTasklet(batchId, ledger, catalog, archive, dataSource, statistics, properties);
     }
 
+    /**
+     * {@code purge-threads} purgers side by side, each taking the oldest WRITTEN batch no other purger
+     * holds ({@code FOR UPDATE SKIP LOCKED}), so that the deletes keep up with the export.
+     */
     @Bean
-    Step purgeStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, Ledger ledger, SourceCatalog catalog,
+    Step purgeStep(JobRepository jobRepository, Step purgeWorkerStep, ArchiverProperties properties) {
+        SimpleAsyncTaskExecutor threads = new SimpleAsyncTaskExecutor("purge-");
+        threads.setConcurrencyLimit(properties.purgeThreads());
+        return new StepBuilder("purgeStep", jobRepository)
+                .partitioner("purgeWorkerStep", gridSize -> {
+                    Map<String, ExecutionContext> purgers = new LinkedHashMap<>();
+                    for (int i = 0; i < gridSize; i++) {
+                        purgers.put("purger-" + i, new ExecutionContext());
+                    }
+                    return purgers;
+                })
+                .step(purgeWorkerStep)
+                .taskExecutor(threads)
+                .gridSize(properties.purgeThreads())
+                .allowStartIfComplete(true)       // a restart exports more batches: purge them too
+                .build();
+    }
+
+    @Bean
+    Step purgeWorkerStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, Ledger ledger, SourceCatalog catalog,
             BatchFiles batchFiles, ParquetArchive archive, StatisticsStore statistics, JdbcTemplate jdbc, Throttle throttle,
             ExportProgress progress, ArchiverProperties properties) {
-        return new StepBuilder("purgeStep", jobRepository)
+        return new StepBuilder("purgeWorkerStep", jobRepository)
                 .tasklet(new PurgeTasklet(ledger, catalog, batchFiles, archive, statistics, jdbc, throttle, progress, properties))
                 .transactionManager(transactionManager)
-                .allowStartIfComplete(true)       // a restart exports more batches: purge them too
+                .allowStartIfComplete(true)
                 .build();
     }
 

@@ -85,6 +85,14 @@ final class ArchiveSql {
     static final String OPEN_BATCHES = """
             SELECT batch_id FROM archiver.archive_batch WHERE shard = ? AND state = ? ORDER BY batch_id""";
 
+    /** The oldest WRITTEN batch of a shard that no other purger holds; locked until the caller's transaction ends. */
+    static final String CLAIM_WRITTEN_BATCH = """
+            SELECT batch_id FROM archiver.archive_batch WHERE shard = ? AND state = 'WRITTEN'
+            ORDER BY batch_id LIMIT 1 FOR UPDATE SKIP LOCKED""";
+
+    static final String OLDEST_BATCH_IN_STATE = """
+            SELECT min(batch_id) FROM archiver.archive_batch WHERE shard = ? AND state = ?""";
+
     static final String BATCH = """
             SELECT batch_id, dt, cutoff, state FROM archiver.archive_batch WHERE batch_id = ?""";
 

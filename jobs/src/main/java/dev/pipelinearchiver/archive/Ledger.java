@@ -78,6 +78,17 @@ class Ledger {
         return jdbc.queryForList(ArchiveSql.OPEN_BATCHES, Long.class, shard, state);
     }
 
+    /** Claims the oldest WRITTEN batch no other transaction holds (row lock until this transaction ends), or null. */
+    Long claimWrittenBatch(int shard) {
+        List<Long> claimed = jdbc.queryForList(ArchiveSql.CLAIM_WRITTEN_BATCH, Long.class, shard);
+        return claimed.isEmpty() ? null : claimed.get(0);
+    }
+
+    /** The oldest batch of a shard in a state, or null. */
+    Long oldestBatch(int shard, String state) {
+        return jdbc.queryForObject(ArchiveSql.OLDEST_BATCH_IN_STATE, Long.class, shard, state);
+    }
+
     Batch batch(long batchId) {
         return jdbc.queryForObject(ArchiveSql.BATCH, (rs, i) -> new Batch(rs.getLong(1), rs.getObject(2, LocalDate.class),
                 rs.getObject(3, OffsetDateTime.class).toInstant(), rs.getString(4)), batchId);

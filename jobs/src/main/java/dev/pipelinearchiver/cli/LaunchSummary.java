@@ -25,8 +25,6 @@ import org.springframework.batch.core.step.StepExecution;
  */
 final class LaunchSummary {
 
-    private static final String EXPORT_PARTITION = "exportBatchStep";
-
     private record Phase(String name, double seconds, long read, long written, String status) {}
 
     private final String outcome;
@@ -40,7 +38,7 @@ final class LaunchSummary {
         this.execution = execution;
         if (execution != null) {
             for (StepExecution step : execution.getStepExecutions()) {
-                if (!step.getStepName().startsWith(EXPORT_PARTITION)) {
+                if (!step.getStepName().contains(":")) { // partitions ("worker:partition") are summed in their step
                     phases.add(new Phase(step.getStepName(), seconds(step.getStartTime(), step.getEndTime()), step.getReadCount(),
                             step.getWriteCount(), step.getStatus().toString()));
                 }

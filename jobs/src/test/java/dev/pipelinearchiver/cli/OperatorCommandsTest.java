@@ -157,7 +157,7 @@ class OperatorCommandsTest {
         db.execute("UPDATE archiver.batch_job_execution SET status = 'STARTED', end_time = NULL, exit_code = 'EXECUTING',"
                 + " exit_message = '' WHERE job_execution_id = " + executionId);
         db.execute("UPDATE archiver.batch_step_execution SET status = 'STARTED', end_time = NULL, exit_code = 'EXECUTING',"
-                + " exit_message = '' WHERE step_name = 'purgeStep'");
+                + " exit_message = '' WHERE step_name LIKE 'purge%'"); // the purge step and its purgers
 
         // when: another session holds the archive lock (as a running archive process does)
         Outcome refused;
