@@ -8,8 +8,8 @@
 #   --keep       keep the work directory (job logs, /usr/bin/time output, Parquet files)
 #
 # Environment:
-#   BENCH_JAVA_OPTS        JVM options of the job (default: -Xmx512m, as scripts/demo.sh and the
-#                          README's cron line use)
+#   BENCH_JAVA_OPTS        JVM options of the job (default: those of config/jvm.options, which
+#                          scripts/demo.sh, cron, the container and the tests use); printed in the header
 #   BENCH_EXTRA_JAVA_OPTS  added after them (profiling: -XX:StartFlightRecording=...)
 #   BENCH_JAR              the jar to run (default jobs/target/pipeline-archiver.jar, rebuilt when
 #                          stale; another path, e.g. an extracted jar with a CDS archive, is used as is)
@@ -25,7 +25,7 @@
 #    made just before its measurement and dropped just after:
 #      (1) COPY ... TO STDOUT (FORMAT binary) of the eligible rows of the three tables, to /dev/null;
 #      (2) DELETE FROM pipeline_runs WHERE <eligible> (one statement; the cascade removes the rest);
-#      (3) java $BENCH_JAVA_OPTS -jar jobs/target/pipeline-archiver.jar archive --older-than=30d
+#      (3) java <options> -jar jobs/target/pipeline-archiver.jar archive --older-than=30d
 #          as a separate process under /usr/bin/time -v.
 #    Eligible = status in (ok, error, cancelled) and finished_at < today 00:00 UTC - 30 days, which
 #    is the cutoff --older-than=30d gives the job.
@@ -66,7 +66,11 @@ done
 SEED="${SEED:-42}"
 [[ "$SEED" =~ ^-?[0-9]+$ ]] || { log "SEED must be an integer"; exit 2; }
 
-JAVA_OPTS_BENCH="${BENCH_JAVA_OPTS:--Xmx512m}"
+if [[ -n "${BENCH_JAVA_OPTS:-}" ]]; then
+  JAVA_OPTS_BENCH="$BENCH_JAVA_OPTS"; JAVA_OPTS_FROM="BENCH_JAVA_OPTS"
+else
+  JAVA_OPTS_BENCH="$(scripts/jvm-options.sh config/jvm.options)"; JAVA_OPTS_FROM="config/jvm.options"
+fi
 JAVA_OPTS_EXTRA="${BENCH_EXTRA_JAVA_OPTS:-}"
 JAR="${BENCH_JAR:-jobs/target/pipeline-archiver.jar}"
 STATUSES="'ok','error','cancelled'"   # archiver.source.finished-statuses (default)
@@ -260,6 +264,7 @@ pipeline-archiver benchmark  $(date -u +%FT%TZ)  host $(hostname)  $(nproc) core
   PostgreSQL   $(q -d postgres -c "SELECT split_part(version(), ' ', 2)")  shared_buffers $(q -d postgres -c "SHOW shared_buffers")  at $PGHOST:$PGPORT
   Java         $(java -version 2>&1 | head -n 1)
   job          java $JAVA_OPTS_BENCH${JAVA_OPTS_EXTRA:+ $JAVA_OPTS_EXTRA} -jar $JAR archive --older-than=30d
+  JVM options  from $JAVA_OPTS_FROM${JAVA_OPTS_EXTRA:+, then BENCH_EXTRA_JAVA_OPTS}
   job settings $( (env | grep -E '^ARCHIVER_' | sort | tr '\n' ' ') || true)(others: config/application.yml)
   database     $TPL: $all_runs runs, $all_steps steps, $all_calls llm_calls, $(mib "$db_bytes") MiB (seed $SEED, generator $GEN_SUM, built $built)
   eligible     cutoff $CUTOFF: $el_runs runs, $el_steps steps, $el_calls llm_calls

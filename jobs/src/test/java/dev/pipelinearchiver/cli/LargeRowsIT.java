@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 5's memory cases under the JVM options of the scripts and the container (-Xmx512m): a 50 MB
- * payload and a run with 10,000 steps archive without an OutOfMemoryError, byte for byte.
+ * Issue 5's memory cases under the JVM options of the scripts, cron and the container (the file
+ * config/jvm.options): a 50 MB payload and a run with 10,000 steps archive without an
+ * OutOfMemoryError, byte for byte.
  */
 class LargeRowsIT {
 
@@ -52,8 +53,11 @@ class LargeRowsIT {
         String payloadMd5 = db.text("SELECT md5(input_json) FROM pipeline_steps WHERE run_id = 1");
         assertThat(db.count("SELECT octet_length(input_json) FROM pipeline_steps WHERE run_id = 1")).isEqualTo(52_428_800);
 
+        List<String> production = ArchiverProcess.jvmOptions();
+        assertThat(production).as("config/jvm.options bounds the heap").anyMatch(option -> option.startsWith("-Xmx"));
+
         // when
-        Outcome outcome = ArchiverProcess.start(List.of("-Xmx512m"), ArchiverProcess.environment(db, root.resolve("archive")),
+        Outcome outcome = ArchiverProcess.start(production, ArchiverProcess.environment(db, root.resolve("archive")),
                 "archive", "--cutoff=2026-06-01").await(Duration.ofMinutes(5));
 
         // then

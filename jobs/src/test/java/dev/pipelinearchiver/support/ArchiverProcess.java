@@ -1,6 +1,7 @@
 package dev.pipelinearchiver.support;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,13 +27,48 @@ public final class ArchiverProcess {
         return path;
     }
 
+    /**
+     * The job's JVM options as the scripts, cron and the container give them: config/jvm.options, a
+     * java launcher argument file (one option per line; '#' starts a comment to the end of the line).
+     * Read from the repository root (the *IT tests run in jobs/), or from PIPELINE_ARCHIVER_JVM_OPTIONS.
+     */
+    public static List<String> jvmOptions() {
+        String file = System.getenv("PIPELINE_ARCHIVER_JVM_OPTIONS");
+        Path path = file == null ? Path.of("..", "config", "jvm.options") : Path.of(file);
+        List<String> options = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(path, StandardCharsets.UTF_8)) {
+                for (String token : line.trim().split("\\s+")) {
+                    if (token.startsWith("#")) {
+                        break;
+                    }
+                    if (token.contains("\"") || token.contains("'")) {
+                        throw new IllegalStateException(path + ": quoted options are not supported here: " + line);
+                    }
+                    if (!token.isEmpty()) {
+                        options.add(token);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("The job's JVM options " + path.toAbsolutePath() + " cannot be read", e);
+        }
+        if (options.isEmpty()) {
+            throw new IllegalStateException(path.toAbsolutePath() + " holds no JVM option");
+        }
+        return List.copyOf(options);
+    }
+
     public static Outcome run(Map<String, String> environment, String... args) throws IOException, InterruptedException {
         return start(environment, args).await(Duration.ofMinutes(3));
     }
 
-    /** Starts the jar and returns at once, for tests that signal it while it runs. */
+    /**
+     * Starts the jar with the production JVM options ({@link #jvmOptions()}) and returns at once, for
+     * tests that signal it while it runs.
+     */
     public static Running start(Map<String, String> environment, String... args) throws IOException {
-        return start(List.of("-Xmx256m"), environment, args);
+        return start(jvmOptions(), environment, args);
     }
 
     /** Starts the jar with the given JVM options (e.g. those of the scripts and the container). */
