@@ -4,6 +4,7 @@ import dev.pipelinearchiver.archive.ArchiveJobConfiguration;
 import dev.pipelinearchiver.archive.ArchiveLauncher.Result;
 import java.io.PrintWriter;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.springframework.batch.core.job.JobExecution;
 
@@ -39,7 +40,7 @@ final class LaunchReport {
                             + " (relaunch the same command, or restart " + execution.getId() + ", to resume)");
             }
             default -> {
-                List<Throwable> failures = execution.getAllFailureExceptions();
+                List<Throwable> failures = failuresCauseFirst(execution);
                 String why = failures.isEmpty() ? ExitDescriptions.rootCause(execution.getExitStatus().getExitDescription())
                         : Failures.describe(failures.get(0));
                 throw new CommandFailure(ArchiverCommand.JOB_FAILED, "archive job execution " + execution.getId() + " "
@@ -55,5 +56,19 @@ final class LaunchReport {
 
     private static String cutoff(JobExecution execution) {
         return execution.getJobParameters().getString(ArchiveJobConfiguration.CUTOFF);
+    }
+
+    /**
+     * The execution's failures, those of partitions ("worker:partition") first: a partitioned step's own
+     * failure only says that a partition failed, the partition's says why.
+     */
+    private static List<Throwable> failuresCauseFirst(JobExecution execution) {
+        List<Throwable> failures = new ArrayList<>();
+        execution.getStepExecutions().stream().filter(s -> s.getStepName().contains(":"))
+                .forEach(s -> failures.addAll(s.getFailureExceptions()));
+        execution.getStepExecutions().stream().filter(s -> !s.getStepName().contains(":"))
+                .forEach(s -> failures.addAll(s.getFailureExceptions()));
+        failures.addAll(execution.getFailureExceptions());
+        return failures;
     }
 }
