@@ -80,7 +80,7 @@ class VerifyAndRestoreCommandIT {
         try (RandomAccessFile file = new RandomAccessFile(local(altered).toFile(), "rw")) {
             file.seek(4); // first page, right after the leading magic: never in the footer
             int b = file.read();
-            file.seek(4); // first page, right after the leading magic: never in the footer
+            file.seek(4);
             file.write(b ^ 0x01);
         }
         Outcome changed = ArchiverProcess.run(env(), "verify");
