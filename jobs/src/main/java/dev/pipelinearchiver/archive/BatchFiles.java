@@ -7,7 +7,6 @@ import dev.pipelinearchiver.source.ArchiveSources;
 import dev.pipelinearchiver.source.CascadeLink;
 import dev.pipelinearchiver.source.SourceTable;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -46,7 +45,7 @@ public class BatchFiles {
         Arrays.stream(runIds).forEach(id -> runs.add(Long.toString(id)));
         droppedKeys.put(key(sources.runs().name(), sources.settings().idColumn()), runs);
         for (SourceTable table : sources.tables()) {
-            List<String> referenced = referencedColumns(table, sources);
+            List<String> referenced = sources.referencedColumns(table);
             String test = table.isRunsTable() ? sources.settings().idColumn() : table.pathToRuns().get(0).column();
             Set<String> dropped = table.isRunsTable() ? runs : droppedKeys.getOrDefault(parentKey(table), Set.of());
             String testField = AvroMapping.avroName(test);
@@ -65,20 +64,6 @@ public class BatchFiles {
             });
             ledger.recordFile(batchId, table.name(), rewritten);
         }
-    }
-
-    /** Columns of {@code table} that the first cascade hop of another archived table references. */
-    private static List<String> referencedColumns(SourceTable table, ArchiveSources sources) {
-        List<String> columns = new ArrayList<>();
-        for (SourceTable child : sources.tables()) {
-            if (!child.isRunsTable()) {
-                CascadeLink hop = child.pathToRuns().get(0);
-                if (hop.parentTable().name().equals(table.name()) && !columns.contains(hop.parentColumn())) {
-                    columns.add(hop.parentColumn());
-                }
-            }
-        }
-        return columns;
     }
 
     private static String parentKey(SourceTable table) {

@@ -4,7 +4,6 @@ import dev.pipelinearchiver.parquet.AvroMapping;
 import dev.pipelinearchiver.source.ArchiveSources;
 import dev.pipelinearchiver.source.CascadeLink;
 import dev.pipelinearchiver.source.SourceTable;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +27,7 @@ final class RunRows {
         this.sources = sources;
         this.tables = sources.tableNames();
         for (SourceTable table : sources.tables()) {
-            referenced.put(table.name(), referencedColumns(table));
+            referenced.put(table.name(), sources.referencedColumns(table));
         }
         Map<String, Long> runs = new HashMap<>();
         for (long id : runIds) {
@@ -81,20 +80,6 @@ final class RunRows {
                 }
             }
         }
-    }
-
-    /** Columns of {@code table} that the first cascade hop of another archived table references. */
-    private List<String> referencedColumns(SourceTable table) {
-        List<String> columns = new ArrayList<>();
-        for (SourceTable child : sources.tables()) {
-            if (!child.isRunsTable()) {
-                CascadeLink hop = child.pathToRuns().get(0);
-                if (hop.parentTable().name().equals(table.name()) && !columns.contains(hop.parentColumn())) {
-                    columns.add(hop.parentColumn());
-                }
-            }
-        }
-        return columns;
     }
 
     private static String key(String table, String column) {

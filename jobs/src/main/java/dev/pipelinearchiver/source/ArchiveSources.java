@@ -1,6 +1,7 @@
 package dev.pipelinearchiver.source;
 
 import dev.pipelinearchiver.ArchiverProperties;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -28,6 +29,23 @@ public record ArchiveSources(List<SourceTable> tables, ArchiverProperties.Source
             return configured;
         }
         return table.primaryKey();
+    }
+
+    /**
+     * Columns of {@code table} that the first cascade hop of another archived table references: the
+     * keys by which rows of those tables are matched to this table's rows (and so to their run).
+     */
+    public List<String> referencedColumns(SourceTable table) {
+        List<String> columns = new ArrayList<>();
+        for (SourceTable child : tables) {
+            if (!child.isRunsTable()) {
+                CascadeLink hop = child.pathToRuns().get(0);
+                if (hop.parentTable().name().equals(table.name()) && !columns.contains(hop.parentColumn())) {
+                    columns.add(hop.parentColumn());
+                }
+            }
+        }
+        return columns;
     }
 
     public String runKey(SourceTable table) {
