@@ -13,6 +13,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -42,9 +43,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
  *
  * <p>One short transaction per call (the step commits after each call): takes the
  * next runs of the oldest WRITTEN batch, locks those still eligible ({@code FOR UPDATE}, which also
- * blocks the backend from adding rows to them meanwhile), re-counts their rows, deletes by explicit id
- * list those whose stamp still equals the exported one, and records both outcomes in the ledger in the
- * same transaction.
+ * blocks the backend from adding rows to them meanwhile), deletes their rows and checks that what went
+ * is exactly what was exported (else rolls back to a savepoint, re-counts run by run and deletes by
+ * explicit id list those whose stamp still equals the exported one), and records both outcomes in the
+ * ledger in the same transaction.
  *
  * <p>A run that changed after export (a late step, an update) is not deleted: once the batch's other
  * runs are purged, the batch's files are rewritten without it and it is released, so a later launch
@@ -58,6 +60,8 @@ class PurgeTasklet implements Tasklet {
     static final String RELEASED_RUNS = "purge.released";
     static final String MAX_TRANSACTION_MS = "purge.maxTransactionMs";
     static final String TRANSACTIONS = "purge.transactions";
+    /** Transactions that found a difference after deleting, rolled back to their savepoint and checked run by run. */
+    static final String RECOUNTED = "purge.recounted";
     private static final String LAST_CALL_PURGED = "purge.lastCallPurged";
     private static final Duration EXPORT_START_TIMEOUT = Duration.ofMinutes(5);
 
@@ -178,19 +182,12 @@ class PurgeTasklet implements Tasklet {
                     }
                 }
             }
-            long[] lockedIds = locked.stream().mapToLong(Long::longValue).toArray();
-            Map<Long, RunStamp> now = RunStamps.count(con, sources, lockedIds);
+            long[] lockedIds = runIds.length == locked.size() ? runIds : Arrays.stream(runIds).filter(locked::contains).toArray();
             Map<Long, RunStamp> exported = ledger.stamps(batch.id(), runIds);
-            long[] unchanged = Arrays.stream(runIds).filter(id -> locked.contains(id) && exported.get(id).sameAs(now.get(id))).toArray();
-            unchanged = withoutCrossRunRows(con, sources, batch, unchanged);
-            if (unchanged.length > 0) {
-                try (PreparedStatement ps = con.prepareStatement(ArchiveSql.deleteRuns(sources))) {
-                    ps.setArray(1, Ledger.bigints(con, unchanged));
-                    int count = ps.executeUpdate();
-                    if (count != unchanged.length) {
-                        throw new IllegalStateException("Deleted " + count + " runs of batch " + batch.id() + ", expected " + unchanged.length);
-                    }
-                }
+            long[] unchanged = deleteIfAllUnchanged(con, sources, batch, lockedIds, exported);
+            if (unchanged == null) {
+                context.putLong(RECOUNTED, context.getLong(RECOUNTED, 0L) + 1);
+                unchanged = deleteUnchanged(con, sources, batch, lockedIds, exported);
             }
             return unchanged;
         });
@@ -205,6 +202,75 @@ class PurgeTasklet implements Tasklet {
         }
         contribution.incrementWriteCount(deleted.length);
         context.putLong(PURGED_RUNS, context.getLong(PURGED_RUNS, 0L) + deleted.length);
+    }
+
+    /**
+     * The common case in one pass: deletes the locked runs' rows table by table (children first) and
+     * checks afterwards, in the same transaction, that what was deleted is exactly what was exported:
+     * per run, the stamp of the rows the deletes returned equals the exported one, and per table, no
+     * more rows went than were returned (PostgreSQL's count of this transaction's deletes, cascades
+     * included, so a row of another run reached along a second cascade path shows). If anything
+     * differs the deletes are rolled back to a savepoint and null is returned: the caller then checks
+     * run by run. Half the statements of {@link #deleteUnchanged}, which counts every row before it deletes.
+     */
+    private long[] deleteIfAllUnchanged(Connection con, ArchiveSources sources, Batch batch, long[] runIds, Map<Long, RunStamp> exported)
+            throws SQLException {
+        if (runIds.length == 0) {
+            return runIds;
+        }
+        long[] before = RunStamps.deletedInTransaction(con, sources);
+        if (before == null) {
+            return null; // track_counts is off: a cascade along another path would go unseen
+        }
+        Savepoint savepoint = con.setSavepoint();
+        RunStamps.Deleted deleted = RunStamps.delete(con, sources, runIds);
+        long[] after = RunStamps.deletedInTransaction(con, sources);
+        boolean exact = Arrays.stream(runIds).allMatch(id -> exported.get(id).sameAs(deleted.stamps().get(id)));
+        for (int t = 0; exact && t < after.length; t++) {
+            exact = after[t] - before[t] == deleted.rowsPerTable()[t];
+        }
+        if (exact) {
+            con.releaseSavepoint(savepoint);
+            return runIds;
+        }
+        con.rollback(savepoint);
+        log.info("batch {}: some of {} runs changed since export or share rows with another run; checking them one by one", batch.id(),
+                runIds.length);
+        return null;
+    }
+
+    /**
+     * Counts the locked runs' rows, then deletes (by cascade) those whose stamp is unchanged and whose
+     * deletion reaches no other run's rows; checks that the cascade removed no row it did not count.
+     */
+    private long[] deleteUnchanged(Connection con, ArchiveSources sources, Batch batch, long[] runIds, Map<Long, RunStamp> exported)
+            throws SQLException {
+        Map<Long, RunStamp> now = RunStamps.count(con, sources, runIds);
+        long[] unchanged = Arrays.stream(runIds).filter(id -> exported.get(id).sameAs(now.get(id))).toArray();
+        unchanged = withoutCrossRunRows(con, sources, batch, unchanged);
+        if (unchanged.length == 0) {
+            return unchanged;
+        }
+        long[] before = RunStamps.deletedInTransaction(con, sources);
+        try (PreparedStatement ps = con.prepareStatement(ArchiveSql.deleteRuns(sources))) {
+            ps.setArray(1, Ledger.bigints(con, unchanged));
+            int count = ps.executeUpdate();
+            if (count != unchanged.length) {
+                throw new IllegalStateException("Deleted " + count + " runs of batch " + batch.id() + ", expected " + unchanged.length);
+            }
+        }
+        long[] after = RunStamps.deletedInTransaction(con, sources);
+        for (int t = 0; before != null && t < after.length; t++) {
+            int table = t;
+            long counted = Arrays.stream(unchanged).map(id -> now.get(id).rowCounts()[table]).sum();
+            if (after[t] - before[t] != counted) {
+                // a row added meanwhile along a path the run lock does not cover: roll the whole transaction back
+                throw new IllegalStateException("Deleting " + unchanged.length + " runs of batch " + batch.id() + " removed "
+                        + (after[t] - before[t]) + " rows of " + sources.tables().get(t).name() + " where " + counted
+                        + " were counted and archived; rolled back, nothing deleted (rerun to retry)");
+            }
+        }
+        return unchanged;
     }
 
     /**

@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,26 +21,89 @@ final class RunStamps {
 
     private RunStamps() {}
 
-    /** Counts, table by table, what PostgreSQL holds for a set of runs (three {@code GROUP BY} queries). */
+    /** Counts, table by table, what PostgreSQL holds for a set of runs (one {@code GROUP BY} query per table). */
     static Map<Long, RunStamp> count(Connection con, ArchiveSources sources, long[] runIds) throws SQLException {
         List<SourceTable> tables = sources.tables();
-        Map<Long, int[]> counts = new HashMap<>();
-        Map<Long, Long> fingerprints = new HashMap<>();
+        PerTable rows = new PerTable(tables.size());
         for (int t = 0; t < tables.size(); t++) {
-            try (PreparedStatement ps = con.prepareStatement(sources.countByRunSql(tables.get(t)))) {
+            rows.read(con, sources.countByRunSql(tables.get(t)), t, runIds);
+        }
+        return rows.stamps();
+    }
+
+    /** What {@link #delete} removed: the stamps of the deleted rows, and the rows per table (the sources' order). */
+    record Deleted(Map<Long, RunStamp> stamps, long[] rowsPerTable) {}
+
+    /**
+     * Deletes the rows of a set of runs table by table ({@link ArchiveSources#deleteOrder()}: the runs
+     * table last), and returns the stamps of the rows deleted: what
+     * {@link #count} gives for the same rows, so that a run's stamp can be checked after the delete in
+     * the same transaction instead of counted before it. Rows the cascade removes along another path
+     * are not returned; {@link #deletedInTransaction} shows them.
+     */
+    static Deleted delete(Connection con, ArchiveSources sources, long[] runIds) throws SQLException {
+        List<SourceTable> tables = sources.tables();
+        PerTable rows = new PerTable(tables.size());
+        for (SourceTable table : sources.deleteOrder()) {
+            rows.read(con, sources.deleteByRunSql(table), tables.indexOf(table), runIds);
+        }
+        return new Deleted(rows.stamps(), rows.totals);
+    }
+
+    /**
+     * Rows deleted from each source table so far in this transaction, by anyone's statement or cascade
+     * (PostgreSQL's per-transaction statistics, counted even in a rolled-back savepoint), or null when
+     * {@code track_counts} is off and they are not kept.
+     */
+    static long[] deletedInTransaction(Connection con, ArchiveSources sources) throws SQLException {
+        String[] names = sources.tables().stream().map(SourceTable::qualifiedName).toArray(String[]::new);
+        try (PreparedStatement ps = con.prepareStatement(DELETED_IN_TRANSACTION)) {
+            ps.setArray(1, con.createArrayOf("text", names));
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    return null;
+                }
+                Long[] counts = (Long[]) rs.getArray(2).getArray();
+                return Arrays.stream(counts).mapToLong(Long::longValue).toArray();
+            }
+        }
+    }
+
+    private static final String DELETED_IN_TRANSACTION = """
+            SELECT current_setting('track_counts')::boolean,
+                   array(SELECT pg_stat_get_xact_tuples_deleted(t::regclass) FROM unnest(?::text[]) WITH ORDINALITY u(t, i) ORDER BY i)""";
+
+    /** Rows per run and table, from queries answering (run id, rows, xmin sum). */
+    private static final class PerTable {
+        final Map<Long, int[]> counts = new HashMap<>();
+        final Map<Long, Long> fingerprints = new HashMap<>();
+        final long[] totals;
+
+        PerTable(int tables) {
+            totals = new long[tables];
+        }
+
+        void read(Connection con, String sql, int table, long[] runIds) throws SQLException {
+            try (PreparedStatement ps = con.prepareStatement(sql)) {
                 ps.setArray(1, Ledger.bigints(con, runIds));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         long run = rs.getLong(1);
-                        counts.computeIfAbsent(run, r -> new int[tables.size()])[t] = Math.toIntExact(rs.getLong(2));
+                        int rows = Math.toIntExact(rs.getLong(2));
+                        counts.computeIfAbsent(run, r -> new int[totals.length])[table] = rows;
                         fingerprints.merge(run, rs.getLong(3), Long::sum);
+                        totals[table] += rows;
                     }
                 }
             }
         }
-        Map<Long, RunStamp> stamps = new HashMap<>();
-        counts.forEach((run, c) -> stamps.put(run, new RunStamp(c, fingerprints.get(run))));
-        return stamps;
+
+        Map<Long, RunStamp> stamps() {
+            Map<Long, RunStamp> stamps = new HashMap<>();
+            counts.forEach((run, c) -> stamps.put(run, new RunStamp(c, fingerprints.get(run))));
+            return stamps;
+        }
     }
 
     /**

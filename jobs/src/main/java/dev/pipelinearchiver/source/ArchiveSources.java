@@ -2,6 +2,7 @@ package dev.pipelinearchiver.source;
 
 import dev.pipelinearchiver.ArchiverProperties;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -75,6 +76,23 @@ public record ArchiveSources(List<SourceTable> tables, ArchiverProperties.Source
 
     public String countByRunSql(SourceTable table) {
         return table.countByRunSql(settings.idColumn());
+    }
+
+    /**
+     * The tables in an order in which deleting each one's rows of a run cascades to no table still to be
+     * deleted: deepest first, by the longest of a table's cascade paths (llm_calls reaches the runs through
+     * the steps, so it goes before them, although its own run key is a column of its own).
+     */
+    public List<SourceTable> deleteOrder() {
+        return tables.stream().sorted(Comparator.comparingInt(this::longestPath).reversed()).toList();
+    }
+
+    private int longestPath(SourceTable table) {
+        return otherPaths.getOrDefault(table.name(), List.of()).stream().mapToInt(List::size).reduce(table.pathToRuns().size(), Math::max);
+    }
+
+    public String deleteByRunSql(SourceTable table) {
+        return table.deleteByRunSql(settings.idColumn());
     }
 
     public String selectByRunSql(SourceTable table) {

@@ -63,6 +63,26 @@ public record SourceTable(
     }
 
     /**
+     * Deletes this table's rows of the given runs (parameter: run ids) and returns what it deleted as
+     * {@link #countByRunSql} counts it: per run, rows and the sum of their xmin. A table further down
+     * the cascade is joined along its path with {@code USING}, so delete children before their parents.
+     */
+    public String deleteByRunSql(String runsIdColumn) {
+        String runKey = runKeyExpression(runsIdColumn);
+        StringBuilder using = new StringBuilder();
+        StringBuilder joins = new StringBuilder();
+        for (int i = 0; i + 1 < pathToRuns.size(); i++) {
+            CascadeLink hop = pathToRuns.get(i);
+            using.append(i == 0 ? " USING " : ", ").append(hop.parentTable().qualifiedName()).append(" t").append(i + 1);
+            joins.append('t').append(i).append('.').append(quote(hop.column())).append(" = t").append(i + 1).append('.')
+                    .append(quote(hop.parentColumn())).append(" AND ");
+        }
+        return "WITH deleted AS (DELETE FROM " + qualifiedName() + " " + ALIAS + using + " WHERE " + joins + runKey + " = ANY (?) RETURNING "
+                + runKey + " AS run_id, " + ALIAS + ".xmin::text::bigint AS row_xmin)"
+                + " SELECT run_id, count(*), coalesce(sum(row_xmin), 0) FROM deleted GROUP BY run_id";
+    }
+
+    /**
      * Every column of this table (1..n), then the run id (n + 1) and the row's xmin as in
      * {@link #countByRunSql} (n + 2), ordered by run id and the given sort columns.
      */

@@ -70,6 +70,8 @@ class ArchiveJobTest extends ArchiveTestSupport {
         assertThat(steps.get("purgeStep").getWriteCount()).isEqualTo(108);
         long archivedRows = eligible.values().stream().mapToLong(List::size).sum();
         assertThat(steps.get("exportStep").getWriteCount()).isEqualTo(archivedRows);
+        // and every delete was checked after the fact: none had to roll back and count run by run
+        assertThat(recountedTransactions(result)).isZero();
 
         // and every batch is purged, every run marked purged, one file per table and batch
         assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state <> 'purged'")).isZero();
@@ -303,6 +305,49 @@ class ArchiveJobTest extends ArchiveTestSupport {
                 .containsExactly(List.of(0L));
         assertThat(archive.query("SELECT count(*) FROM " + archive.dataset("pipeline_steps"))).containsExactly(List.of(8L));
         assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'released'")).isEqualTo(1);
+        // found by the check after the delete, which rolled back and counted run by run
+        assertThat(recountedTransactions(result)).isPositive();
+    }
+
+    @Test
+    void aRowAddedToARunAsItIsDeletedStopsThePurgeWithNothingDeleted() throws Exception {
+        // given: a backend trigger that adds an LLM call to each run as the run is deleted: a row no export
+        // saw, which the cascade would remove with the run
+        fixture.runs(4, "ok", Instant.parse("2026-05-20T00:00:00Z"), 600, 2);
+        Map<String, List<List<Object>>> before = snapshot("IS NOT NULL");
+        DB.execute("""
+                CREATE FUNCTION late_call() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                  INSERT INTO llm_calls (run_id, model, status) VALUES (OLD.id, 'late', 'ok');
+                  RETURN OLD;
+                END $$;
+                CREATE TRIGGER late_call BEFORE DELETE ON pipeline_runs FOR EACH ROW EXECUTE FUNCTION late_call();""");
+
+        // when
+        Result failed = launcher.archive(CUTOFF);
+
+        // then: both checks saw more rows go than were archived; the launch failed and deleted nothing
+        assertThat(failed.outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(failed.execution().getAllFailureExceptions()).extracting(Throwable::getMessage)
+                .anySatisfy(message -> assertThat(message).containsPattern("removed \\d+ rows of llm_calls where \\d+ were counted and archived"));
+        assertThat(recountedTransactions(failed)).isPositive();
+        assertThat(snapshot("IS NOT NULL")).isEqualTo(before);
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'exported'")).isEqualTo(4);
+
+        // when: the trigger is gone, a relaunch purges what was archived
+        DB.execute("DROP TRIGGER late_call ON pipeline_runs; DROP FUNCTION late_call();");
+        Result resumed = launcher.archive(CUTOFF);
+
+        // then
+        assertThat(resumed.outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(DB.count("SELECT count(*) FROM pipeline_runs")).isZero();
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state <> 'purged'")).isZero();
+    }
+
+    /** Purge transactions that found a difference after deleting and checked their runs one by one. */
+    private static long recountedTransactions(Result result) {
+        return result.execution().getStepExecutions().stream().filter(s -> s.getStepName().startsWith("purgeWorkerStep"))
+                .mapToLong(s -> s.getExecutionContext().getLong("purge.recounted", 0L)).sum();
     }
 
     @Test
