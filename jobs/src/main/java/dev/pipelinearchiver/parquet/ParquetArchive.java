@@ -12,7 +12,6 @@ import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -176,7 +175,7 @@ public class ParquetArchive {
         try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf), HadoopReadOptions.builder(conf).build())) {
             rows = reader.getRecordCount();
         }
-        MessageDigest digest = sha256();
+        MessageDigest digest = Sha256.newDigest();
         long bytes = 0;
         byte[] buffer = new byte[1 << 16];
         try (InputStream in = new DigestInputStream(fs.open(file), digest)) {
@@ -290,14 +289,6 @@ public class ParquetArchive {
             try (FileChannel channel = FileChannel.open(Paths.get(path.toUri()), StandardOpenOption.READ)) {
                 channel.force(true);
             }
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 
