@@ -11,6 +11,7 @@
 #   BENCH_JAVA_OPTS        JVM options of the job (default: those of config/jvm.options, which
 #                          scripts/demo.sh, cron, the container and the tests use); printed in the header
 #   BENCH_EXTRA_JAVA_OPTS  added after them (profiling: -XX:StartFlightRecording=...)
+#   MALLOC_ARENA_MAX       glibc malloc arenas of the job (default 2, as every launcher of the job sets it)
 #   BENCH_JAR              the jar to run (default jobs/target/pipeline-archiver.jar, rebuilt when
 #                          stale; another path, e.g. an extracted jar with a CDS archive, is used as is)
 #   ARCHIVER_*             passed to the job as they are (e.g. ARCHIVER_EXPORT_THREADS=3)
@@ -256,6 +257,8 @@ make_copy() {   # make_copy NAME: a fresh copy of the template
   DBS+=("$1")
   drop_db "$1"
   q -d postgres -c "CREATE DATABASE \"$1\" TEMPLATE \"$TPL\" STRATEGY FILE_COPY"
+  # write out what the previous measurement left dirty, so that no measurement pays for another's
+  q -d postgres -c "CHECKPOINT"
 }
 
 # --- header ------------------------------------------------------------------------------
@@ -263,7 +266,7 @@ cat <<EOF
 pipeline-archiver benchmark  $(date -u +%FT%TZ)  host $(hostname)  $(nproc) cores  $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
   PostgreSQL   $(q -d postgres -c "SELECT split_part(version(), ' ', 2)")  shared_buffers $(q -d postgres -c "SHOW shared_buffers")  at $PGHOST:$PGPORT
   Java         $(java -version 2>&1 | head -n 1)
-  job          java $JAVA_OPTS_BENCH${JAVA_OPTS_EXTRA:+ $JAVA_OPTS_EXTRA} -jar $JAR archive --older-than=30d
+  job          MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} java $JAVA_OPTS_BENCH${JAVA_OPTS_EXTRA:+ $JAVA_OPTS_EXTRA} -jar $JAR archive --older-than=30d
   JVM options  from $JAVA_OPTS_FROM${JAVA_OPTS_EXTRA:+, then BENCH_EXTRA_JAVA_OPTS}
   job settings $( (env | grep -E '^ARCHIVER_' | sort | tr '\n' ' ') || true)(others: config/application.yml)
   database     $TPL: $all_runs runs, $all_steps steps, $all_calls llm_calls, $(mib "$db_bytes") MiB (seed $SEED, generator $GEN_SUM, built $built)
@@ -321,7 +324,7 @@ for ((round = 1; round <= REPEAT; round++)); do
   out_root="$WORK/archive-$round"
   # shellcheck disable=SC2086 # the JVM options are words
   SPRING_DATASOURCE_URL="jdbc:postgresql://$PGHOST:$PGPORT/$db" ARCHIVER_OUTPUT_ROOT="file://$out_root" \
-    /usr/bin/time -v -o "$WORK/time-$round.txt" java $JAVA_OPTS_BENCH $JAVA_OPTS_EXTRA -jar "$JAR" archive --older-than=30d \
+    MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" /usr/bin/time -v -o "$WORK/time-$round.txt" java $JAVA_OPTS_BENCH $JAVA_OPTS_EXTRA -jar "$JAR" archive --older-than=30d \
     >"$WORK/job-$round.log" 2>&1 &
   JOB_PID=$!
   l=$(load1); t0=$(now)

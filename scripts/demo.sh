@@ -28,9 +28,10 @@ rm -rf "$ROOT"
 q() { psql -X -At -d "$DB" -c "$1"; }
 echo "demo: before: $(q "select count(*) from pipeline_runs") runs, $(q "select count(*) from pipeline_steps") steps, $(q "select count(*) from llm_calls") llm_calls"
 
-# The JVM options of every launch of the job (cron, container, benchmark, tests): config/jvm.options.
-echo "demo: java @config/jvm.options -jar $JAR archive --older-than=30d   (options: $(scripts/jvm-options.sh))"
-SPRING_DATASOURCE_URL="jdbc:postgresql://$PGHOST:$PGPORT/$DB" ARCHIVER_OUTPUT_ROOT="$ROOT" \
+# The JVM options of every launch of the job (cron, container, benchmark, tests): config/jvm.options,
+# and MALLOC_ARENA_MAX=2 in its environment (fewer glibc malloc arenas: ~45 MiB less RSS, README "Performance").
+echo "demo: MALLOC_ARENA_MAX=2 java @config/jvm.options -jar $JAR archive --older-than=30d   (options: $(scripts/jvm-options.sh))"
+SPRING_DATASOURCE_URL="jdbc:postgresql://$PGHOST:$PGPORT/$DB" ARCHIVER_OUTPUT_ROOT="$ROOT" MALLOC_ARENA_MAX=2 \
   java @config/jvm.options -jar "$JAR" archive --older-than=30d
 
 echo

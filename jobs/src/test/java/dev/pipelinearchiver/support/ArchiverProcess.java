@@ -81,6 +81,7 @@ public final class ArchiverProcess {
         Path out = Files.createTempFile("archiver-out", ".txt");
         Path err = Files.createTempFile("archiver-err", ".txt");
         ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().put("MALLOC_ARENA_MAX", "2"); // as every launcher of the job sets it (demo.sh, cron, the image)
         builder.environment().putAll(environment);
         return new Running(builder.start(), command, out, err);
     }
