@@ -210,7 +210,7 @@ purge_transactions() {
       if (sql == "BEGIN" && !(pid in start)) { start[pid] = t - d; del[pid] = 0; lock[pid] = 0 }
       if (!(pid in start)) next
       if (index(sql, "FOR UPDATE") > 0 && lock[pid] == 0) lock[pid] = t - d
-      if (sql ~ /^DELETE FROM "public"."pipeline_runs" /) del[pid] = 1
+      if (index(sql, "DELETE FROM \"public\".\"pipeline_runs\" ") > 0) del[pid] = 1   # alone, or in a WITH ... RETURNING
       if (phase == "execute" && (sql == "COMMIT" || sql == "ROLLBACK")) {
         if (del[pid]) {
           span = t - start[pid]; if (span < 0) span += 86400000

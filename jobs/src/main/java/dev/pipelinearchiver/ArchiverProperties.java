@@ -23,7 +23,7 @@ import org.springframework.validation.annotation.Validated;
 public record ArchiverProperties(
         @NotBlank String outputRoot,
         @Valid @DefaultValue Source source,
-        @Min(1) @Max(100_000) @DefaultValue("2000") int batchSize,
+        @Min(1) @Max(100_000) @DefaultValue("5000") int batchSize,
         @Min(1) @Max(10_000) @DefaultValue("500") int purgeBatchSize,
         @Min(1) @Max(64) @DefaultValue("2") int exportThreads,
         @Min(1) @Max(16) @DefaultValue("2") int purgeThreads,
