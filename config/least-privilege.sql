@@ -25,16 +25,19 @@ BEGIN
   EXECUTE format('GRANT CONNECT ON DATABASE %I TO pipeline_archiver', current_database());
 END $$;
 
--- Read the backend's runs, steps and LLM calls (the export, and the re-count before each delete).
+-- Read the backend's runs, steps and LLM calls (the export, and the check of each delete).
 GRANT USAGE ON SCHEMA public TO pipeline_archiver;
 GRANT SELECT ON public.pipeline_runs, public.pipeline_steps, public.llm_calls TO pipeline_archiver;
 
--- Delete archived runs by id. The foreign keys' ON DELETE CASCADE removes their steps and calls with
--- the tables' owner's rights, so no DELETE on pipeline_steps or llm_calls.
-GRANT DELETE ON public.pipeline_runs TO pipeline_archiver;
+-- Delete archived runs by id. The purge deletes a run's calls and steps itself before the run, each
+-- DELETE ... RETURNING what it removed, and checks that against the archive in the same transaction.
+-- Without DELETE on pipeline_steps and llm_calls it still works, through the foreign keys' cascade
+-- (which runs with the tables' owner's rights), but counts every run's rows first: ~10 % more
+-- PostgreSQL time per delete (README, "Performance").
+GRANT DELETE ON public.pipeline_runs, public.pipeline_steps, public.llm_calls TO pipeline_archiver;
 
 -- The purge locks the runs it is about to delete (SELECT ... FOR UPDATE, so that the backend cannot add a
--- step to a run between the re-count and the delete); PostgreSQL requires UPDATE on at least one column
+-- step to a run while it is being deleted); PostgreSQL requires UPDATE on at least one column
 -- for a row lock. The job never updates a run: the key column is granted, whose change the foreign keys
 -- refuse for any run that has steps.
 GRANT UPDATE (id) ON public.pipeline_runs TO pipeline_archiver;

@@ -6,6 +6,7 @@ import dev.pipelinearchiver.archive.Ledger.RunStamp;
 import dev.pipelinearchiver.source.ArchiveSources;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.source.SourceCatalog;
+import dev.pipelinearchiver.source.SourceTable;
 import dev.pipelinearchiver.stats.StatisticsStore;
 import dev.pipelinearchiver.stats.StepStatistics;
 import java.io.IOException;
@@ -74,6 +75,7 @@ class PurgeTasklet implements Tasklet {
     private final Throttle throttle;
     private final ExportProgress progress;
     private final ArchiverProperties properties;
+    private Boolean deletesEveryTable;
 
     PurgeTasklet(Ledger ledger, SourceCatalog catalog, BatchFiles batchFiles, ParquetArchive archive, StatisticsStore statistics,
             JdbcTemplate jdbc, Throttle throttle, ExportProgress progress, ArchiverProperties properties) {
@@ -218,6 +220,9 @@ class PurgeTasklet implements Tasklet {
         if (runIds.length == 0) {
             return runIds;
         }
+        if (!deletesEveryTable(con, sources)) {
+            return null;
+        }
         long[] before = RunStamps.deletedInTransaction(con, sources);
         if (before == null) {
             return null; // track_counts is off: a cascade along another path would go unseen
@@ -237,6 +242,30 @@ class PurgeTasklet implements Tasklet {
         log.info("batch {}: some of {} runs changed since export or share rows with another run; checking them one by one", batch.id(),
                 runIds.length);
         return null;
+    }
+
+    /**
+     * Whether the role may delete from every archived table itself (config/least-privilege.sql grants it),
+     * as {@link #deleteIfAllUnchanged} does; a role with DELETE on the runs table only purges through the
+     * cascade, counting first. Asked once per purger.
+     */
+    private boolean deletesEveryTable(Connection con, ArchiveSources sources) throws SQLException {
+        if (deletesEveryTable == null) {
+            try (PreparedStatement ps = con.prepareStatement(
+                    "SELECT coalesce(array_agg(t ORDER BY t) FILTER (WHERE NOT has_table_privilege(t, 'DELETE')), '{}') FROM unnest(?::text[]) t")) {
+                ps.setArray(1, con.createArrayOf("text", sources.tables().stream().map(SourceTable::qualifiedName).toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    String[] lacking = (String[]) rs.getArray(1).getArray();
+                    deletesEveryTable = lacking.length == 0;
+                    if (lacking.length > 0) {
+                        log.info("The role lacks DELETE on {}: each purge transaction counts its runs' rows before the cascading delete"
+                                + " (slower; config/least-privilege.sql grants it)", String.join(", ", lacking));
+                    }
+                }
+            }
+        }
+        return deletesEveryTable;
     }
 
     /**

@@ -87,6 +87,23 @@ class LeastPrivilegeIT {
     }
 
     @Test
+    void withDeleteOnTheRunsTableOnlyThePurgeGoesThroughTheCascadeCountingFirst() throws Exception {
+        // given: the grants of an earlier release, DELETE on the runs table only
+        db.execute("REVOKE DELETE ON pipeline_steps, llm_calls FROM " + ROLE);
+        RunSnapshot eligible = RunSnapshot.of(db, "IN (" + RunSnapshot.eligibleRunIds(CUTOFF) + ")");
+        RunSnapshot others = RunSnapshot.of(db, "NOT IN (" + RunSnapshot.eligibleRunIds(CUTOFF) + ")");
+
+        // when
+        Outcome outcome = ArchiverProcess.run(env(), "archive", "--cutoff=" + CUTOFF);
+
+        // then: the same archive and the same deletions, and one line saying why the purge is slower
+        assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
+        assertThat(outcome.stdout() + outcome.stderr()).contains("The role lacks DELETE on \"public\".\"llm_calls\", \"public\".\"pipeline_steps\":"
+                + " each purge transaction counts its runs' rows before the cascading delete");
+        RunSnapshot.assertArchivedExactlyOnce(db, new DuckDbArchive(root.resolve("archive")), eligible, others);
+    }
+
+    @Test
     void withoutSelectOnLlmCallsTheJobExitsTwoNamingTheMissingGrantAndTouchesNothing() throws Exception {
         // given
         db.execute("REVOKE SELECT ON llm_calls FROM " + ROLE);
