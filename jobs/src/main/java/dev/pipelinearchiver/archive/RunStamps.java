@@ -51,7 +51,7 @@ final class RunStamps {
     }
 
     /**
-     * Rows deleted from each source table so far in this transaction, by anyone's statement or cascade
+     * Rows deleted from each source table (and its partitions) so far in this transaction, by any statement or cascade
      * (PostgreSQL's per-transaction statistics, counted even in a rolled-back savepoint), or null when
      * {@code track_counts} is off and they are not kept.
      */
@@ -70,9 +70,14 @@ final class RunStamps {
         }
     }
 
+    // per table with its partitions and inheritance children, where PostgreSQL counts their rows' deletes
     private static final String DELETED_IN_TRANSACTION = """
             SELECT current_setting('track_counts')::boolean,
-                   array(SELECT pg_stat_get_xact_tuples_deleted(t::regclass) FROM unnest(?::text[]) WITH ORDINALITY u(t, i) ORDER BY i)""";
+                   array(SELECT (WITH RECURSIVE tree(oid) AS (
+                                     SELECT t::regclass::oid
+                                     UNION ALL SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.oid)
+                                 SELECT sum(pg_stat_get_xact_tuples_deleted(oid))::bigint FROM tree)
+                         FROM unnest(?::text[]) WITH ORDINALITY u(t, i) ORDER BY i)""";
 
     /** Rows per run and table, from queries answering (run id, rows, xmin sum). */
     private static final class PerTable {

@@ -55,6 +55,7 @@ public class SourceCatalog {
             JOIN pg_class cl ON cl.oid = c.conrelid
             JOIN pg_namespace n ON n.oid = cl.relnamespace
             WHERE c.contype = 'f' AND c.confrelid = ?
+              AND c.conparentid = 0 -- not a partition's copy of its partitioned table's key: the table is read whole
             ORDER BY n.nspname, cl.relname, c.conname""";
 
     private final JdbcTemplate jdbc;

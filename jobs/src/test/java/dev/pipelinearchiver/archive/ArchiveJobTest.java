@@ -310,6 +310,32 @@ class ArchiveJobTest extends ArchiveTestSupport {
     }
 
     @Test
+    void aPartitionedTableIsPurgedInOnePassLikeAnyOther() throws Exception {
+        // given: a table partitioned by run, whose deletes PostgreSQL counts on its partitions
+        DB.execute("""
+                CREATE TABLE run_events (id int NOT NULL, run_id integer NOT NULL REFERENCES pipeline_runs (id) ON DELETE CASCADE,
+                    event text, PRIMARY KEY (run_id, id)) PARTITION BY RANGE (run_id);
+                CREATE TABLE run_events_low PARTITION OF run_events FOR VALUES FROM (MINVALUE) TO (3);
+                CREATE TABLE run_events_high PARTITION OF run_events FOR VALUES FROM (3) TO (MAXVALUE);""");
+        fixture.runs(6, "ok", Instant.parse("2026-05-20T00:00:00Z"), 600, 2);
+        DB.execute("INSERT INTO run_events SELECT g, r.id, 'event ' || g FROM pipeline_runs r, generate_series(1, 3) g");
+        List<List<Object>> events = postgres("SELECT * FROM run_events ORDER BY run_id, id");
+
+        // when
+        Result result = launcher.archive(CUTOFF);
+
+        // then: archived once, as the partitioned table (its partitions are no datasets of their own), and
+        // deleted in one pass, no run checked one by one
+        assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(archive.rows("run_events", "run_id, id")).isEqualTo(events);
+        assertThat(archive.exists("run_events_low")).isFalse();
+        assertThat(archive.exists("run_events_high")).isFalse();
+        assertThat(DB.count("SELECT count(*) FROM run_events")).isZero();
+        assertThat(DB.count("SELECT count(*) FROM pipeline_runs")).isZero();
+        assertThat(recountedTransactions(result)).isZero();
+    }
+
+    @Test
     void aRowAddedToARunAsItIsDeletedStopsThePurgeWithNothingDeleted() throws Exception {
         // given: a backend trigger that adds an LLM call to each run as the run is deleted: a row no export
         // saw, which the cascade would remove with the run
