@@ -225,7 +225,13 @@ class PurgeTasklet implements Tasklet {
         }
         long[] before = RunStamps.deletedInTransaction(con, sources);
         if (before == null) {
-            return null; // track_counts is off: a cascade along another path would go unseen
+            // track_counts is off: a cascade along another path would go unseen
+            if (deletesEveryTable) {
+                deletesEveryTable = false;
+                log.info("track_counts is off, so PostgreSQL does not count this transaction's deletes: each purge transaction"
+                        + " counts its runs' rows before the cascading delete (slower)");
+            }
+            return null;
         }
         Savepoint savepoint = con.setSavepoint();
         RunStamps.Deleted deleted = RunStamps.delete(con, sources, runIds);
