@@ -45,6 +45,11 @@ public class ArchiveJobConfiguration {
 
     public static final String JOB_NAME = "archiveJob";
     public static final String CUTOFF = "cutoff";
+    /**
+     * Identifying when the runs are split between shards ({@code index/count}, e.g. {@code 1/4}): each
+     * shard's launch for a cutoff is a job instance of its own. Absent with one shard.
+     */
+    public static final String SHARD = "shard";
     /** Non-identifying: the instant after which the launch stops at its next safe point ({@code --max-runtime}). */
     public static final String DEADLINE = "deadline";
     static final String BATCH_ID = "batchId";

@@ -78,17 +78,25 @@ public class ArchiveLauncher {
         this.privileges = new SourcePrivileges(jdbc);
     }
 
-    public static JobParameters parameters(Instant cutoff) {
-        return parameters(cutoff, null);
-    }
-
-    /** The cutoff identifies the job instance; the deadline ({@code --max-runtime}) only this launch. */
-    static JobParameters parameters(Instant cutoff, Instant deadline) {
+    /**
+     * The cutoff (and the shard, when there are several) identify the job instance; the deadline
+     * ({@code --max-runtime}) only this launch.
+     */
+    JobParameters parameters(Instant cutoff, Instant deadline) {
         JobParametersBuilder builder = new JobParametersBuilder().addString(ArchiveJobConfiguration.CUTOFF, cutoff.toString());
+        String shard = shardParameter(properties.shard());
+        if (shard != null) {
+            builder.addString(ArchiveJobConfiguration.SHARD, shard);
+        }
         if (deadline != null) {
             builder.addString(ArchiveJobConfiguration.DEADLINE, deadline.toString(), false);
         }
         return builder.toJobParameters();
+    }
+
+    /** The {@link ArchiveJobConfiguration#SHARD} parameter of a shard's launches: null with one shard. */
+    public static String shardParameter(ArchiverProperties.Shard shard) {
+        return shard.count() > 1 ? shard.index() + "/" + shard.count() : null;
     }
 
     /**

@@ -1,6 +1,9 @@
 package dev.pipelinearchiver.cli;
 
+import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.archive.ArchiveJobConfiguration;
+import dev.pipelinearchiver.archive.ArchiveLauncher;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.repository.JobRepository;
@@ -44,6 +47,13 @@ class RestartCommand implements Callable<Integer> {
             if (!ArchiveJobConfiguration.JOB_NAME.equals(execution.getJobInstance().getJobName())) {
                 throw new CommandFailure(ArchiverCommand.BAD_CONFIG, "job execution " + executionId + " belongs to "
                         + execution.getJobInstance().getJobName() + ", not to " + ArchiveJobConfiguration.JOB_NAME + ".");
+            }
+            String shard = execution.getJobParameters().getString(ArchiveJobConfiguration.SHARD);
+            String ours = ArchiveLauncher.shardParameter(context.getBean(ArchiverProperties.class).shard());
+            if (!Objects.equals(shard, ours)) {
+                throw new CommandFailure(ArchiverCommand.BAD_CONFIG, "job execution " + executionId + " archived shard "
+                        + (shard == null ? "0/1" : shard) + ", but this process is configured as shard " + (ours == null ? "0/1" : ours)
+                        + " (archiver.shard.index / archiver.shard.count); restart it with that shard's settings.");
             }
             switch (execution.getStatus()) {
                 case ABANDONED, UNKNOWN -> throw new CommandFailure(ArchiverCommand.BAD_CONFIG, "job execution " + executionId + " is "

@@ -95,6 +95,39 @@ class OperatorCommandsTest {
     }
 
     @Test
+    void twoShardsArchiveTheSameCutoffAsJobInstancesOfTheirOwn() throws Exception {
+        // given: the runs split between two shards, each launched for the same cutoff
+        RunSnapshot eligible = snapshot("IN (" + ELIGIBLE + ")");
+        RunSnapshot others = snapshot("NOT IN (" + ELIGIBLE + ")");
+        long secondShardsRun = db.count(ELIGIBLE + " AND id % 2 = 1 ORDER BY id LIMIT 1");
+        db.failDeletingRun(secondShardsRun);
+
+        // when: shard 0 completes; shard 1 fails on one run
+        Outcome first = cli.run("archive", "--cutoff=" + CUTOFF, "--archiver.shard.index=0", "--archiver.shard.count=2");
+        Outcome second = cli.run("archive", "--cutoff=" + CUTOFF, "--archiver.shard.index=1", "--archiver.shard.count=2");
+        long failedExecution = lastExecutionId();
+
+        // then: shard 1 ran (it is not "already completed" by shard 0's instance), as an instance of its own
+        assertThat(first.exitCode()).as(first.stderr()).isZero();
+        assertThat(second.exitCode()).isEqualTo(1);
+        assertThat(db.count("SELECT count(DISTINCT job_instance_id) FROM archiver.batch_job_execution")).isEqualTo(2);
+
+        // and a restart of shard 1's execution under shard 0's settings is refused before it touches anything
+        Outcome wrongShard = cli.run("restart", Long.toString(failedExecution), "--archiver.shard.index=0", "--archiver.shard.count=2");
+        assertThat(wrongShard.exitCode()).isEqualTo(2);
+        assertThat(ArchiverCommands.lastLine(wrongShard.stderr())).contains("job execution " + failedExecution + " archived shard 1/2,"
+                + " but this process is configured as shard 0/2");
+
+        // when: the backend deletes again and shard 1 is restarted with its own settings
+        db.stopFailingDeletes();
+        Outcome restarted = cli.run("restart", Long.toString(failedExecution), "--archiver.shard.index=1", "--archiver.shard.count=2");
+
+        // then: every eligible run archived exactly once between the two shards
+        assertThat(restarted.exitCode()).as(restarted.stderr()).isZero();
+        assertEveryRunArchivedExactlyOnce(eligible, others);
+    }
+
+    @Test
     void executionsShowAndRestartTakeAFailedJobToCompletionWithoutLossOrDuplicate() throws Exception {
         // given: deleting the 26th eligible run fails, after several purge transactions committed
         RunSnapshot eligible = snapshot("IN (" + ELIGIBLE + ")");
