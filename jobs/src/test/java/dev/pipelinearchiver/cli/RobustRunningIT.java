@@ -188,4 +188,36 @@ class RobustRunningIT {
         RunSnapshot.assertArchivedExactlyOnce(db, new DuckDbArchive(root.resolve("archive")), eligible, others);
         System.out.println("RobustRunningIT: SIGKILL landed with " + ledgerAtKill);
     }
+
+    @Test
+    void aJobKilledWithSigkillInTheMiddleOfAPurgeTransactionLosesNothing() throws Exception {
+        // given: an archive killed (SIGKILL) once the purge has committed a transaction: the next one is
+        // then in the middle of its deletes (each takes ~1 s on this slow backend)
+        Running first = ArchiverProcess.start(env(), archive(SMALL_STEPS));
+        awaitLedger(first, this::purgedRuns, "the purge to commit its first transaction");
+        Thread.sleep(300);
+        first.kill();
+        Outcome killed = first.await(Duration.ofSeconds(30));
+        assertThat(killed.exitCode()).isEqualTo(137);
+
+        // then: the transaction the kill interrupted deleted nothing: every run is deleted and marked purged
+        // (same transaction), or still in PostgreSQL
+        db.execute("DROP TRIGGER slow_delete ON pipeline_runs");
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (db.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                + " AND state <> 'idle' AND query LIKE '%DELETE%'") > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(100); // the killed process's backend finishes its statement, finds its client gone and rolls back
+        }
+        long purged = purgedRuns();
+        assertThat(db.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(RUNS - purged);
+
+        // when: the same command is launched again
+        Outcome resumed = ArchiverProcess.run(env(), archive());
+
+        // then: completed, every eligible run archived exactly once
+        assertThat(resumed.exitCode()).as(resumed.stderr()).isZero();
+        assertThat(resumed.stdout()).contains("archive " + CUTOFF + ": COMPLETED");
+        RunSnapshot.assertArchivedExactlyOnce(db, new DuckDbArchive(root.resolve("archive")), eligible, others);
+        System.out.println("RobustRunningIT: SIGKILL in a purge transaction, " + purged + " of 200 runs purged before it");
+    }
 }
