@@ -12,8 +12,9 @@
 #                          scripts/demo.sh, cron, the container and the tests use); printed in the header
 #   BENCH_EXTRA_JAVA_OPTS  added after them (profiling: -XX:StartFlightRecording=...)
 #   MALLOC_ARENA_MAX       glibc malloc arenas of the job (default 2, as every launcher of the job sets it)
-#   BENCH_JAR              the jar to run (default jobs/target/pipeline-archiver.jar, rebuilt when
-#                          stale; another path, e.g. an extracted jar with a CDS archive, is used as is)
+#   BENCH_JAR              a jar to run with java -jar, as it is (default: jobs/target/pipeline-archiver.jar,
+#                          rebuilt when stale, run as the container image runs it: unpacked by
+#                          scripts/exploded.sh, started with Spring Boot's JarLauncher)
 #   ARCHIVER_*             passed to the job as they are (e.g. ARCHIVER_EXPORT_THREADS=3)
 #                          The job runs from the repository root, where Spring Boot also reads
 #                          ./config/application.yml: the worktree's settings apply to any BENCH_JAR.
@@ -104,6 +105,11 @@ if [[ -n "${BENCH_JAR:-}" ]]; then
 elif [[ ! -f "$JAR" || -n "$(find jobs/src/main config schema/migration pom.xml jobs/pom.xml -newer "$JAR" -print -quit)" ]]; then
   log "building $JAR ..."
   mvn -B -q -ntp -DskipTests package >&2 || die "the build failed."
+fi
+if [[ -n "${BENCH_JAR:-}" ]]; then
+  LAUNCH=(-jar "$JAR")
+else
+  LAUNCH=(-cp "$(scripts/exploded.sh "$JAR")" org.springframework.boot.loader.launch.JarLauncher)
 fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/pipeline-archiver-bench.XXXXXX")"
@@ -266,7 +272,7 @@ cat <<EOF
 pipeline-archiver benchmark  $(date -u +%FT%TZ)  host $(hostname)  $(nproc) cores  $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
   PostgreSQL   $(q -d postgres -c "SELECT split_part(version(), ' ', 2)")  shared_buffers $(q -d postgres -c "SHOW shared_buffers")  at $PGHOST:$PGPORT
   Java         $(java -version 2>&1 | head -n 1)
-  job          MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} java $JAVA_OPTS_BENCH${JAVA_OPTS_EXTRA:+ $JAVA_OPTS_EXTRA} -jar $JAR archive --older-than=30d
+  job          MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} java $JAVA_OPTS_BENCH${JAVA_OPTS_EXTRA:+ $JAVA_OPTS_EXTRA} ${LAUNCH[*]} archive --older-than=30d
   JVM options  from $JAVA_OPTS_FROM${JAVA_OPTS_EXTRA:+, then BENCH_EXTRA_JAVA_OPTS}
   job settings $( (env | grep -E '^ARCHIVER_' | sort | tr '\n' ' ') || true)(others: config/application.yml)
   database     $TPL: $all_runs runs, $all_steps steps, $all_calls llm_calls, $(mib "$db_bytes") MiB (seed $SEED, generator $GEN_SUM, built $built)
@@ -324,7 +330,7 @@ for ((round = 1; round <= REPEAT; round++)); do
   out_root="$WORK/archive-$round"
   # shellcheck disable=SC2086 # the JVM options are words
   SPRING_DATASOURCE_URL="jdbc:postgresql://$PGHOST:$PGPORT/$db" ARCHIVER_OUTPUT_ROOT="file://$out_root" \
-    MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" /usr/bin/time -v -o "$WORK/time-$round.txt" java $JAVA_OPTS_BENCH $JAVA_OPTS_EXTRA -jar "$JAR" archive --older-than=30d \
+    MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" /usr/bin/time -v -o "$WORK/time-$round.txt" java $JAVA_OPTS_BENCH $JAVA_OPTS_EXTRA "${LAUNCH[@]}" archive --older-than=30d \
     >"$WORK/job-$round.log" 2>&1 &
   JOB_PID=$!
   l=$(load1); t0=$(now)
