@@ -36,7 +36,8 @@ import org.springframework.transaction.PlatformTransactionManager;
  * <p>Export and purge run at the same time (a split): PostgreSQL deletes one batch while the JVM
  * encodes the next, instead of one waiting for the other. The purge still only ever touches batches
  * whose files are written, verified and recorded. Job and step names are keys in the metadata tables:
- * never rename them. The only identifying parameter is {@code cutoff}; relaunching a failed cutoff
+ * never rename them. The identifying parameters are {@code cutoff} and, with several shards,
+ * {@code shard}; relaunching a failed cutoff
  * restarts its job instance, and the ledger makes every step idempotent, so export and purge run again
  * on every restart ({@code allowStartIfComplete}) and pick up whatever batches are left.
  */

@@ -22,8 +22,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 /**
  * Rewrites the {@code step_stats} dataset for every day whose figures changed (a batch of that day was
  * purged since its day file was last written): {@code <root>/step_stats/dt=YYYY-MM-DD/step_stats.parquet},
- * the whole day from {@code archiver.step_stats}, replaced atomically. Idempotent, so a restart simply
- * writes the day again.
+ * the whole day from {@code archiver.step_stats}, replaced atomically, one shard at a time per day (an
+ * advisory lock). Idempotent, so a restart simply writes the day again.
  */
 public class StepStatsTasklet implements Tasklet {
 
@@ -35,6 +35,16 @@ public class StepStatsTasklet implements Tasklet {
     private static final String DAYS_TO_WRITE = """
             SELECT DISTINCT dt FROM archiver.archive_batch
             WHERE shard = ? AND state = 'PURGED' AND stats_written_at IS NULL ORDER BY dt""";
+
+    /**
+     * First key of the transaction-level advisory lock that serialises the writing of one day's file
+     * ("pstd"); the second is the day (epoch day). Shards archive different runs of the same days, each
+     * with its own statistics step: without it, one shard could read a day before the other's batches
+     * were merged and write its file after the other's, leaving it without them until the day changes again.
+     */
+    public static final int DAY_LOCK_CLASS = 0x70737464;
+
+    private static final String LOCK_DAY = "SELECT pg_advisory_xact_lock(?, ?)";
 
     private static final String MARK_WRITTEN = """
             UPDATE archiver.archive_batch SET stats_written_at = now()
@@ -80,6 +90,8 @@ public class StepStatsTasklet implements Tasklet {
         int shard = properties.shard().index();
         List<LocalDate> days = jdbc.queryForList(DAYS_TO_WRITE, LocalDate.class, shard);
         for (LocalDate day : days) {
+            // held until this step's transaction commits, i.e. after the file is in place and marked written
+            jdbc.queryForList(LOCK_DAY, DAY_LOCK_CLASS, Math.toIntExact(day.toEpochDay()));
             List<DailyStepStats> figures = store.read(day, day, null, properties.stats().topErrors());
             try (var staged = archive.stage(archive.file(DATASET, day, FILE_NAME), SCHEMA)) {
                 for (DailyStepStats stats : figures) {

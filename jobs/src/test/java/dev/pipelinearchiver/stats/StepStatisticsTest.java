@@ -7,9 +7,14 @@ import dev.pipelinearchiver.archive.ArchiveLauncher.Outcome;
 import dev.pipelinearchiver.restore.RestoreRequest;
 import dev.pipelinearchiver.restore.RunRestorer;
 import dev.pipelinearchiver.support.ArchiveTestSupport;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.context.TestPropertySource;
@@ -81,6 +86,43 @@ class StepStatisticsTest extends ArchiveTestSupport {
             assertThat(s.get(16)).as(where + " errors with a message").isEqualTo(e.get(16));
             assertThat(s.get(17)).as(where + " example").isEqualTo(e.get(17));
             assertThat((Double) s.get(18)).isCloseTo((double) (Long) e.get(5) / (Long) e.get(2), within(1e-12));
+        }
+    }
+
+    @Test
+    void aDayFileIsWrittenOnlyUnderItsDayLockSoThatShardsTakeTurns() throws Exception {
+        // given: another shard's statistics step holds the lock of 2026-05-28 (as it writes that day's file)
+        fixture.runs(8, "ok", Instant.parse("2026-05-28T00:00:00Z"), 600, 2);
+        Path dayFile = ROOT.resolve("step_stats").resolve("dt=2026-05-28").resolve("step_stats.parquet");
+        try (Connection otherShard = DB.connect(); var lock = otherShard.createStatement()) {
+            lock.execute("SELECT pg_advisory_lock(" + StepStatsTasklet.DAY_LOCK_CLASS + ", "
+                    + LocalDate.parse("2026-05-28").toEpochDay() + ")");
+
+            // when: this launch gets to its statistics step
+            CompletableFuture<Outcome> launch = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return launcher.archive(CUTOFF).outcome();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (DB.count("SELECT count(*) FROM archiver.batch_step_execution WHERE step_name = 'statsStep'") == 0) {
+                assertThat(System.nanoTime()).as("waiting for the statistics step").isLessThan(deadline);
+                Thread.sleep(50);
+            }
+            Thread.sleep(1_000);
+
+            // then: it waits for the day's lock and writes nothing meanwhile
+            assertThat(launch).isNotDone();
+            assertThat(dayFile).doesNotExist();
+
+            // when: the other shard is done with the day
+            lock.execute("SELECT pg_advisory_unlock_all()");
+
+            // then: this one writes the day's file and completes
+            assertThat(launch.get(60, TimeUnit.SECONDS)).isEqualTo(Outcome.COMPLETED);
+            assertThat(dayFile).exists();
         }
     }
 
