@@ -6,7 +6,6 @@ import dev.pipelinearchiver.archive.Ledger.RunStamp;
 import dev.pipelinearchiver.source.ArchiveSources;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.source.SourceCatalog;
-import dev.pipelinearchiver.source.SourceTable;
 import dev.pipelinearchiver.stats.StatisticsStore;
 import dev.pipelinearchiver.stats.StepStatistics;
 import java.io.IOException;
@@ -23,6 +22,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.IntStream;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.ParquetReader;
@@ -64,6 +64,7 @@ class PurgeTasklet implements Tasklet {
     /** Transactions that found a difference after deleting, rolled back to their savepoint and checked run by run. */
     static final String RECOUNTED = "purge.recounted";
     private static final String LAST_CALL_PURGED = "purge.lastCallPurged";
+    private static final String SAID_COUNTING_FIRST = "purge.saidCountingFirst";
     private static final Duration EXPORT_START_TIMEOUT = Duration.ofMinutes(5);
 
     private final Ledger ledger;
@@ -75,7 +76,7 @@ class PurgeTasklet implements Tasklet {
     private final Throttle throttle;
     private final ExportProgress progress;
     private final ArchiverProperties properties;
-    private Boolean deletesEveryTable;
+    private final SourcePrivileges privileges;
 
     PurgeTasklet(Ledger ledger, SourceCatalog catalog, BatchFiles batchFiles, ParquetArchive archive, StatisticsStore statistics,
             JdbcTemplate jdbc, Throttle throttle, ExportProgress progress, ArchiverProperties properties) {
@@ -88,6 +89,7 @@ class PurgeTasklet implements Tasklet {
         this.statistics = statistics;
         this.jdbc = jdbc;
         this.properties = properties;
+        this.privileges = new SourcePrivileges(jdbc);
     }
 
     @Override
@@ -162,6 +164,10 @@ class PurgeTasklet implements Tasklet {
     }
 
     private void purge(Batch batch, ArchiveSources sources, long[] runIds, StepContribution contribution, ExecutionContext context) {
+        List<String> withoutDelete = privileges.tablesWithoutDelete(sources);
+        if (!withoutDelete.isEmpty()) {
+            sayCountingFirst(context, "The role lacks DELETE on " + String.join(", ", withoutDelete), "; config/least-privilege.sql grants it");
+        }
         long[] deleted = jdbc.execute((ConnectionCallback<long[]>) con -> {
             try (var statement = con.createStatement()) {
                 // never wait long on the backend's locks: fail, and a rerun resumes here
@@ -186,7 +192,7 @@ class PurgeTasklet implements Tasklet {
             }
             long[] lockedIds = runIds.length == locked.size() ? runIds : Arrays.stream(runIds).filter(locked::contains).toArray();
             Map<Long, RunStamp> exported = ledger.stamps(batch.id(), runIds);
-            long[] unchanged = deleteIfAllUnchanged(con, sources, batch, lockedIds, exported);
+            long[] unchanged = withoutDelete.isEmpty() ? deleteIfAllUnchanged(con, sources, batch, lockedIds, exported, context) : null;
             if (unchanged == null) {
                 context.putLong(RECOUNTED, context.getLong(RECOUNTED, 0L) + 1);
                 unchanged = deleteUnchanged(con, sources, batch, lockedIds, exported);
@@ -215,31 +221,21 @@ class PurgeTasklet implements Tasklet {
      * differs the deletes are rolled back to a savepoint and null is returned: the caller then checks
      * run by run. Half the statements of {@link #deleteUnchanged}, which counts every row before it deletes.
      */
-    private long[] deleteIfAllUnchanged(Connection con, ArchiveSources sources, Batch batch, long[] runIds, Map<Long, RunStamp> exported)
-            throws SQLException {
+    private long[] deleteIfAllUnchanged(Connection con, ArchiveSources sources, Batch batch, long[] runIds, Map<Long, RunStamp> exported,
+            ExecutionContext context) throws SQLException {
         if (runIds.length == 0) {
             return runIds;
         }
-        if (!deletesEveryTable(con, sources)) {
-            return null;
-        }
         long[] before = RunStamps.deletedInTransaction(con, sources);
         if (before == null) {
-            // track_counts is off: a cascade along another path would go unseen
-            if (deletesEveryTable) {
-                deletesEveryTable = false;
-                log.info("track_counts is off, so PostgreSQL does not count this transaction's deletes: each purge transaction"
-                        + " counts its runs' rows before the cascading delete (slower)");
-            }
+            // a cascade along another path would go unseen
+            sayCountingFirst(context, "track_counts is off, so PostgreSQL does not count a transaction's deletes", "");
             return null;
         }
         Savepoint savepoint = con.setSavepoint();
         RunStamps.Deleted deleted = RunStamps.delete(con, sources, runIds);
-        long[] after = RunStamps.deletedInTransaction(con, sources);
-        boolean exact = Arrays.stream(runIds).allMatch(id -> exported.get(id).sameAs(deleted.stamps().get(id)));
-        for (int t = 0; exact && t < after.length; t++) {
-            exact = after[t] - before[t] == deleted.rowsPerTable()[t];
-        }
+        boolean exact = Arrays.stream(runIds).allMatch(id -> exported.get(id).sameAs(deleted.stamps().get(id)))
+                && Arrays.equals(deletedSince(con, sources, before), deleted.rowsPerTable());
         if (exact) {
             con.releaseSavepoint(savepoint);
             return runIds;
@@ -250,28 +246,18 @@ class PurgeTasklet implements Tasklet {
         return null;
     }
 
-    /**
-     * Whether the role may delete from every archived table itself (config/least-privilege.sql grants it),
-     * as {@link #deleteIfAllUnchanged} does; a role with DELETE on the runs table only purges through the
-     * cascade, counting first. Asked once per purger.
-     */
-    private boolean deletesEveryTable(Connection con, ArchiveSources sources) throws SQLException {
-        if (deletesEveryTable == null) {
-            try (PreparedStatement ps = con.prepareStatement(
-                    "SELECT coalesce(array_agg(t ORDER BY t) FILTER (WHERE NOT has_table_privilege(t, 'DELETE')), '{}') FROM unnest(?::text[]) t")) {
-                ps.setArray(1, con.createArrayOf("text", sources.tables().stream().map(SourceTable::qualifiedName).toArray()));
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    String[] lacking = (String[]) rs.getArray(1).getArray();
-                    deletesEveryTable = lacking.length == 0;
-                    if (lacking.length > 0) {
-                        log.info("The role lacks DELETE on {}: each purge transaction counts its runs' rows before the cascading delete"
-                                + " (slower; config/least-privilege.sql grants it)", String.join(", ", lacking));
-                    }
-                }
-            }
+    /** Why this purger counts first instead of deleting and checking after: said once per purger and execution. */
+    private static void sayCountingFirst(ExecutionContext context, String why, String remedy) {
+        if (!context.containsKey(SAID_COUNTING_FIRST)) {
+            context.put(SAID_COUNTING_FIRST, true);
+            log.info("{}: each purge transaction counts its runs' rows before the cascading delete (slower{})", why, remedy);
         }
-        return deletesEveryTable;
+    }
+
+    /** Rows deleted from each source table in this transaction since {@code before} ({@link RunStamps#deletedInTransaction}). */
+    private static long[] deletedSince(Connection con, ArchiveSources sources, long[] before) throws SQLException {
+        long[] now = RunStamps.deletedInTransaction(con, sources);
+        return IntStream.range(0, now.length).mapToLong(t -> now[t] - before[t]).toArray();
     }
 
     /**
@@ -294,14 +280,14 @@ class PurgeTasklet implements Tasklet {
                 throw new IllegalStateException("Deleted " + count + " runs of batch " + batch.id() + ", expected " + unchanged.length);
             }
         }
-        long[] after = RunStamps.deletedInTransaction(con, sources);
-        for (int t = 0; before != null && t < after.length; t++) {
+        long[] removed = before == null ? null : deletedSince(con, sources, before);
+        for (int t = 0; removed != null && t < removed.length; t++) {
             int table = t;
             long counted = Arrays.stream(unchanged).map(id -> now.get(id).rowCounts()[table]).sum();
-            if (after[t] - before[t] != counted) {
+            if (removed[t] != counted) {
                 // a row added meanwhile along a path the run lock does not cover: roll the whole transaction back
                 throw new IllegalStateException("Deleting " + unchanged.length + " runs of batch " + batch.id() + " removed "
-                        + (after[t] - before[t]) + " rows of " + sources.tables().get(t).name() + " where " + counted
+                        + removed[t] + " rows of " + sources.tables().get(t).name() + " where " + counted
                         + " were counted and archived; rolled back, nothing deleted (rerun to retry)");
             }
         }

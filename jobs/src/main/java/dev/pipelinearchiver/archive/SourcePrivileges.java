@@ -56,6 +56,14 @@ final class SourcePrivileges {
         }
     }
 
+    /**
+     * The archived tables the role may not delete from itself. The purge then deletes through the runs
+     * table's cascade (which runs with the tables' owner's rights), counting each run's rows first.
+     */
+    List<String> tablesWithoutDelete(ArchiveSources sources) {
+        return sources.tables().stream().filter(table -> !has(TABLE_PRIVILEGE, table, "DELETE")).map(SourceTable::qualifiedName).sorted().toList();
+    }
+
     private boolean has(String sql, SourceTable table, String privilege) {
         return Boolean.TRUE.equals(jdbc.queryForObject(sql, Boolean.class, table.schema(), table.name(), privilege));
     }

@@ -16,6 +16,12 @@ public record SourceTable(
     /** The alias of this table in {@link #fromClause()}. */
     public static final String ALIAS = "t0";
 
+    /**
+     * A row's xmin as a number, summed into a run's stamp: the count, the delete and the export must
+     * all read it this one way.
+     */
+    private static final String XMIN = ALIAS + ".xmin::text::bigint";
+
     public boolean isRunsTable() {
         return pathToRuns.isEmpty();
     }
@@ -33,12 +39,20 @@ public record SourceTable(
     public String fromClause(List<CascadeLink> path) {
         StringBuilder sql = new StringBuilder(qualifiedName()).append(' ').append(ALIAS);
         for (int i = 0; i + 1 < path.size(); i++) {
-            CascadeLink hop = path.get(i);
-            sql.append(" JOIN ").append(hop.parentTable().qualifiedName()).append(" t").append(i + 1)
-                    .append(" ON t").append(i).append('.').append(quote(hop.column()))
-                    .append(" = t").append(i + 1).append('.').append(quote(hop.parentColumn()));
+            sql.append(" JOIN ").append(joinedTable(path, i)).append(" ON ").append(joinCondition(path, i));
         }
         return sql.toString();
+    }
+
+    /** The parent table of hop {@code i} of a path, aliased {@code t<i+1>}. */
+    private static String joinedTable(List<CascadeLink> path, int i) {
+        return path.get(i).parentTable().qualifiedName() + " t" + (i + 1);
+    }
+
+    /** Hop {@code i} of a path: {@code t<i>.column = t<i+1>.parentColumn}. */
+    private static String joinCondition(List<CascadeLink> path, int i) {
+        CascadeLink hop = path.get(i);
+        return "t" + i + "." + quote(hop.column()) + " = t" + (i + 1) + "." + quote(hop.parentColumn());
     }
 
     /** The expression giving the run id of a row of this table, valid with {@link #fromClause()}. */
@@ -58,7 +72,7 @@ public record SourceTable(
     /** Per run: row count and the sum of the rows' xmin (changes on any insert, update or delete). */
     public String countByRunSql(String runsIdColumn) {
         String runKey = runKeyExpression(runsIdColumn);
-        return "SELECT " + runKey + ", count(*), coalesce(sum(" + ALIAS + ".xmin::text::bigint), 0) FROM " + fromClause()
+        return "SELECT " + runKey + ", count(*), coalesce(sum(" + XMIN + "), 0) FROM " + fromClause()
                 + " WHERE " + runKey + " = ANY (?) GROUP BY " + runKey;
     }
 
@@ -72,13 +86,11 @@ public record SourceTable(
         StringBuilder using = new StringBuilder();
         StringBuilder joins = new StringBuilder();
         for (int i = 0; i + 1 < pathToRuns.size(); i++) {
-            CascadeLink hop = pathToRuns.get(i);
-            using.append(i == 0 ? " USING " : ", ").append(hop.parentTable().qualifiedName()).append(" t").append(i + 1);
-            joins.append('t').append(i).append('.').append(quote(hop.column())).append(" = t").append(i + 1).append('.')
-                    .append(quote(hop.parentColumn())).append(" AND ");
+            using.append(i == 0 ? " USING " : ", ").append(joinedTable(pathToRuns, i));
+            joins.append(joinCondition(pathToRuns, i)).append(" AND ");
         }
         return "WITH deleted AS (DELETE FROM " + qualifiedName() + " " + ALIAS + using + " WHERE " + joins + runKey + " = ANY (?) RETURNING "
-                + runKey + " AS run_id, " + ALIAS + ".xmin::text::bigint AS row_xmin)"
+                + runKey + " AS run_id, " + XMIN + " AS row_xmin)"
                 + " SELECT run_id, count(*), coalesce(sum(row_xmin), 0) FROM deleted GROUP BY run_id";
     }
 
@@ -90,7 +102,7 @@ public record SourceTable(
         String runKey = runKeyExpression(runsIdColumn);
         String columnList = columns.stream().map(c -> ALIAS + "." + quote(c.name())).collect(Collectors.joining(", "));
         String order = sortColumns.stream().map(c -> ALIAS + "." + quote(c)).collect(Collectors.joining(", "));
-        return "SELECT " + columnList + ", " + runKey + ", " + ALIAS + ".xmin::text::bigint FROM " + fromClause() + " WHERE " + runKey
+        return "SELECT " + columnList + ", " + runKey + ", " + XMIN + " FROM " + fromClause() + " WHERE " + runKey
                 + " = ANY (?) ORDER BY " + runKey + (order.isEmpty() ? "" : ", " + order);
     }
 
