@@ -104,6 +104,27 @@ class LeastPrivilegeIT {
     }
 
     @Test
+    void withTrackCountsOffThePurgeCountsFirstAndArchivesTheSame() throws Exception {
+        // given: a server whose statistics collector does not count (track_counts = off), for the job's sessions
+        // only; the one-pass purge cannot see a transaction's deletes then, so it must not be taken
+        db.execute("ALTER ROLE " + ROLE + " IN DATABASE " + db.name() + " SET track_counts = off");
+        RunSnapshot eligible = RunSnapshot.of(db, "IN (" + RunSnapshot.eligibleRunIds(CUTOFF) + ")");
+        RunSnapshot others = RunSnapshot.of(db, "NOT IN (" + RunSnapshot.eligibleRunIds(CUTOFF) + ")");
+        try {
+            // when
+            Outcome outcome = ArchiverProcess.run(env(), "archive", "--cutoff=" + CUTOFF);
+
+            // then: the same archive and the same deletions, through the counting path, and one line saying why
+            assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
+            assertThat(outcome.stdout() + outcome.stderr()).contains("track_counts is off, so PostgreSQL does not count a transaction's deletes:"
+                    + " each purge transaction counts its runs' rows before the cascading delete");
+            RunSnapshot.assertArchivedExactlyOnce(db, new DuckDbArchive(root.resolve("archive")), eligible, others);
+        } finally {
+            db.execute("ALTER ROLE " + ROLE + " IN DATABASE " + db.name() + " RESET track_counts");
+        }
+    }
+
+    @Test
     void withoutSelectOnLlmCallsTheJobExitsTwoNamingTheMissingGrantAndTouchesNothing() throws Exception {
         // given
         db.execute("REVOKE SELECT ON llm_calls FROM " + ROLE);
