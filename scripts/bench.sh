@@ -13,8 +13,8 @@
 #   BENCH_EXTRA_JAVA_OPTS  added after them (profiling: -XX:StartFlightRecording=...)
 #   MALLOC_ARENA_MAX       glibc malloc arenas of the job (default 2, as every launcher of the job sets it)
 #   BENCH_JAR              a jar to run with java -jar, as it is (default: jobs/target/pipeline-archiver.jar,
-#                          rebuilt when stale, run as the container image runs it: extracted, with
-#                          its class-data-sharing archive, by scripts/exploded.sh)
+#                          rebuilt when stale, run as the container image runs it: unpacked by
+#                          scripts/exploded.sh, started with Spring Boot's JarLauncher)
 #   ARCHIVER_*             passed to the job as they are (e.g. ARCHIVER_EXPORT_THREADS=3)
 #                          The job runs from the repository root, where Spring Boot also reads
 #                          ./config/application.yml: the worktree's settings apply to any BENCH_JAR.
@@ -102,15 +102,14 @@ flock -n 9 || die "another scripts/bench.sh is running on this machine; wait for
 
 if [[ -n "${BENCH_JAR:-}" ]]; then
   [[ -f "$JAR" ]] || die "BENCH_JAR=$JAR does not exist."
-elif [[ ! -f "$JAR" || -n "$(find jobs/src/main config schema/migration pom.xml jobs/pom.xml -path config/cds -prune -o -newer "$JAR" -print -quit)" ]]; then
+elif [[ ! -f "$JAR" || -n "$(find jobs/src/main config schema/migration pom.xml jobs/pom.xml -newer "$JAR" -print -quit)" ]]; then
   log "building $JAR ..."
   mvn -B -q -ntp -DskipTests package >&2 || die "the build failed."
 fi
 if [[ -n "${BENCH_JAR:-}" ]]; then
   LAUNCH=(-jar "$JAR")
 else
-  LAUNCH_ARGS="$(scripts/exploded.sh "$JAR")" || die "scripts/exploded.sh failed."
-  mapfile -t LAUNCH <<< "$LAUNCH_ARGS"
+  LAUNCH=(-cp "$(scripts/exploded.sh "$JAR")" org.springframework.boot.loader.launch.JarLauncher)
 fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/pipeline-archiver-bench.XXXXXX")"

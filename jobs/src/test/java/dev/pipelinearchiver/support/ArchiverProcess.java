@@ -73,16 +73,10 @@ public final class ArchiverProcess {
 
     /** Starts the jar with the given JVM options (e.g. those of the scripts and the container). */
     public static Running start(List<String> jvmOptions, Map<String, String> environment, String... args) throws IOException {
-        return start(jvmOptions, List.of("-jar", jar().toString()), environment, args);
-    }
-
-    /** Starts the job with the given JVM options and launch arguments (e.g. the extracted jar of scripts/exploded.sh). */
-    public static Running start(List<String> jvmOptions, List<String> launch, Map<String, String> environment, String... args)
-            throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
-        command.addAll(launch);
+        command.addAll(List.of("-jar", jar().toString()));
         command.addAll(List.of(args));
         Path out = Files.createTempFile("archiver-out", ".txt");
         Path err = Files.createTempFile("archiver-err", ".txt");
