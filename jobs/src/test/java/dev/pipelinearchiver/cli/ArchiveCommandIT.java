@@ -74,6 +74,21 @@ class ArchiveCommandIT {
     }
 
     @Test
+    void aFlightRecordingStartedByAnOperatorDoesNotStopTheJob() throws Exception {
+        // An operator's diagnosis comes in through JAVA_TOOL_OPTIONS (the image's README section says so): JFR
+        // here, or a Java agent. Both turn on the JVM's class file load hook, with which OpenJDK 17 crashed at
+        // start while an application class-data-sharing archive was mapped (README, "Performance", fourth round).
+        Path recording = root.resolve("job.jfr");
+        Map<String, String> env = new HashMap<>(env());
+        env.put("JAVA_TOOL_OPTIONS", "-XX:StartFlightRecording=filename=" + recording);
+        Outcome outcome = ArchiverProcess.run(env, "archive", "--cutoff=2026-06-01T00:00:00Z");
+        assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
+        assertThat(outcome.stdout()).contains("COMPLETED");
+        assertThat(db.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(4);
+        assertThat(recording).isNotEmptyFile();
+    }
+
+    @Test
     void anUnreachableDatabaseExitsTwoWithOneClearSentence() throws Exception {
         Map<String, String> env = new HashMap<>(env());
         env.put("SPRING_DATASOURCE_URL", "jdbc:postgresql://127.0.0.1:1/nowhere");
