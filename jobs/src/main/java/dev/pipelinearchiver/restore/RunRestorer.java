@@ -2,6 +2,7 @@ package dev.pipelinearchiver.restore;
 
 import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.archive.BatchFiles;
+import dev.pipelinearchiver.archive.RunRows;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.restore.RestoreLedger.ArchivedRun;
 import dev.pipelinearchiver.source.ArchiveSources;
@@ -162,7 +163,10 @@ public class RunRestorer {
                 boolean folded = properties.stats().enabled() && table.name().equals(properties.stats().table());
                 rows.put(table.name(), insertTable(con, table, path, selection, sequenceMaxima, notes, folded ? restoredSteps : null));
             }
-            selection.check(batchId, ledger.rowCounts(batchId, runIds));
+            String difference = selection.difference(batchId, ledger.rowCounts(batchId, runIds));
+            if (difference != null) {
+                throw new RestoreException(difference + "; nothing of the batch was restored (run verify).");
+            }
             SequenceGuard.check(con, sequenceMaxima, notes);
             if (ledger.markRuns(batchId, runIds, RestoreLedger.PURGED, RestoreLedger.RESTORED) != runIds.length) {
                 throw new IllegalStateException("Batch " + batchId + ": not every restored run was still purged in the ledger");

@@ -1,4 +1,4 @@
-package dev.pipelinearchiver.restore;
+package dev.pipelinearchiver.archive;
 
 import dev.pipelinearchiver.parquet.AvroMapping;
 import dev.pipelinearchiver.source.ArchiveSources;
@@ -10,12 +10,13 @@ import java.util.Map;
 import org.apache.avro.generic.GenericRecord;
 
 /**
- * Tells which archived rows belong to the runs being restored, table by table, and counts them per run.
- * A file of a table two cascades away holds no run id: its rows belong to a run through the key of the
- * parent row its cascade points to, so parents are read first and the keys their children point to
- * are remembered (only those of the restored runs: bounded by the batch).
+ * Tells which archived rows belong to some of a batch's runs (to restore them, or to drop them from the
+ * batch's files), table by table, and counts them per run. A file of a table two cascades away holds no
+ * run id: its rows belong to a run through the key of the parent row its cascade points to, so tables
+ * are read in {@link ArchiveSources#tables()} order, parents first, and the keys their children point
+ * to are remembered (only those of the given runs: bounded by the batch).
  */
-final class RunRows {
+public final class RunRows {
 
     private final ArchiveSources sources;
     private final List<String> tables;
@@ -23,7 +24,7 @@ final class RunRows {
     private final Map<Long, int[]> counts = new HashMap<>();
     private final Map<String, List<String>> referenced = new HashMap<>(); // table -> columns its children's cascade references
 
-    RunRows(ArchiveSources sources, long[] runIds) {
+    public RunRows(ArchiveSources sources, long[] runIds) {
         this.sources = sources;
         this.tables = sources.tableNames();
         for (SourceTable table : sources.tables()) {
@@ -37,8 +38,8 @@ final class RunRows {
         keys.put(key(sources.runs().name(), sources.settings().idColumn()), runs);
     }
 
-    /** The restored run a record of {@code table} belongs to, or null; counts it and remembers its keys. */
-    Long runOf(SourceTable table, GenericRecord record) {
+    /** The given run a record of {@code table} belongs to, or null; counts it and remembers its keys. */
+    public Long runOf(SourceTable table, GenericRecord record) {
         String column;
         String parentKey;
         if (table.isRunsTable()) {
@@ -67,19 +68,19 @@ final class RunRows {
     /**
      * Compares the rows found per run and table with those counted at export.
      *
-     * @throws RestoreException naming the first run whose rows differ
+     * @return a sentence naming the first run whose rows differ, or null when every run's rows are as exported
      */
-    void check(long batchId, Map<Long, int[]> exported) {
+    public String difference(long batchId, Map<Long, int[]> exported) {
         for (Map.Entry<Long, int[]> run : counts.entrySet()) {
             int[] expected = exported.get(run.getKey());
             for (int t = 0; t < tables.size(); t++) {
                 if (expected == null || expected[t] != run.getValue()[t]) {
-                    throw new RestoreException("Batch " + batchId + ", run " + run.getKey() + ": the archive holds " + run.getValue()[t]
-                            + " rows of " + tables.get(t) + " but " + (expected == null ? "none" : expected[t])
-                            + " were archived; nothing of the batch was restored (run verify).");
+                    return "Batch " + batchId + ", run " + run.getKey() + ": the archive holds " + run.getValue()[t] + " rows of "
+                            + tables.get(t) + " but " + (expected == null ? "none" : expected[t]) + " were archived";
                 }
             }
         }
+        return null;
     }
 
     private static String key(String table, String column) {
