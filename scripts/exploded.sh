@@ -8,7 +8,8 @@ set -euo pipefail
 JAR="${1:-jobs/target/pipeline-archiver.jar}"
 DIR="$(dirname "$JAR")/exploded"
 [[ -f "$JAR" ]] || { echo "exploded: $JAR does not exist (mvn -DskipTests package)" >&2; exit 2; }
-if [[ ! -f "$DIR/.extracted" || "$JAR" -nt "$DIR/.extracted" ]]; then
+# re-extract when the jar is newer, or when the directory is not the launcher layout (another tool's, an older release's)
+if [[ ! -f "$DIR/.extracted" || "$JAR" -nt "$DIR/.extracted" || ! -f "$DIR/org/springframework/boot/loader/launch/JarLauncher.class" ]]; then
   rm -rf "$DIR"
   java -Djarmode=tools -jar "$JAR" extract --launcher --destination "$DIR" >/dev/null
   touch "$DIR/.extracted"
