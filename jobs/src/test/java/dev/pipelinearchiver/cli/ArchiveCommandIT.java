@@ -8,6 +8,7 @@ import dev.pipelinearchiver.support.SourceFixture;
 import dev.pipelinearchiver.support.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -66,6 +67,16 @@ class ArchiveCommandIT {
     }
 
     @Test
+    void theJarUnpackedAsTheImageRunsItArchivesTheSame() throws Exception {
+        // config/Dockerfile, scripts/demo.sh and scripts/bench.sh run the jar unpacked, started by JarLauncher
+        Outcome outcome = ArchiverProcess.startUnpacked(env(), "archive", "--cutoff=2026-06-01T00:00:00Z").await(Duration.ofMinutes(3));
+        assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
+        assertThat(outcome.stdout()).contains("COMPLETED");
+        assertThat(db.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(4);
+        assertThat(Files.list(root.resolve("archive").resolve("pipeline_steps")).count()).isEqualTo(1);
+    }
+
+    @Test
     void olderThanFixesTheCutoffToTheDay() throws Exception {
         Outcome outcome = ArchiverProcess.run(env(), "archive", "--older-than=1d");
         assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
@@ -81,7 +92,8 @@ class ArchiveCommandIT {
         Path recording = root.resolve("job.jfr");
         Map<String, String> env = new HashMap<>(env());
         env.put("JAVA_TOOL_OPTIONS", "-XX:StartFlightRecording=filename=" + recording);
-        Outcome outcome = ArchiverProcess.run(env, "archive", "--cutoff=2026-06-01T00:00:00Z");
+        // launched as the image launches it
+        Outcome outcome = ArchiverProcess.startUnpacked(env, "archive", "--cutoff=2026-06-01T00:00:00Z").await(Duration.ofMinutes(3));
         assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
         assertThat(outcome.stdout()).contains("COMPLETED");
         assertThat(db.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(4);

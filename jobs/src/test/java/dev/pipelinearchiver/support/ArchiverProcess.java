@@ -73,10 +73,29 @@ public final class ArchiverProcess {
 
     /** Starts the jar with the given JVM options (e.g. those of the scripts and the container). */
     public static Running start(List<String> jvmOptions, Map<String, String> environment, String... args) throws IOException {
+        return start(jvmOptions, List.of("-jar", jar().toString()), environment, args);
+    }
+
+    /**
+     * Starts the job as the container image and scripts/demo.sh do: the jar unpacked by
+     * scripts/exploded.sh, started by Spring Boot's JarLauncher, with the production JVM options.
+     */
+    public static Running startUnpacked(Map<String, String> environment, String... args) throws IOException, InterruptedException {
+        Process unpack = new ProcessBuilder("bash", "../scripts/exploded.sh", jar().toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String dir = new String(unpack.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        if (!unpack.waitFor(2, TimeUnit.MINUTES) || unpack.exitValue() != 0 || dir.isEmpty()) {
+            throw new IllegalStateException("scripts/exploded.sh failed for " + jar());
+        }
+        return start(jvmOptions(), List.of("-cp", dir, "org.springframework.boot.loader.launch.JarLauncher"), environment, args);
+    }
+
+    private static Running start(List<String> jvmOptions, List<String> launch, Map<String, String> environment, String... args)
+            throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
-        command.addAll(List.of("-jar", jar().toString()));
+        command.addAll(launch);
         command.addAll(List.of(args));
         Path out = Files.createTempFile("archiver-out", ".txt");
         Path err = Files.createTempFile("archiver-err", ".txt");
