@@ -126,6 +126,7 @@ cleanup() {
     log "stopping the archive job (pid $JOB_PID and its child)"
     pkill -TERM -P "$JOB_PID" 2>/dev/null; kill -TERM "$JOB_PID" 2>/dev/null; wait "$JOB_PID" 2>/dev/null
   fi
+  if [[ -n "${SAMPLER_PID:-}" ]]; then kill "$SAMPLER_PID" 2>/dev/null; fi
   for db in "${DBS[@]}"; do drop_db "$db"; done
   if $KEEP; then log "work directory kept: $WORK"; else rm -rf "$WORK"; fi
   ((rc == 0)) || log "FAILED (exit $rc)"
@@ -259,6 +260,28 @@ elif rest[:2] == b"\x73\x72":          # TC_OBJECT, TC_CLASSDESC java.lang.Long 
 ' "$1" || true
 }
 
+# CPU seconds while a launch runs: of the whole machine (all cores, /proc/stat) and of PostgreSQL's
+# backends connected to database $1 (their /proc/<pid>/stat, sampled every 0.25 s until file $2 exists;
+# a backend's last quarter-second before it exits goes unseen). Prints "machine_s postgres_s".
+sample_cpu() {
+  local db="$1" stop="$2" tick m0 m1 pid fields
+  tick=$(getconf CLK_TCK)
+  declare -A used=()
+  m0=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)
+  while [[ ! -f "$stop" ]]; do
+    for pid in $(pgrep -f "^postgres: .* $db " || true); do
+      fields=$(cut -d')' -f2- "/proc/$pid/stat" 2>/dev/null) || continue
+      read -r -a f <<< "$fields"
+      used[$pid]=$(( f[11] + f[12] ))   # utime + stime, fields 14 and 15 of stat
+    done
+    sleep 0.25
+  done
+  m1=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)
+  local total=0
+  for pid in "${!used[@]}"; do total=$((total + used[$pid])); done
+  awk -v m=$((m1 - m0)) -v p="$total" -v t="$tick" 'BEGIN { printf "%.1f %.1f\n", m / t, p / t }'
+}
+
 make_copy() {   # make_copy NAME: a fresh copy of the template
   DBS+=("$1")
   drop_db "$1"
@@ -328,6 +351,9 @@ for ((round = 1; round <= REPEAT; round++)); do
     log_offset=$(stat -c %s "$PGLOG")
   fi
   out_root="$WORK/archive-$round"
+  rm -f "$WORK/cpu-stop"
+  sample_cpu "$db" "$WORK/cpu-stop" >"$WORK/cpu-$round.txt" &
+  SAMPLER_PID=$!
   # shellcheck disable=SC2086 # the JVM options are words
   SPRING_DATASOURCE_URL="jdbc:postgresql://$PGHOST:$PGPORT/$db" ARCHIVER_OUTPUT_ROOT="file://$out_root" \
     MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" /usr/bin/time -v -o "$WORK/time-$round.txt" java $JAVA_OPTS_BENCH $JAVA_OPTS_EXTRA "${LAUNCH[@]}" archive --older-than=30d \
@@ -337,6 +363,8 @@ for ((round = 1; round <= REPEAT; round++)); do
   rc=0; wait "$JOB_PID" || rc=$?
   archive_s=$(elapsed "$t0" "$(now)")
   JOB_PID=""
+  touch "$WORK/cpu-stop"; wait "$SAMPLER_PID" || true; SAMPLER_PID=""
+  read -r machine_cpu pg_cpu < "$WORK/cpu-$round.txt" || { machine_cpu=nan; pg_cpu=nan; }
   if ((rc != 0)); then
     tail -n 30 "$WORK/job-$round.log" >&2
     die "the archive job exited with $rc (its log above; --keep keeps $WORK)"
@@ -387,6 +415,7 @@ for ((round = 1; round <= REPEAT; round++)); do
   fi
   printf '  %-44s %8s ms\n' "    job's own purge.maxTransactionMs" "${job_purge_ms:-?}"
   printf '  %-44s %8s MiB  (%s)\n' "    peak RSS (/usr/bin/time -v)" "$rss_mb" "$cpu"
+  printf '  %-44s %8s s    (PostgreSQL backends of the job: %s s; the rest is mostly the JVM above)\n' "    CPU of the machine during the job" "$machine_cpu" "$pg_cpu"
   printf '  %-44s %8s MiB  (%s)\n' "    Parquet, three datasets" "$parquet_mb" "${per_table%, }"
   ratio=$(awk -v a="$archive_s" -v b="$base_s" 'BEGIN { printf "%.2f", a / b }')
   sps=$(awk -v n="$el_steps" -v a="$archive_s" 'BEGIN { printf "%.0f", n / a }')
