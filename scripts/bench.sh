@@ -265,6 +265,7 @@ elif rest[:2] == b"\x73\x72":          # TC_OBJECT, TC_CLASSDESC java.lang.Long 
 # a backend's last quarter-second before it exits goes unseen). Prints "machine_s postgres_s".
 sample_cpu() {
   local db="$1" stop="$2" tick m0 m1 pid fields
+  local -a f
   tick=$(getconf CLK_TCK)
   declare -A used=()
   m0=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)

@@ -51,8 +51,8 @@ class RestartCommand implements Callable<Integer> {
             String shard = execution.getJobParameters().getString(ArchiveJobConfiguration.SHARD);
             String ours = ArchiveLauncher.shardParameter(context.getBean(ArchiverProperties.class).shard());
             if (!Objects.equals(shard, ours)) {
-                throw new CommandFailure(ArchiverCommand.BAD_CONFIG, "job execution " + executionId + " archived shard "
-                        + (shard == null ? "0/1" : shard) + ", but this process is configured as shard " + (ours == null ? "0/1" : ours)
+                throw new CommandFailure(ArchiverCommand.BAD_CONFIG, "job execution " + executionId + " archived shard " + shardLabel(shard)
+                        + ", but this process is configured as shard " + shardLabel(ours)
                         + " (archiver.shard.index / archiver.shard.count); restart it with that shard's settings.");
             }
             switch (execution.getStatus()) {
@@ -64,5 +64,10 @@ class RestartCommand implements Callable<Integer> {
             }
             return launch.run(context, (launcher, deadline) -> launcher.restart(execution, deadline));
         }
+    }
+
+    /** A shard as the operator configures it; a launch without the parameter is the single shard. */
+    private static String shardLabel(String shardParameter) {
+        return shardParameter == null ? "0/1" : shardParameter;
     }
 }

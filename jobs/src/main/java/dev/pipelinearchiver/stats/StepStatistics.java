@@ -30,14 +30,6 @@ public final class StepStatistics {
     private Schema schema;
     private int[] positions;
 
-    private int position(String field) {
-        Schema.Field found = schema.getField(field);
-        if (found == null) {
-            throw new IllegalArgumentException("The step records (" + schema.getFullName() + ") have no field " + field);
-        }
-        return found.pos();
-    }
-
     public StepStatistics(ArchiverProperties.Stats settings) {
         this.stepNameField = AvroMapping.avroName(settings.stepNameColumn());
         this.statusField = AvroMapping.avroName(settings.statusColumn());
@@ -57,6 +49,15 @@ public final class StepStatistics {
         StepFigures figures = byRawValue(figuresByValue, name, text -> byStepName.computeIfAbsent(text, n -> new StepFigures()));
         figures.add(status == null ? null : byRawValue(statusByValue, status, text -> text),
                 duration == null ? null : ((Number) duration).longValue(), error == null ? null : error.toString());
+    }
+
+    /** The position of a field in the current records' schema; a missing one fails loudly. */
+    private int position(String field) {
+        Schema.Field found = schema.getField(field);
+        if (found == null) {
+            throw new IllegalArgumentException("The step records (" + schema.getFullName() + ") have no field " + field);
+        }
+        return found.pos();
     }
 
     /** What a raw field value (null: "") stands for, made from its text the first time it is seen. */
