@@ -87,8 +87,8 @@ public class ArchiveJobConfiguration {
         SimpleAsyncTaskExecutor threads = new SimpleAsyncTaskExecutor("export-");
         threads.setConcurrencyLimit(properties.exportThreads());
         return new StepBuilder(ExportProgress.EXPORT_STEP, jobRepository)
-                .partitioner("exportBatchStep", batchPartitioner(ledger, properties.shard().index()))
-                .step(exportBatchStep)
+                .partitioner(exportBatchStep)
+                .splitter(new OldestBatchFirstSplitter(jobRepository, exportBatchStep.getName(), batchPartitioner(ledger, properties.shard().index())))
                 .taskExecutor(threads)
                 .gridSize(properties.exportThreads())
                 .listener(progress)               // the purge beside it stops waiting when this ends

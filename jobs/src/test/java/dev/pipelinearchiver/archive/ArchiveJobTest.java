@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -78,6 +79,28 @@ class ArchiveJobTest extends ArchiveTestSupport {
         long batches = DB.count("SELECT count(*) FROM archiver.archive_batch WHERE state = 'PURGED'");
         assertThat(batches).isGreaterThanOrEqualTo(5); // five days of eligible runs
         assertThat(DB.count("SELECT count(*) FROM archiver.archive_file")).isEqualTo(batches * TABLES.size());
+    }
+
+    @Test
+    void exportsTheBatchesOldestFirstSoThatThePurgeCanFollowRightBehind() throws Exception {
+        // given: several days of eligible runs, i.e. several batches
+        mixedRuns();
+
+        // when
+        Result result = launcher.archive(CUTOFF);
+
+        // then: the batches' exports started in batch order (the purge takes them oldest first and waits for
+        // an older one still being exported); two export threads may swap neighbours, nothing more
+        List<Long> byStart = result.execution().getStepExecutions().stream()
+                .filter(step -> step.getStepName().startsWith("exportBatchStep:"))
+                .sorted(Comparator.comparing(StepExecution::getStartTime).thenComparing(StepExecution::getId))
+                .map(step -> step.getExecutionContext().getLong("batchId"))
+                .toList();
+        List<Long> inOrder = byStart.stream().sorted().toList();
+        assertThat(byStart).hasSizeGreaterThanOrEqualTo(5);
+        for (int position = 0; position < byStart.size(); position++) {
+            assertThat(Math.abs(inOrder.indexOf(byStart.get(position)) - position)).as("batches by start: %s", byStart).isLessThanOrEqualTo(1);
+        }
     }
 
     @Test
