@@ -18,8 +18,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
-import org.apache.avro.generic.GenericRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.step.StepContribution;
@@ -128,20 +128,22 @@ class ExportBatchTasklet implements Tasklet {
 
     private WrittenFile exportTable(Connection con, ArchiveSources sources, SourceTable table, int tableIndex, Batch batch,
             long[] runIds, RunStamps.Tally tally, StepStatistics stepStatistics, StepContribution contribution) throws Exception {
-        AvroMapping mapping = AvroMapping.of(table); // reads columns 1..n: run key and xmin stay out of the record
+        AvroMapping mapping = AvroMapping.of(table); // writes columns 1..n: run key and xmin stay out of the file
         int runKeyColumn = table.columns().size() + 1;
         int xminColumn = runKeyColumn + 1;
         var target = archive.file(table.name(), batch.dt(), fileName(properties.shard().index(), batchId));
-        try (var staged = archive.stage(target, mapping.schema());
+        try (var staged = archive.stage(target, mapping);
                 PreparedStatement ps = con.prepareStatement(sources.selectByRunSql(table))) {
             ps.setFetchSize(properties.fetchSize());
             ps.setArray(1, Ledger.bigints(con, runIds));
             try (ResultSet rs = ps.executeQuery()) {
+                int[] statisticsColumns = stepStatistics == null ? null : statisticsColumns(table);
                 while (rs.next()) {
-                    GenericRecord record = mapping.read(rs);
-                    staged.write(record);
-                    if (stepStatistics != null) {
-                        stepStatistics.add(record);
+                    staged.write(rs);
+                    if (statisticsColumns != null) {
+                        // the values the archived record holds, read again from the row (no copy: the driver's own)
+                        stepStatistics.add(mapping.value(rs, statisticsColumns[0]), mapping.value(rs, statisticsColumns[1]),
+                                mapping.value(rs, statisticsColumns[2]), mapping.value(rs, statisticsColumns[3]));
                     }
                     long run = rs.getLong(runKeyColumn);
                     if (!tally.add(tableIndex, run, rs.getLong(xminColumn))) {
@@ -166,6 +168,14 @@ class ExportBatchTasklet implements Tasklet {
         List.of(settings.stepNameColumn(), settings.statusColumn(), settings.durationColumn(), settings.errorColumn())
                 .forEach(table::column); // a missing column fails the export loudly
         return new StepStatistics(settings);
+    }
+
+    /** The select's (1-based) positions of the step name, status, duration and error columns. */
+    private int[] statisticsColumns(SourceTable table) {
+        ArchiverProperties.Stats settings = properties.stats();
+        return Stream.of(settings.stepNameColumn(), settings.statusColumn(), settings.durationColumn(), settings.errorColumn())
+                .mapToInt(name -> table.columns().indexOf(table.column(name)) + 1)
+                .toArray();
     }
 
     static String fileName(int shard, long batchId) {

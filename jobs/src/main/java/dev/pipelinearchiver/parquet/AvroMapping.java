@@ -4,6 +4,7 @@ import dev.pipelinearchiver.source.SourceColumn;
 import dev.pipelinearchiver.source.SourceTable;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -17,13 +18,15 @@ import java.util.List;
 import java.util.Set;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.util.Utf8;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.io.api.RecordConsumer;
 
 /**
- * Maps a backend table to an Avro record schema (written to Parquet by parquet-avro) and converts
- * JDBC rows to records without reflection: one precomputed reader per column.
+ * Maps a backend table to an Avro record schema (the files' schema, kept in their footer as parquet-avro
+ * writes it, so that any Avro-aware reader reads them back as records) and writes JDBC rows into it
+ * without reflection: one precomputed column per field, written straight to Parquet's record consumer
+ * by {@link RowWriteSupport} (no Avro record in between), or read as the value an Avro record holds.
  *
  * <p>Types: int2/int4 as int, int8 as long, float4/float8, boolean, numeric(p,s) with p ≤ 38 as an
  * exact decimal, timestamptz as a UTC instant (micros), timestamp as a local timestamp (micros), date,
@@ -42,16 +45,16 @@ public final class AvroMapping {
     public static final String PG_TYPE = "pg.type";
 
     private final Schema schema;
-    private final List<ColumnReader> readers;
+    private final List<Column> columns;
 
-    private AvroMapping(Schema schema, List<ColumnReader> readers) {
+    private AvroMapping(Schema schema, List<Column> columns) {
         this.schema = schema;
-        this.readers = readers;
+        this.columns = columns;
     }
 
     public static AvroMapping of(SourceTable table) {
         List<Schema.Field> fields = new ArrayList<>();
-        List<ColumnReader> readers = new ArrayList<>();
+        List<Column> columns = new ArrayList<>();
         Set<String> names = new HashSet<>();
         for (SourceColumn column : table.columns()) {
             String fieldName = avroName(column.name());
@@ -67,23 +70,23 @@ public final class AvroMapping {
             field.addProp(PG_COLUMN, column.name());
             field.addProp(PG_TYPE, column.typeName());
             fields.add(field);
-            readers.add(kind.reader(column));
+            columns.add(new Column(fieldName, columns.size(), kind, column.scale(), kind.reader(column), kind.writesRawBytes(column)));
         }
         Schema schema = Schema.createRecord(avroName(table.name()), "Archived rows of " + table.name(), NAMESPACE, false, fields);
-        return new AvroMapping(schema, List.copyOf(readers));
+        return new AvroMapping(schema, List.copyOf(columns));
     }
 
     public Schema schema() {
         return schema;
     }
 
-    /** Reads the current row's columns 1..n into a new record. */
-    public GenericRecord read(ResultSet rs) throws SQLException {
-        GenericData.Record record = new GenericData.Record(schema);
-        for (int i = 0; i < readers.size(); i++) {
-            record.put(i, readers.get(i).read(rs, i + 1));
-        }
-        return record;
+    /** The value column {@code column} (1-based) of the current row has in a record of this schema (null for NULL). */
+    public Object value(ResultSet rs, int column) throws SQLException {
+        return columns.get(column - 1).reader.read(rs, column);
+    }
+
+    List<Column> columns() {
+        return columns;
     }
 
     /** The Parquet field name of a PostgreSQL column (characters Avro rejects become _). */
@@ -98,13 +101,133 @@ public final class AvroMapping {
     }
 
     /**
+     * One field: writes the current row's value of its column to Parquet as parquet-avro writes the
+     * record value {@link #value} gives (same Parquet type and bytes), without boxing it or building
+     * the record. A NULL writes nothing: the record consumer fills absent optional fields with nulls.
+     */
+    static final class Column {
+
+        final String name;
+        final int index;
+        final Kind kind;
+        private final int scale;
+        private final ColumnReader reader;
+        private final boolean rawBytes;
+
+        private Column(String name, int index, Kind kind, int scale, ColumnReader reader, boolean rawBytes) {
+            this.name = name;
+            this.index = index;
+            this.kind = kind;
+            this.scale = scale;
+            this.reader = reader;
+            this.rawBytes = rawBytes;
+        }
+
+        void write(ResultSet rs, int column, RecordConsumer out) throws SQLException {
+            switch (kind) {
+                case INT -> {
+                    int v = rs.getInt(column);
+                    if (!rs.wasNull()) {
+                        out.startField(name, index);
+                        out.addInteger(v);
+                        out.endField(name, index);
+                    }
+                }
+                case LONG -> {
+                    long v = rs.getLong(column);
+                    if (!rs.wasNull()) {
+                        out.startField(name, index);
+                        out.addLong(v);
+                        out.endField(name, index);
+                    }
+                }
+                case FLOAT -> {
+                    float v = rs.getFloat(column);
+                    if (!rs.wasNull()) {
+                        out.startField(name, index);
+                        out.addFloat(v);
+                        out.endField(name, index);
+                    }
+                }
+                case DOUBLE -> {
+                    double v = rs.getDouble(column);
+                    if (!rs.wasNull()) {
+                        out.startField(name, index);
+                        out.addDouble(v);
+                        out.endField(name, index);
+                    }
+                }
+                case BOOLEAN -> {
+                    boolean v = rs.getBoolean(column);
+                    if (!rs.wasNull()) {
+                        out.startField(name, index);
+                        out.addBoolean(v);
+                        out.endField(name, index);
+                    }
+                }
+                case DATE -> {
+                    Object v = reader.read(rs, column);
+                    if (v != null) {
+                        out.startField(name, index);
+                        out.addInteger((Integer) v);
+                        out.endField(name, index);
+                    }
+                }
+                case TIMESTAMPTZ, TIMESTAMP -> {
+                    Object v = reader.read(rs, column);
+                    if (v != null) {
+                        out.startField(name, index);
+                        out.addLong((Long) v);
+                        out.endField(name, index);
+                    }
+                }
+                case DECIMAL -> {
+                    BigDecimal v = rs.getBigDecimal(column);
+                    if (v != null) {
+                        out.startField(name, index);
+                        out.addBinary(Binary.fromConstantByteArray(unscaled(v, scale)));
+                        out.endField(name, index);
+                    }
+                }
+                case BYTES -> {
+                    byte[] v = rs.getBytes(column);
+                    if (v != null) {
+                        out.startField(name, index);
+                        out.addBinary(Binary.fromConstantByteArray(v));
+                        out.endField(name, index);
+                    }
+                }
+                case TEXT -> {
+                    // the driver's bytes of a text-wire type are the value's UTF-8 as they are (see TEXT_WIRE_TYPES):
+                    // a fresh array per row, never reused, so Parquet may keep it without a copy
+                    byte[] v = rawBytes ? rs.getBytes(column) : utf8(rs.getString(column));
+                    if (v != null) {
+                        out.startField(name, index);
+                        out.addBinary(Binary.fromConstantByteArray(v));
+                        out.endField(name, index);
+                    }
+                }
+            }
+        }
+
+        private static byte[] utf8(String value) {
+            return value == null ? null : value.getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
      * Types whose values the PostgreSQL driver always receives in text format, so that
      * {@code getBytes} is exactly the UTF-8 of {@code getString}. Others (uuid, arrays, …) may come
      * in binary format once a statement is server-prepared: they are read as strings.
      */
     private static final Set<String> TEXT_WIRE_TYPES = Set.of("text", "varchar", "bpchar", "json", "jsonb", "xml", "name");
 
-    private enum Kind {
+    /** The unscaled two's-complement bytes of a decimal (setScale without rounding: a value that does not fit fails loudly). */
+    private static byte[] unscaled(BigDecimal value, int scale) {
+        return value.setScale(scale).unscaledValue().toByteArray();
+    }
+
+    enum Kind {
         INT, LONG, FLOAT, DOUBLE, BOOLEAN, DECIMAL, TIMESTAMPTZ, TIMESTAMP, DATE, BYTES, TEXT;
 
         static Kind of(SourceColumn column) {
@@ -170,8 +293,7 @@ public final class AvroMapping {
                     int scale = column.scale();
                     yield (rs, i) -> {
                         BigDecimal v = rs.getBigDecimal(i);
-                        // setScale without rounding: a value that does not fit fails loudly
-                        return v == null ? null : ByteBuffer.wrap(v.setScale(scale).unscaledValue().toByteArray());
+                        return v == null ? null : ByteBuffer.wrap(unscaled(v, scale));
                     };
                 }
                 case TIMESTAMPTZ -> (rs, i) -> {
@@ -190,7 +312,7 @@ public final class AvroMapping {
                     byte[] v = rs.getBytes(i);
                     return v == null ? null : ByteBuffer.wrap(v);
                 };
-                case TEXT -> TEXT_WIRE_TYPES.contains(column.typeName()) && !"A".equals(column.category())
+                case TEXT -> writesRawBytes(column)
                         ? (rs, i) -> {
                             // The driver's raw bytes: the value's text form in UTF-8 (pgjdbc always sets
                             // client_encoding UTF8, and never transfers these types in binary). Wrapped
@@ -201,6 +323,11 @@ public final class AvroMapping {
                         }
                         : (rs, i) -> rs.getString(i);
             };
+        }
+
+        /** TEXT columns whose driver bytes are their UTF-8 text as it is (see {@link #TEXT_WIRE_TYPES}). */
+        boolean writesRawBytes(SourceColumn column) {
+            return this == TEXT && TEXT_WIRE_TYPES.contains(column.typeName()) && !"A".equals(column.category());
         }
 
         private static long micros(Instant instant) {

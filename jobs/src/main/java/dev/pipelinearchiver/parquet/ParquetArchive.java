@@ -12,6 +12,7 @@ import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
+import java.sql.ResultSet;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -33,9 +34,11 @@ import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
+import org.apache.parquet.io.OutputFile;
 import org.springframework.stereotype.Component;
 
 /**
@@ -109,14 +112,34 @@ public class ParquetArchive {
         }
     }
 
-    /** Opens a staged Parquet file that becomes {@code target} on {@link StagedFile#commit()}. */
-    public StagedFile stage(Path target, Schema schema) throws IOException {
-        mkdirs(target.getParent());
-        Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp");
+    /** Opens a staged Parquet file of Avro records that becomes {@code target} on {@link StagedFile#commit()}. */
+    public StagedFile<GenericRecord> stage(Path target, Schema schema) throws IOException {
+        Path temporary = temporaryFor(target);
         AvroParquetWriter.Builder<GenericRecord> builder = AvroParquetWriter.<GenericRecord>builder(HadoopOutputFile.fromPath(temporary, conf))
                 .withSchema(schema)
-                .withDataModel(GenericData.get())
-                .withConf(conf)
+                .withDataModel(GenericData.get());
+        return new StagedFile<>(temporary, target, configure(builder, schema).build());
+    }
+
+    /**
+     * Opens a staged Parquet file of a table's rows, written straight from the driver's current row
+     * ({@link StagedFile#write}), that becomes {@code target} on {@link StagedFile#commit()}: the same file
+     * as {@link #stage(Path, Schema)} with the mapping's records.
+     */
+    public StagedFile<ResultSet> stage(Path target, AvroMapping mapping) throws IOException {
+        Path temporary = temporaryFor(target);
+        return new StagedFile<>(temporary, target, configure(new RowWriterBuilder(HadoopOutputFile.fromPath(temporary, conf), mapping),
+                mapping.schema()).build());
+    }
+
+    private Path temporaryFor(Path target) throws IOException {
+        mkdirs(target.getParent());
+        return new Path(target.getParent(), "." + target.getName() + ".tmp");
+    }
+
+    /** The archive's writer settings, whichever object model writes the records. */
+    private <B extends ParquetWriter.Builder<?, B>> B configure(B builder, Schema schema) {
+        builder.withConf(conf)
                 .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
                 .withCompressionCodec(CompressionCodecName.valueOf(settings.compression()))
                 .withRowGroupSize(settings.rowGroupBytes())
@@ -136,7 +159,27 @@ public class ParquetArchive {
                 builder.withStatisticsEnabled(field.name(), false);
             }
         }
-        return new StagedFile(temporary, target, builder.build());
+        return builder;
+    }
+
+    private static final class RowWriterBuilder extends ParquetWriter.Builder<ResultSet, RowWriterBuilder> {
+
+        private final AvroMapping mapping;
+
+        private RowWriterBuilder(OutputFile file, AvroMapping mapping) {
+            super(file);
+            this.mapping = mapping;
+        }
+
+        @Override
+        protected RowWriterBuilder self() {
+            return this;
+        }
+
+        @Override
+        protected WriteSupport<ResultSet> getWriteSupport(Configuration conf) {
+            return new RowWriteSupport(mapping);
+        }
     }
 
     /**
@@ -243,7 +286,7 @@ public class ParquetArchive {
         if (schema == null) {
             return describe(file); // empty file: nothing to drop
         }
-        try (StagedFile staged = stage(file, schema); ParquetReader<GenericRecord> reader = reader(file)) {
+        try (StagedFile<GenericRecord> staged = stage(file, schema); ParquetReader<GenericRecord> reader = reader(file)) {
             for (GenericRecord record; (record = reader.read()) != null; ) {
                 if (keep.test(record)) {
                     staged.write(record);
@@ -297,21 +340,25 @@ public class ParquetArchive {
     }
 
     /** A Parquet file being written under a temporary name; closing it without commit deletes it. */
-    public final class StagedFile implements Closeable {
+    public final class StagedFile<T> implements Closeable {
 
         private final Path temporary;
         private final Path target;
-        private final ParquetWriter<GenericRecord> writer;
+        private final ParquetWriter<T> writer;
         private long rows;
         private boolean done;
 
-        private StagedFile(Path temporary, Path target, ParquetWriter<GenericRecord> writer) {
+        private StagedFile(Path temporary, Path target, ParquetWriter<T> writer) {
             this.temporary = temporary;
             this.target = target;
             this.writer = writer;
         }
 
-        public void write(GenericRecord record) throws IOException {
+        /**
+         * Writes a record, or for a file of rows the result set's current row (a failed read of it
+         * surfaces as an unchecked exception caused by the driver's SQLException).
+         */
+        public void write(T record) throws IOException {
             writer.write(record);
             rows++;
         }

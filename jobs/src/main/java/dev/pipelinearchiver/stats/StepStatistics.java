@@ -42,10 +42,14 @@ public final class StepStatistics {
             schema = step.getSchema();
             positions = new int[] {position(stepNameField), position(statusField), position(durationField), position(errorField)};
         }
-        Object name = step.get(positions[0]);
-        Object status = step.get(positions[1]);
-        Object duration = step.get(positions[2]);
-        Object error = step.get(positions[3]);
+        add(step.get(positions[0]), step.get(positions[1]), step.get(positions[2]), step.get(positions[3]));
+    }
+
+    /**
+     * Folds one step given by the values its record holds (or would hold): step name and status as
+     * {@code Utf8} or {@code String}, the duration a number, the error any text; each may be null.
+     */
+    public void add(Object name, Object status, Object duration, Object error) {
         StepFigures figures = byRawValue(figuresByValue, name, text -> byStepName.computeIfAbsent(text, n -> new StepFigures()));
         figures.add(status == null ? null : byRawValue(statusByValue, status, text -> text),
                 duration == null ? null : ((Number) duration).longValue(), error == null ? null : error.toString());

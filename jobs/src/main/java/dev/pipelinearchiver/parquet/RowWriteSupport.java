@@ -1,0 +1,97 @@
+package dev.pipelinearchiver.parquet;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.avro.AvroSchemaConverter;
+import org.apache.parquet.hadoop.api.WriteSupport;
+import org.apache.parquet.io.api.RecordConsumer;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Type;
+
+/**
+ * Writes the current row of a {@link ResultSet} as one Parquet record of an {@link AvroMapping}'s schema,
+ * field by field, straight from the driver's values. The file is what parquet-avro's writer makes of the
+ * same rows turned into Avro records (same Parquet schema, converted from the Avro one by parquet-avro,
+ * the Avro schema in the footer, same values), without building those records: the Avro layer (records,
+ * boxed values, per-value schema resolution) was a quarter of the export's Java samples.
+ */
+final class RowWriteSupport extends WriteSupport<ResultSet> {
+
+    /** The footer key under which parquet-avro keeps the Avro schema (its readers use it). */
+    static final String AVRO_SCHEMA_KEY = "parquet.avro.schema";
+
+    private final AvroMapping mapping;
+    private final AvroMapping.Column[] columns;
+    private RecordConsumer out;
+
+    RowWriteSupport(AvroMapping mapping) {
+        this.mapping = mapping;
+        this.columns = mapping.columns().toArray(AvroMapping.Column[]::new);
+    }
+
+    @Override
+    public WriteContext init(Configuration configuration) {
+        MessageType schema = new AvroSchemaConverter(configuration).convert(mapping.schema());
+        checkColumns(schema);
+        return new WriteContext(schema, Map.of(AVRO_SCHEMA_KEY, mapping.schema().toString()));
+    }
+
+    /** "avro", as parquet-avro's writer names its files' object model (footer key writer.model.name). */
+    @Override
+    public String getName() {
+        return "avro";
+    }
+
+    @Override
+    public void prepareForWrite(RecordConsumer recordConsumer) {
+        this.out = recordConsumer;
+    }
+
+    @Override
+    public void write(ResultSet row) {
+        out.startMessage();
+        try {
+            for (int i = 0; i < columns.length; i++) {
+                columns[i].write(row, i + 1, out);
+            }
+        } catch (SQLException e) {
+            throw new RowReadException(e);
+        }
+        out.endMessage();
+    }
+
+    /** A column read that failed while Parquet held the row ({@link #write} cannot throw SQLException). */
+    static final class RowReadException extends RuntimeException {
+        RowReadException(SQLException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    /** Every field is the flat primitive column its writer writes: fails at the first file, not with odd bytes. */
+    private void checkColumns(MessageType schema) {
+        List<Type> fields = schema.getFields();
+        if (fields.size() != columns.length) {
+            throw new IllegalStateException("Parquet schema of " + mapping.schema().getName() + " has " + fields.size() + " fields, the mapping "
+                    + columns.length);
+        }
+        for (AvroMapping.Column column : columns) {
+            Type field = fields.get(column.index);
+            PrimitiveTypeName expected = switch (column.kind) {
+                case INT, DATE -> PrimitiveTypeName.INT32;
+                case LONG, TIMESTAMPTZ, TIMESTAMP -> PrimitiveTypeName.INT64;
+                case FLOAT -> PrimitiveTypeName.FLOAT;
+                case DOUBLE -> PrimitiveTypeName.DOUBLE;
+                case BOOLEAN -> PrimitiveTypeName.BOOLEAN;
+                case DECIMAL, BYTES, TEXT -> PrimitiveTypeName.BINARY;
+            };
+            if (!field.getName().equals(column.name) || !field.isPrimitive() || field.asPrimitiveType().getPrimitiveTypeName() != expected) {
+                throw new IllegalStateException("Parquet field " + column.index + " of " + mapping.schema().getName() + " is " + field
+                        + ", not " + expected + " " + column.name);
+            }
+        }
+    }
+}
