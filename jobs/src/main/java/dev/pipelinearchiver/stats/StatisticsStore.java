@@ -119,9 +119,10 @@ public class StatisticsStore {
                     day.durationMin(), day.durationMean(), day.durationMax(), day.durationPercentile(50), day.durationPercentile(90),
                     day.durationPercentile(95), day.durationPercentile(99), day.durationTotal(), day.invalidDurations(),
                     day.encodedHistogram(), dt, stepName);
-            for (ErrorCount error : added.allErrors()) {
-                jdbc.update(MERGE_ERRORS, dt, stepName, error.pattern(), error.count(), error.example());
-            }
+            // one round trip for the step's error patterns (~80 per step name and batch here), not one each
+            jdbc.batchUpdate(MERGE_ERRORS, added.allErrors().stream()
+                    .map(error -> new Object[] {dt, stepName, error.pattern(), error.count(), error.example()})
+                    .toList());
         }
     }
 
