@@ -4,13 +4,16 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pipelinearchiver.stats.StepFigures.ErrorCount;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -43,6 +46,12 @@ public class StatisticsStore {
             SELECT calls, ok, skipped, errors, other_status, invalid_durations, duration_ms_total, duration_ms_min, duration_ms_max,
                    histogram
             FROM archiver.step_stats WHERE dt = ? AND step_name = ? FOR UPDATE""";
+
+    /** LOCK_DAY for several step names at once, locked in step-name order (rows are locked as the sort returns them). */
+    private static final String LOCK_DAY_STEPS = """
+            SELECT step_name, calls, ok, skipped, errors, other_status, invalid_durations, duration_ms_total, duration_ms_min,
+                   duration_ms_max, histogram
+            FROM archiver.step_stats WHERE dt = ? AND step_name = ANY (?) ORDER BY step_name FOR UPDATE""";
 
     private static final String UPDATE_DAY = """
             UPDATE archiver.step_stats SET calls = ?, ok = ?, skipped = ?, errors = ?, other_status = ?, error_rate = ?,
@@ -78,9 +87,15 @@ public class StatisticsStore {
             WHERE dt BETWEEN ? AND ? AND (CAST(? AS text) IS NULL OR step_name = ?)
             ORDER BY dt, step_name""";
 
+    /** The most frequent error patterns of each day and step name of a range (DAYS' parameters, then how many). */
     private static final String TOP_ERRORS = """
-            SELECT pattern, count, example FROM archiver.step_error_stats
-            WHERE dt = ? AND step_name = ? ORDER BY count DESC, pattern LIMIT ?""";
+            SELECT dt, step_name, pattern, count, example
+            FROM (SELECT dt, step_name, pattern, count, example,
+                         row_number() OVER (PARTITION BY dt, step_name ORDER BY count DESC, pattern) AS rank
+                  FROM archiver.step_error_stats
+                  WHERE dt BETWEEN ? AND ? AND (CAST(? AS text) IS NULL OR step_name = ?)) e
+            WHERE rank <= ?
+            ORDER BY dt, step_name, rank""";
 
     private final JdbcTemplate jdbc;
     private final ObjectMapper json = new ObjectMapper();
@@ -92,9 +107,11 @@ public class StatisticsStore {
     /** Saves (or replaces) a batch's contribution. */
     public void saveBatch(long batchId, Map<String, StepFigures> figures) {
         jdbc.update(DELETE_BATCH, batchId);
-        figures.forEach((stepName, f) -> jdbc.update(INSERT_BATCH, batchId, stepName, f.calls(), f.ok(), f.skipped(), f.errors(),
-                f.otherStatus(), f.invalidDurations(), f.durationTotal(), f.durationMin(), f.durationMax(), f.encodedHistogram(),
-                toJson(f.allErrors())));
+        jdbc.batchUpdate(INSERT_BATCH, figures.entrySet().stream().map(entry -> {
+            StepFigures f = entry.getValue();
+            return new Object[] {batchId, entry.getKey(), f.calls(), f.ok(), f.skipped(), f.errors(), f.otherStatus(), f.invalidDurations(),
+                    f.durationTotal(), f.durationMin(), f.durationMax(), f.encodedHistogram(), toJson(f.allErrors())};
+        }).toList());
     }
 
     /** Merges a batch's contribution into its day's figures; call once per batch, in the transaction that closes it. */
@@ -105,25 +122,46 @@ public class StatisticsStore {
                     rs.getLong(7), rs.getLong(8), rs.getObject(9, Long.class), rs.getObject(10, Long.class), rs.getBytes(11),
                     fromJson(rs.getString(12))));
         }, batchId);
+        if (batch.isEmpty()) {
+            return;
+        }
+        // Set-wise, a few round trips per batch whatever its step names (one statement per step name and
+        // error pattern before): make sure the day's rows exist, lock them in step-name order (which
+        // serialises concurrent merges of the same day by several shards, without deadlocks), merge the
+        // histograms here, write them back and add the error patterns.
         byte[] empty = new StepFigures().encodedHistogram();
-        for (Map.Entry<String, StepFigures> entry : batch.entrySet()) {
-            String stepName = entry.getKey();
-            jdbc.update(ENSURE_DAY, dt, stepName, empty);
-            // the row lock serialises concurrent merges of the same day (several shards)
-            StepFigures day = jdbc.queryForObject(LOCK_DAY, (rs, i) -> StepFigures.restore(rs.getLong(1), rs.getLong(2), rs.getLong(3),
-                    rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getObject(8, Long.class), rs.getObject(9, Long.class),
-                    rs.getBytes(10), List.of()), dt, stepName);
-            StepFigures added = entry.getValue();
+        jdbc.batchUpdate(ENSURE_DAY, batch.keySet().stream().map(stepName -> new Object[] {dt, stepName, empty}).toList());
+        Map<String, StepFigures> days = new LinkedHashMap<>();
+        jdbc.execute((ConnectionCallback<Void>) con -> {
+            try (PreparedStatement ps = con.prepareStatement(LOCK_DAY_STEPS)) {
+                ps.setObject(1, dt);
+                ps.setArray(2, con.createArrayOf("text", batch.keySet().toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        days.put(rs.getString(1), StepFigures.restore(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
+                                rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getObject(9, Long.class), rs.getObject(10, Long.class),
+                                rs.getBytes(11), List.of()));
+                    }
+                }
+            }
+            return null;
+        });
+        if (!days.keySet().equals(batch.keySet())) {
+            throw new IllegalStateException("Step statistics of " + dt + ": locked " + days.keySet() + " for " + batch.keySet());
+        }
+        List<Object[]> updates = new ArrayList<>();
+        List<Object[]> errors = new ArrayList<>();
+        days.forEach((stepName, day) -> {
+            StepFigures added = batch.get(stepName);
             day.merge(added);
-            jdbc.update(UPDATE_DAY, day.calls(), day.ok(), day.skipped(), day.errors(), day.otherStatus(), day.errorRate(),
+            updates.add(new Object[] {day.calls(), day.ok(), day.skipped(), day.errors(), day.otherStatus(), day.errorRate(),
                     day.durationMin(), day.durationMean(), day.durationMax(), day.durationPercentile(50), day.durationPercentile(90),
                     day.durationPercentile(95), day.durationPercentile(99), day.durationTotal(), day.invalidDurations(),
-                    day.encodedHistogram(), dt, stepName);
-            // one round trip for the step's error patterns (~80 per step name and batch here), not one each
-            jdbc.batchUpdate(MERGE_ERRORS, added.allErrors().stream()
-                    .map(error -> new Object[] {dt, stepName, error.pattern(), error.count(), error.example()})
-                    .toList());
-        }
+                    day.encodedHistogram(), dt, stepName});
+            added.allErrors().forEach(error -> errors.add(new Object[] {dt, stepName, error.pattern(), error.count(), error.example()}));
+        });
+        jdbc.batchUpdate(UPDATE_DAY, updates);
+        jdbc.batchUpdate(MERGE_ERRORS, errors);
     }
 
     /**
@@ -163,11 +201,14 @@ public class StatisticsStore {
     /** The daily figures of a date range, optionally of one step name, with their top error patterns. */
     public List<DailyStepStats> read(LocalDate from, LocalDate to, String stepName, int topErrors) {
         List<DailyStepStats> days = jdbc.query(DAYS, StatisticsStore::day, from, to, stepName, stepName);
+        Map<List<Object>, List<ErrorCount>> errors = new HashMap<>();
+        jdbc.query(TOP_ERRORS, rs -> {
+            errors.computeIfAbsent(List.of(rs.getObject(1, LocalDate.class), rs.getString(2)), key -> new ArrayList<>())
+                    .add(new ErrorCount(rs.getString(3), rs.getLong(4), rs.getString(5)));
+        }, from, to, stepName, stepName, topErrors);
         List<DailyStepStats> withErrors = new ArrayList<>(days.size());
         for (DailyStepStats day : days) {
-            List<ErrorCount> errors = jdbc.query(TOP_ERRORS, (rs, i) -> new ErrorCount(rs.getString(1), rs.getLong(2), rs.getString(3)),
-                    day.dt(), day.stepName(), topErrors);
-            withErrors.add(day.withTopErrors(errors));
+            withErrors.add(day.withTopErrors(errors.getOrDefault(List.of(day.dt(), day.stepName()), List.of())));
         }
         return withErrors;
     }
