@@ -134,12 +134,16 @@ class ExportBatchTasklet implements Tasklet {
         var target = archive.file(table.name(), batch.dt(), fileName(properties.shard().index(), batchId));
         try (var staged = archive.stage(target, mapping);
                 PreparedStatement ps = con.prepareStatement(sources.selectByRunSql(table))) {
-            ps.setFetchSize(properties.fetchSize());
+            FetchBudget fetch = new FetchBudget(properties.fetchSize(), properties.fetchBytes(), xminColumn);
+            ps.setFetchSize(fetch.rows());
             ps.setArray(1, Ledger.bigints(con, runIds));
             try (ResultSet rs = ps.executeQuery()) {
                 int[] statisticsColumns = stepStatistics == null ? null : statisticsColumns(table);
                 while (rs.next()) {
                     staged.write(rs);
+                    if (fetch.rowRead(staged.lastRowBytes())) {
+                        rs.setFetchSize(fetch.rows()); // the driver asks for this many rows at its next fetch
+                    }
                     if (statisticsColumns != null) {
                         // the values the archived record holds, read again from the row (no copy: the driver's own)
                         stepStatistics.add(mapping.value(rs, statisticsColumns[0]), mapping.value(rs, statisticsColumns[1]),

@@ -103,7 +103,8 @@ public final class AvroMapping {
     /**
      * One field: writes the current row's value of its column to Parquet as parquet-avro writes the
      * record value {@link #value} gives (same Parquet type and bytes), without boxing it or building
-     * the record. A NULL writes nothing: the record consumer fills absent optional fields with nulls.
+     * the record, and returns the value's size in bytes (0 for NULL). A NULL writes nothing: the record
+     * consumer fills absent optional fields with nulls.
      */
     static final class Column {
 
@@ -123,7 +124,7 @@ public final class AvroMapping {
             this.rawBytes = rawBytes;
         }
 
-        void write(ResultSet rs, int column, RecordConsumer out) throws SQLException {
+        int write(ResultSet rs, int column, RecordConsumer out) throws SQLException {
             switch (kind) {
                 case INT -> {
                     int v = rs.getInt(column);
@@ -131,6 +132,7 @@ public final class AvroMapping {
                         out.startField(name, index);
                         out.addInteger(v);
                         out.endField(name, index);
+                        return Integer.BYTES;
                     }
                 }
                 case LONG -> {
@@ -139,6 +141,7 @@ public final class AvroMapping {
                         out.startField(name, index);
                         out.addLong(v);
                         out.endField(name, index);
+                        return Long.BYTES;
                     }
                 }
                 case FLOAT -> {
@@ -147,6 +150,7 @@ public final class AvroMapping {
                         out.startField(name, index);
                         out.addFloat(v);
                         out.endField(name, index);
+                        return Float.BYTES;
                     }
                 }
                 case DOUBLE -> {
@@ -155,6 +159,7 @@ public final class AvroMapping {
                         out.startField(name, index);
                         out.addDouble(v);
                         out.endField(name, index);
+                        return Double.BYTES;
                     }
                 }
                 case BOOLEAN -> {
@@ -163,6 +168,7 @@ public final class AvroMapping {
                         out.startField(name, index);
                         out.addBoolean(v);
                         out.endField(name, index);
+                        return 1;
                     }
                 }
                 case DATE -> {
@@ -171,6 +177,7 @@ public final class AvroMapping {
                         out.startField(name, index);
                         out.addInteger((Integer) v);
                         out.endField(name, index);
+                        return Integer.BYTES;
                     }
                 }
                 case TIMESTAMPTZ, TIMESTAMP -> {
@@ -179,14 +186,17 @@ public final class AvroMapping {
                         out.startField(name, index);
                         out.addLong((Long) v);
                         out.endField(name, index);
+                        return Long.BYTES;
                     }
                 }
                 case DECIMAL -> {
                     BigDecimal v = rs.getBigDecimal(column);
                     if (v != null) {
+                        byte[] bytes = unscaled(v, scale);
                         out.startField(name, index);
-                        out.addBinary(Binary.fromConstantByteArray(unscaled(v, scale)));
+                        out.addBinary(Binary.fromConstantByteArray(bytes));
                         out.endField(name, index);
+                        return bytes.length;
                     }
                 }
                 case BYTES -> {
@@ -195,6 +205,7 @@ public final class AvroMapping {
                         out.startField(name, index);
                         out.addBinary(Binary.fromConstantByteArray(v));
                         out.endField(name, index);
+                        return v.length;
                     }
                 }
                 case TEXT -> {
@@ -205,9 +216,11 @@ public final class AvroMapping {
                         out.startField(name, index);
                         out.addBinary(Binary.fromConstantByteArray(v));
                         out.endField(name, index);
+                        return v.length;
                     }
                 }
             }
+            return 0; // NULL
         }
 
         private static byte[] utf8(String value) {

@@ -126,10 +126,11 @@ public class ParquetArchive {
      * ({@link StagedFile#write}), that becomes {@code target} on {@link StagedFile#commit()}: the same file
      * as {@link #stage(Path, Schema)} with the mapping's records.
      */
-    public StagedFile<ResultSet> stage(Path target, AvroMapping mapping) throws IOException {
+    public RowFile stage(Path target, AvroMapping mapping) throws IOException {
         Path temporary = temporaryFor(target);
-        return new StagedFile<>(temporary, target, configure(new RowWriterBuilder(HadoopOutputFile.fromPath(temporary, conf), mapping),
-                mapping.schema()).build());
+        RowWriteSupport rows = new RowWriteSupport(mapping);
+        return new RowFile(temporary, target, configure(new RowWriterBuilder(HadoopOutputFile.fromPath(temporary, conf), rows),
+                mapping.schema()).build(), rows);
     }
 
     private Path temporaryFor(Path target) throws IOException {
@@ -164,11 +165,11 @@ public class ParquetArchive {
 
     private static final class RowWriterBuilder extends ParquetWriter.Builder<ResultSet, RowWriterBuilder> {
 
-        private final AvroMapping mapping;
+        private final RowWriteSupport rows;
 
-        private RowWriterBuilder(OutputFile file, AvroMapping mapping) {
+        private RowWriterBuilder(OutputFile file, RowWriteSupport rows) {
             super(file);
-            this.mapping = mapping;
+            this.rows = rows;
         }
 
         @Override
@@ -178,7 +179,7 @@ public class ParquetArchive {
 
         @Override
         protected WriteSupport<ResultSet> getWriteSupport(Configuration conf) {
-            return new RowWriteSupport(mapping);
+            return rows;
         }
     }
 
@@ -340,7 +341,7 @@ public class ParquetArchive {
     }
 
     /** A Parquet file being written under a temporary name; closing it without commit deletes it. */
-    public final class StagedFile<T> implements Closeable {
+    public class StagedFile<T> implements Closeable {
 
         private final Path temporary;
         private final Path target;
@@ -389,6 +390,22 @@ public class ParquetArchive {
                     fs.delete(temporary, false);
                 }
             }
+        }
+    }
+
+    /** A staged file of a table's rows, written from the driver's current row. */
+    public final class RowFile extends StagedFile<ResultSet> {
+
+        private final RowWriteSupport rows;
+
+        private RowFile(Path temporary, Path target, ParquetWriter<ResultSet> writer, RowWriteSupport rows) {
+            super(temporary, target, writer);
+            this.rows = rows;
+        }
+
+        /** The bytes of the values of the row written last (text and binary by length, numbers by width). */
+        public long lastRowBytes() {
+            return rows.lastRowBytes();
         }
     }
 }

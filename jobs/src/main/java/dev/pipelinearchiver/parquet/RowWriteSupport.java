@@ -27,6 +27,7 @@ final class RowWriteSupport extends WriteSupport<ResultSet> {
     private final AvroMapping mapping;
     private final AvroMapping.Column[] columns;
     private RecordConsumer out;
+    private long lastRowBytes;
 
     RowWriteSupport(AvroMapping mapping) {
         this.mapping = mapping;
@@ -54,14 +55,21 @@ final class RowWriteSupport extends WriteSupport<ResultSet> {
     @Override
     public void write(ResultSet row) {
         out.startMessage();
+        long bytes = 0;
         try {
             for (int i = 0; i < columns.length; i++) {
-                columns[i].write(row, i + 1, out);
+                bytes += columns[i].write(row, i + 1, out);
             }
         } catch (SQLException e) {
             throw new RowReadException(e);
         }
         out.endMessage();
+        lastRowBytes = bytes;
+    }
+
+    /** The bytes of the last row's values (text and binary as their length, numbers as their width). */
+    long lastRowBytes() {
+        return lastRowBytes;
     }
 
     /** A column read that failed while Parquet held the row ({@link #write} cannot throw SQLException). */

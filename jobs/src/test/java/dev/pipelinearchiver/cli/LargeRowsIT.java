@@ -70,4 +70,30 @@ class LargeRowsIT {
         assertThat(archive.query("SELECT count(*), count(DISTINCT seq), min(seq), max(seq) FROM " + archive.dataset("pipeline_steps")
                 + " WHERE run_id = 2")).containsExactly(List.of(10_000L, 10_000L, 1L, 10_000L));
     }
+
+    @Test
+    void rowsTooWideToFetchTwoThousandAtOnceAreFetchedWithinTheByteBudget() throws Exception {
+        // given: one run of 2,000 steps of 240 KB each, 480 MB in all: a fetch of fetch-size (2,000) rows
+        // would hold (nearly) every one of them at once, more than the production heap
+        db.execute("""
+                INSERT INTO pipeline_runs (id, pipeline, symbol, status, started_at, finished_at)
+                VALUES (1, 'p', 'AAPL', 'ok', '2026-05-01T00:00:00Z', '2026-05-01T00:10:00Z');
+                INSERT INTO pipeline_steps (run_id, seq, step_name, status, input_json, duration_ms)
+                SELECT 1, s, 'report_agent', 'ok', repeat(md5(s::text), 7500), s FROM generate_series(1, 2000) s;
+                """);
+        String checksum = db.text("SELECT md5(string_agg(md5(input_json), '' ORDER BY seq)) FROM pipeline_steps");
+        assertThat(db.count("SELECT sum(octet_length(input_json)) FROM pipeline_steps")).isEqualTo(480_000_000L);
+
+        // when
+        Outcome outcome = ArchiverProcess.start(ArchiverProcess.jvmOptions(), ArchiverProcess.environment(db, root.resolve("archive")),
+                "archive", "--cutoff=2026-06-01").await(Duration.ofMinutes(5));
+
+        // then
+        assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
+        assertThat(outcome.stdout() + outcome.stderr()).doesNotContain("OutOfMemoryError");
+        assertThat(db.count("SELECT count(*) FROM pipeline_steps")).isZero();
+        DuckDbArchive archive = new DuckDbArchive(root.resolve("archive"));
+        assertThat(archive.query("SELECT count(*), md5(string_agg(md5(input_json), '' ORDER BY seq)) FROM "
+                + archive.dataset("pipeline_steps"))).containsExactly(List.of(2000L, checksum));
+    }
 }
