@@ -4,6 +4,7 @@ import dev.pipelinearchiver.parquet.ArchiveIoException;
 import dev.pipelinearchiver.source.SourceSchemaException;
 import java.net.ConnectException;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.stream.Collectors;
 import org.springframework.batch.core.job.parameters.InvalidJobParametersException;
 import org.springframework.boot.context.properties.bind.BindException;
@@ -33,7 +34,8 @@ final class Failures {
         }
         Throwable connection = connectionCause(failure);
         if (connection != null) {
-            return "Cannot connect to the database: " + oneLine(connection.getMessage());
+            return (isLost(connection) ? "Lost the connection to the database: " : "Cannot connect to the database: ")
+                    + oneLine(connection.getMessage());
         }
         Throwable privilege = sqlState(failure, INSUFFICIENT_PRIVILEGE);
         if (privilege != null) {
@@ -51,7 +53,9 @@ final class Failures {
     }
 
     static boolean isConfiguration(Throwable failure) {
-        return knownCause(failure) != null || connectionCause(failure) != null || sqlState(failure, INSUFFICIENT_PRIVILEGE) != null;
+        Throwable connection = connectionCause(failure);
+        // a connection lost mid-run is not configuration: a relaunch resumes
+        return knownCause(failure) != null || (connection != null && !isLost(connection)) || sqlState(failure, INSUFFICIENT_PRIVILEGE) != null;
     }
 
     private static Throwable sqlState(Throwable failure, String state) {
@@ -89,6 +93,16 @@ final class Failures {
             }
         }
         return null;
+    }
+
+    /**
+     * A connection that was open and went away (08003 does not exist, 08006 failure, 08007 unknown
+     * transaction state: the server restarted, a proxy dropped it, the driver gave up on it), as opposed
+     * to one that could not be made (refused, rejected, bad credentials, no such database).
+     */
+    static boolean isLost(Throwable connection) {
+        return connection instanceof SQLException sql && sql.getSQLState() != null
+                && List.of("08003", "08006", "08007").contains(sql.getSQLState());
     }
 
     private static Throwable deepest(Throwable failure) {
