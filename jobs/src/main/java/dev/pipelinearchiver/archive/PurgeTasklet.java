@@ -22,6 +22,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.hadoop.fs.Path;
@@ -64,7 +65,6 @@ class PurgeTasklet implements Tasklet {
     /** Transactions that found a difference after deleting, rolled back to their savepoint and checked run by run. */
     static final String RECOUNTED = "purge.recounted";
     private static final String LAST_CALL_PURGED = "purge.lastCallPurged";
-    private static final String SAID_COUNTING_FIRST = "purge.saidCountingFirst";
     private static final Duration EXPORT_START_TIMEOUT = Duration.ofMinutes(5);
 
     private final Ledger ledger;
@@ -77,6 +77,8 @@ class PurgeTasklet implements Tasklet {
     private final ExportProgress progress;
     private final ArchiverProperties properties;
     private final SourcePrivileges privileges;
+    /** Launches (job executions) whose log already says why the purge counts first: the purgers share this tasklet. */
+    private final Set<Long> saidCountingFirst = ConcurrentHashMap.newKeySet();
 
     PurgeTasklet(Ledger ledger, SourceCatalog catalog, BatchFiles batchFiles, ParquetArchive archive, StatisticsStore statistics,
             JdbcTemplate jdbc, Throttle throttle, ExportProgress progress, ArchiverProperties properties) {
@@ -166,7 +168,8 @@ class PurgeTasklet implements Tasklet {
     private void purge(Batch batch, ArchiveSources sources, long[] runIds, StepContribution contribution, ExecutionContext context) {
         List<String> withoutDelete = privileges.tablesWithoutDelete(sources);
         if (!withoutDelete.isEmpty()) {
-            sayCountingFirst(context, "The role lacks DELETE on " + String.join(", ", withoutDelete), "; config/least-privilege.sql grants it");
+            sayCountingFirst(contribution.getStepExecution(), "The role lacks DELETE on " + String.join(", ", withoutDelete),
+                    "; config/least-privilege.sql grants it");
         }
         long[] deleted = jdbc.execute((ConnectionCallback<long[]>) con -> {
             try (var statement = con.createStatement()) {
@@ -191,7 +194,8 @@ class PurgeTasklet implements Tasklet {
             }
             long[] lockedIds = runIds.length == locked.size() ? runIds : Arrays.stream(runIds).filter(locked::contains).toArray();
             Map<Long, RunStamp> exported = ledger.stamps(batch.id(), runIds);
-            long[] unchanged = withoutDelete.isEmpty() ? deleteIfAllUnchanged(con, sources, batch, lockedIds, exported, context) : null;
+            long[] unchanged = withoutDelete.isEmpty() ? deleteIfAllUnchanged(con, sources, batch, lockedIds, exported,
+                    contribution.getStepExecution()) : null;
             if (unchanged == null) {
                 context.putLong(RECOUNTED, context.getLong(RECOUNTED, 0L) + 1);
                 unchanged = deleteUnchanged(con, sources, batch, lockedIds, exported);
@@ -221,14 +225,14 @@ class PurgeTasklet implements Tasklet {
      * run by run. Half the statements of {@link #deleteUnchanged}, which counts every row before it deletes.
      */
     private long[] deleteIfAllUnchanged(Connection con, ArchiveSources sources, Batch batch, long[] runIds, Map<Long, RunStamp> exported,
-            ExecutionContext context) throws SQLException {
+            StepExecution step) throws SQLException {
         if (runIds.length == 0) {
             return runIds;
         }
         long[] before = RunStamps.deletedInTransaction(con, sources);
         if (before == null) {
             // a cascade along another path would go unseen
-            sayCountingFirst(context, "track_counts is off, so PostgreSQL does not count a transaction's deletes", "");
+            sayCountingFirst(step, "track_counts is off, so PostgreSQL does not count a transaction's deletes", "");
             return null;
         }
         Savepoint savepoint = con.setSavepoint();
@@ -246,9 +250,9 @@ class PurgeTasklet implements Tasklet {
     }
 
     /** Why this purger counts first instead of deleting and checking after: said once per purger and execution. */
-    private static void sayCountingFirst(ExecutionContext context, String why, String remedy) {
-        if (!context.containsKey(SAID_COUNTING_FIRST)) {
-            context.put(SAID_COUNTING_FIRST, true);
+    /** Says why the purge counts first, once per launch however many purgers run into it. */
+    private void sayCountingFirst(StepExecution step, String why, String remedy) {
+        if (saidCountingFirst.add(step.getJobExecutionId())) {
             log.info("{}: each purge transaction counts its runs' rows before the cascading delete (slower{})", why, remedy);
         }
     }
