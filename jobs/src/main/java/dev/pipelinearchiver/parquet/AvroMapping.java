@@ -125,102 +125,87 @@ public final class AvroMapping {
         }
 
         int write(ResultSet rs, int column, RecordConsumer out) throws SQLException {
-            switch (kind) {
+            return switch (kind) {
                 case INT -> {
                     int v = rs.getInt(column);
-                    if (!rs.wasNull()) {
-                        out.startField(name, index);
-                        out.addInteger(v);
-                        out.endField(name, index);
-                        return Integer.BYTES;
-                    }
+                    yield rs.wasNull() ? 0 : integer(out, v);
                 }
                 case LONG -> {
                     long v = rs.getLong(column);
-                    if (!rs.wasNull()) {
-                        out.startField(name, index);
-                        out.addLong(v);
-                        out.endField(name, index);
-                        return Long.BYTES;
-                    }
+                    yield rs.wasNull() ? 0 : longValue(out, v);
                 }
                 case FLOAT -> {
                     float v = rs.getFloat(column);
-                    if (!rs.wasNull()) {
-                        out.startField(name, index);
-                        out.addFloat(v);
-                        out.endField(name, index);
-                        return Float.BYTES;
-                    }
+                    yield rs.wasNull() ? 0 : floatValue(out, v);
                 }
                 case DOUBLE -> {
                     double v = rs.getDouble(column);
-                    if (!rs.wasNull()) {
-                        out.startField(name, index);
-                        out.addDouble(v);
-                        out.endField(name, index);
-                        return Double.BYTES;
-                    }
+                    yield rs.wasNull() ? 0 : doubleValue(out, v);
                 }
                 case BOOLEAN -> {
                     boolean v = rs.getBoolean(column);
-                    if (!rs.wasNull()) {
-                        out.startField(name, index);
-                        out.addBoolean(v);
-                        out.endField(name, index);
-                        return 1;
-                    }
+                    yield rs.wasNull() ? 0 : booleanValue(out, v);
                 }
-                case DATE -> {
-                    Object v = reader.read(rs, column);
-                    if (v != null) {
-                        out.startField(name, index);
-                        out.addInteger((Integer) v);
-                        out.endField(name, index);
-                        return Integer.BYTES;
-                    }
-                }
-                case TIMESTAMPTZ, TIMESTAMP -> {
-                    Object v = reader.read(rs, column);
-                    if (v != null) {
-                        out.startField(name, index);
-                        out.addLong((Long) v);
-                        out.endField(name, index);
-                        return Long.BYTES;
-                    }
-                }
+                case DATE -> reader.read(rs, column) instanceof Integer days ? integer(out, days) : 0;
+                case TIMESTAMPTZ, TIMESTAMP -> reader.read(rs, column) instanceof Long micros ? longValue(out, micros) : 0;
                 case DECIMAL -> {
                     BigDecimal v = rs.getBigDecimal(column);
-                    if (v != null) {
-                        byte[] bytes = unscaled(v, scale);
-                        out.startField(name, index);
-                        out.addBinary(Binary.fromConstantByteArray(bytes));
-                        out.endField(name, index);
-                        return bytes.length;
-                    }
+                    yield v == null ? 0 : binary(out, unscaled(v, scale));
                 }
-                case BYTES -> {
-                    byte[] v = rs.getBytes(column);
-                    if (v != null) {
-                        out.startField(name, index);
-                        out.addBinary(Binary.fromConstantByteArray(v));
-                        out.endField(name, index);
-                        return v.length;
-                    }
-                }
-                case TEXT -> {
-                    // the driver's bytes of a text-wire type are the value's UTF-8 as they are (see TEXT_WIRE_TYPES):
-                    // a fresh array per row, never reused, so Parquet may keep it without a copy
-                    byte[] v = rawBytes ? rs.getBytes(column) : utf8(rs.getString(column));
-                    if (v != null) {
-                        out.startField(name, index);
-                        out.addBinary(Binary.fromConstantByteArray(v));
-                        out.endField(name, index);
-                        return v.length;
-                    }
-                }
+                case BYTES -> binary(out, rs.getBytes(column));
+                // the driver's bytes of a text-wire type are the value's UTF-8 as they are (see TEXT_WIRE_TYPES):
+                // a fresh array per row, never reused, so Parquet may keep it without a copy
+                case TEXT -> binary(out, rawBytes ? rs.getBytes(column) : utf8(rs.getString(column)));
+            };
+        }
+
+        private void start(RecordConsumer out) {
+            out.startField(name, index);
+        }
+
+        private int end(RecordConsumer out, int bytes) {
+            out.endField(name, index);
+            return bytes;
+        }
+
+        private int integer(RecordConsumer out, int value) {
+            start(out);
+            out.addInteger(value);
+            return end(out, Integer.BYTES);
+        }
+
+        private int longValue(RecordConsumer out, long value) {
+            start(out);
+            out.addLong(value);
+            return end(out, Long.BYTES);
+        }
+
+        private int floatValue(RecordConsumer out, float value) {
+            start(out);
+            out.addFloat(value);
+            return end(out, Float.BYTES);
+        }
+
+        private int doubleValue(RecordConsumer out, double value) {
+            start(out);
+            out.addDouble(value);
+            return end(out, Double.BYTES);
+        }
+
+        private int booleanValue(RecordConsumer out, boolean value) {
+            start(out);
+            out.addBoolean(value);
+            return end(out, 1);
+        }
+
+        /** A byte array nobody writes to again (Parquet keeps it as it is), or null for NULL. */
+        private int binary(RecordConsumer out, byte[] value) {
+            if (value == null) {
+                return 0;
             }
-            return 0; // NULL
+            start(out);
+            out.addBinary(Binary.fromConstantByteArray(value));
+            return end(out, value.length);
         }
 
         private static byte[] utf8(String value) {
