@@ -85,16 +85,17 @@ final class ArchiveSql {
     static final String OPEN_BATCHES = """
             SELECT batch_id FROM archiver.archive_batch WHERE shard = ? AND state = ? ORDER BY batch_id""";
 
-    /** The oldest WRITTEN batch of a shard that no other purger holds; locked until the caller's transaction ends. */
+    /**
+     * The oldest WRITTEN batch of a shard that no other purger holds, locked until the caller's transaction
+     * ends, with the shard's oldest PLANNED batch (null if none) in the same round trip.
+     */
     static final String CLAIM_WRITTEN_BATCH = """
-            SELECT batch_id FROM archiver.archive_batch WHERE shard = ? AND state = 'WRITTEN'
+            SELECT batch_id, (SELECT min(p.batch_id) FROM archiver.archive_batch p WHERE p.shard = ? AND p.state = 'PLANNED')
+            FROM archiver.archive_batch WHERE shard = ? AND state = 'WRITTEN'
             ORDER BY batch_id LIMIT 1 FOR UPDATE SKIP LOCKED""";
 
-    static final String OLDEST_BATCH_IN_STATE = """
-            SELECT min(batch_id) FROM archiver.archive_batch WHERE shard = ? AND state = ?""";
-
     static final String BATCH = """
-            SELECT batch_id, dt, cutoff, state FROM archiver.archive_batch WHERE batch_id = ?""";
+            SELECT batch_id, dt, cutoff, state, tables FROM archiver.archive_batch WHERE batch_id = ?""";
 
     static final String RUNS_IN_STATE = """
             SELECT run_id FROM archiver.batch_run WHERE batch_id = ? AND state = ? ORDER BY run_id LIMIT ?""";

@@ -36,7 +36,8 @@ class Ledger {
         this.jdbc = jdbc;
     }
 
-    record Batch(long id, LocalDate dt, Instant cutoff, String state) {}
+    /** A batch as planned: its day, cutoff, state and the tables it archives (in the order of its runs' row counts). */
+    record Batch(long id, LocalDate dt, Instant cutoff, String state, List<String> tables) {}
 
     /** What a run looked like at export: rows per table (in the batch's table order) and their xmin sum. */
     record RunStamp(int[] rowCounts, long fingerprint) {
@@ -78,20 +79,20 @@ class Ledger {
         return jdbc.queryForList(ArchiveSql.OPEN_BATCHES, Long.class, shard, state);
     }
 
-    /** Claims the oldest WRITTEN batch no other transaction holds (row lock until this transaction ends), or null. */
-    Long claimWrittenBatch(int shard) {
-        List<Long> claimed = jdbc.queryForList(ArchiveSql.CLAIM_WRITTEN_BATCH, Long.class, shard);
-        return claimed.isEmpty() ? null : claimed.get(0);
-    }
+    /** A WRITTEN batch claimed for purging, and the shard's oldest PLANNED batch at that moment (null if none). */
+    record Claim(long batchId, Long oldestPlanned) {}
 
-    /** The oldest batch of a shard in a state, or null. */
-    Long oldestBatch(int shard, String state) {
-        return jdbc.queryForObject(ArchiveSql.OLDEST_BATCH_IN_STATE, Long.class, shard, state);
+    /** Claims the oldest WRITTEN batch no other transaction holds (row lock until this transaction ends), or null. */
+    Claim claimWrittenBatch(int shard) {
+        List<Claim> claimed = jdbc.query(ArchiveSql.CLAIM_WRITTEN_BATCH, (rs, i) -> new Claim(rs.getLong(1), rs.getObject(2, Long.class)),
+                shard, shard);
+        return claimed.isEmpty() ? null : claimed.get(0);
     }
 
     Batch batch(long batchId) {
         return jdbc.queryForObject(ArchiveSql.BATCH, (rs, i) -> new Batch(rs.getLong(1), rs.getObject(2, LocalDate.class),
-                rs.getObject(3, OffsetDateTime.class).toInstant(), rs.getString(4)), batchId);
+                rs.getObject(3, OffsetDateTime.class).toInstant(), rs.getString(4),
+                rs.getArray(5) == null ? List.of() : Arrays.asList((String[]) rs.getArray(5).getArray())), batchId);
     }
 
     long[] runs(long batchId, String state, int limit) {

@@ -143,12 +143,12 @@ class PurgeTasklet implements Tasklet {
      */
     private Long nextBatch(boolean exportEnded) {
         int shard = properties.shard().index();
-        Long claimed = ledger.claimWrittenBatch(shard);
-        if (claimed == null || exportEnded) {
-            return claimed;
+        Ledger.Claim claimed = ledger.claimWrittenBatch(shard);
+        if (claimed == null) {
+            return null;
         }
-        Long oldestPlanned = ledger.oldestBatch(shard, Ledger.PLANNED);
-        return oldestPlanned != null && oldestPlanned < claimed ? null : claimed;
+        boolean olderStillExporting = claimed.oldestPlanned() != null && claimed.oldestPlanned() < claimed.batchId();
+        return olderStillExporting && !exportEnded ? null : claimed.batchId();
     }
 
     /**
@@ -365,7 +365,7 @@ class PurgeTasklet implements Tasklet {
 
     /** A batch written under another cascade set must not be purged by this one: its stamps mean other tables. */
     private void checkSameTables(Batch batch, ArchiveSources sources) {
-        List<String> exported = ledger.tables(batch.id());
+        List<String> exported = batch.tables();
         if (!exported.equals(sources.tableNames())) {
             throw new IllegalStateException("Batch " + batch.id() + " archived tables " + exported + " but a run's deletion now cascades to "
                     + sources.tableNames() + "; re-export needed before deleting (the schema changed since export).");
