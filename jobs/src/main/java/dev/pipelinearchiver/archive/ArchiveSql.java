@@ -131,8 +131,6 @@ final class ArchiveSql {
     static final String MARK_RUNS = """
             UPDATE archiver.batch_run SET state = ? WHERE batch_id = ? AND run_id = ANY (?) AND state = ?""";
 
-    static final String BATCH_TABLES = "SELECT tables FROM archiver.archive_batch WHERE batch_id = ?";
-
     /** Batches this shard wrote or purged since a point in time, for the manifest. */
     static final String BATCHES_TOUCHED_SINCE = """
             SELECT b.batch_id, b.dt, b.state,

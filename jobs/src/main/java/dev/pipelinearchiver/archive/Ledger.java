@@ -171,10 +171,6 @@ class Ledger {
         return files;
     }
 
-    List<String> tables(long batchId) {
-        return jdbc.queryForObject(ArchiveSql.BATCH_TABLES, (rs, i) -> Arrays.asList((String[]) rs.getArray(1).getArray()), batchId);
-    }
-
     int markRuns(long batchId, long[] runIds, String from, String to) {
         if (runIds.length == 0) {
             return 0;
