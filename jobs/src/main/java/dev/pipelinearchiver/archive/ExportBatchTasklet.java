@@ -131,6 +131,7 @@ class ExportBatchTasklet implements Tasklet {
         AvroMapping mapping = AvroMapping.of(table); // writes columns 1..n: run key and xmin stay out of the file
         int runKeyColumn = table.columns().size() + 1;
         int xminColumn = runKeyColumn + 1;
+        int[] statisticsColumns = stepStatistics == null ? null : statisticsColumns(table); // a missing column fails here, before any file
         var target = archive.file(table.name(), batch.dt(), fileName(properties.shard().index(), batchId));
         try (var staged = archive.stage(target, mapping);
                 PreparedStatement ps = con.prepareStatement(sources.selectByRunSql(table))) {
@@ -138,7 +139,6 @@ class ExportBatchTasklet implements Tasklet {
             ps.setFetchSize(fetch.rows());
             ps.setArray(1, Ledger.bigints(con, runIds));
             try (ResultSet rs = ps.executeQuery()) {
-                int[] statisticsColumns = stepStatistics == null ? null : statisticsColumns(table);
                 while (rs.next()) {
                     staged.write(rs);
                     if (fetch.rowRead(staged.lastRowBytes())) {
@@ -169,12 +169,10 @@ class ExportBatchTasklet implements Tasklet {
         if (!settings.enabled() || !table.name().equals(settings.table())) {
             return null;
         }
-        List.of(settings.stepNameColumn(), settings.statusColumn(), settings.durationColumn(), settings.errorColumn())
-                .forEach(table::column); // a missing column fails the export loudly
         return new StepStatistics(settings);
     }
 
-    /** The select's (1-based) positions of the step name, status, duration and error columns. */
+    /** The select's (1-based) positions of the step name, status, duration and error columns; a missing one fails loudly. */
     private int[] statisticsColumns(SourceTable table) {
         ArchiverProperties.Stats settings = properties.stats();
         return Stream.of(settings.stepNameColumn(), settings.statusColumn(), settings.durationColumn(), settings.errorColumn())

@@ -249,8 +249,7 @@ class PurgeTasklet implements Tasklet {
         return null;
     }
 
-    /** Why this purger counts first instead of deleting and checking after: said once per purger and execution. */
-    /** Says why the purge counts first, once per launch however many purgers run into it. */
+    /** Says why the purge counts first instead of deleting and checking after, once per launch however many purgers run into it. */
     private void sayCountingFirst(StepExecution step, String why, String remedy) {
         if (saidCountingFirst.add(step.getJobExecutionId())) {
             log.info("{}: each purge transaction counts its runs' rows before the cascading delete (slower{})", why, remedy);

@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -98,9 +99,8 @@ class LeastPrivilegeIT {
 
         // then: the same archive and the same deletions, and one line saying why the purge is slower
         assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
-        String why = "The role lacks DELETE on \"public\".\"llm_calls\", \"public\".\"pipeline_steps\":"
-                + " each purge transaction counts its runs' rows before the cascading delete";
-        assertThat((outcome.stdout() + outcome.stderr()).split(java.util.regex.Pattern.quote(why), -1)).as("said once per launch").hasSize(2);
+        assertSaidOnce(outcome, "The role lacks DELETE on \"public\".\"llm_calls\", \"public\".\"pipeline_steps\":"
+                + " each purge transaction counts its runs' rows before the cascading delete");
         RunSnapshot.assertArchivedExactlyOnce(db, new DuckDbArchive(root.resolve("archive")), eligible, others);
     }
 
@@ -117,9 +117,8 @@ class LeastPrivilegeIT {
 
             // then: the same archive and the same deletions, through the counting path, and one line saying why
             assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
-            String why = "track_counts is off, so PostgreSQL does not count a transaction's deletes:"
-                    + " each purge transaction counts its runs' rows before the cascading delete";
-            assertThat((outcome.stdout() + outcome.stderr()).split(java.util.regex.Pattern.quote(why), -1)).as("said once per launch").hasSize(2);
+            assertSaidOnce(outcome, "track_counts is off, so PostgreSQL does not count a transaction's deletes:"
+                    + " each purge transaction counts its runs' rows before the cascading delete");
             RunSnapshot.assertArchivedExactlyOnce(db, new DuckDbArchive(root.resolve("archive")), eligible, others);
         } finally {
             db.execute("ALTER ROLE " + ROLE + " IN DATABASE " + db.name() + " RESET track_counts");
@@ -144,5 +143,10 @@ class LeastPrivilegeIT {
         assertThat(db.count("SELECT count(*) FROM archiver.archive_batch")).isZero();
         assertThat(db.count("SELECT count(*) FROM archiver.batch_job_execution")).isZero();
         assertThat(new DuckDbArchive(root.resolve("archive")).exists("pipeline_runs")).isFalse();
+    }
+
+    /** The launch's output holds the line exactly once, however many purgers ran into the reason. */
+    private static void assertSaidOnce(Outcome outcome, String line) {
+        assertThat((outcome.stdout() + outcome.stderr()).split(Pattern.quote(line), -1)).as("said once per launch: " + line).hasSize(2);
     }
 }
