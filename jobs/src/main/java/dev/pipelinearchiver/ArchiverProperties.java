@@ -27,8 +27,6 @@ public record ArchiverProperties(
         @Min(1) @Max(10_000) @DefaultValue("500") int purgeBatchSize,
         @Min(1) @Max(64) @DefaultValue("2") int exportThreads,
         @Min(1) @Max(16) @DefaultValue("2") int purgeThreads,
-        @Min(10) @Max(100_000) @DefaultValue("2000") int fetchSize,
-        @Min(1 << 20) @DefaultValue("33554432") long fetchBytes,
         @Valid @DefaultValue Parquet parquet,
         @Valid @DefaultValue Shard shard,
         @Valid @DefaultValue Stats stats,

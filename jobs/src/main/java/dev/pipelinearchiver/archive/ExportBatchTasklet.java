@@ -7,13 +7,12 @@ import dev.pipelinearchiver.parquet.AvroMapping;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.parquet.WrittenFile;
 import dev.pipelinearchiver.source.ArchiveSources;
+import dev.pipelinearchiver.source.CopyRows;
 import dev.pipelinearchiver.source.SourceCatalog;
 import dev.pipelinearchiver.source.SourceTable;
 import dev.pipelinearchiver.stats.StatisticsStore;
 import dev.pipelinearchiver.stats.StepStatistics;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,8 +28,8 @@ import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
 /**
- * Exports one archive batch: for every archived table, streams the batch's rows through a server-side
- * cursor into a staged Parquet file, tallying each run's stamp (rows per table, xmin sum) from the
+ * Exports one archive batch: for every archived table, streams the batch's rows through a binary COPY
+ * ({@link CopyRows}) into a staged Parquet file, tallying each run's stamp (rows per table, xmin sum) from the
  * rows streamed, checks rows streamed = rows in the footer, and renames the file into place; then
  * records files and per-run stamps in the ledger (batch WRITTEN).
  *
@@ -82,7 +81,7 @@ class ExportBatchTasklet implements Tasklet {
         RunStamps.Tally tally;
         StepStatistics stepStatistics = null;
         try (Connection con = dataSource.getConnection()) {
-            con.setAutoCommit(false); // PostgreSQL honours the fetch size only inside a transaction
+            con.setAutoCommit(false); // one snapshot for all tables of the batch
             con.setReadOnly(true);
             con.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
             try {
@@ -128,34 +127,26 @@ class ExportBatchTasklet implements Tasklet {
 
     private WrittenFile exportTable(Connection con, ArchiveSources sources, SourceTable table, int tableIndex, Batch batch,
             long[] runIds, RunStamps.Tally tally, StepStatistics stepStatistics, StepContribution contribution) throws Exception {
-        AvroMapping mapping = AvroMapping.of(table); // writes columns 1..n: run key and xmin stay out of the file
-        int runKeyColumn = table.columns().size() + 1;
-        int xminColumn = runKeyColumn + 1;
-        int[] statisticsColumns = stepStatistics == null ? null : statisticsColumns(table); // a missing column fails here, before any file
+        AvroMapping mapping = AvroMapping.of(table); // writes fields 0..n-1: run key and xmin stay out of the file
+        int runKeyField = table.columns().size();
+        int xminField = runKeyField + 1;
+        int[] statisticsFields = stepStatistics == null ? null : statisticsFields(table); // a missing column fails here, before any file
         var target = archive.file(table.name(), batch.dt(), fileName(properties.shard().index(), batchId));
-        try (var staged = archive.stage(target, mapping);
-                PreparedStatement ps = con.prepareStatement(sources.selectByRunSql(table))) {
-            FetchBudget fetch = new FetchBudget(properties.fetchSize(), properties.fetchBytes(), xminColumn);
-            ps.setFetchSize(fetch.rows());
-            ps.setArray(1, Ledger.bigints(con, runIds));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    staged.write(rs);
-                    if (fetch.rowRead(staged.lastRowBytes())) {
-                        rs.setFetchSize(fetch.rows()); // the driver asks for this many rows at its next fetch
-                    }
-                    if (statisticsColumns != null) {
-                        // the values the archived record holds, read again from the row (no copy: the driver's own)
-                        stepStatistics.add(mapping.value(rs, statisticsColumns[0]), mapping.value(rs, statisticsColumns[1]),
-                                mapping.value(rs, statisticsColumns[2]), mapping.value(rs, statisticsColumns[3]));
-                    }
-                    long run = rs.getLong(runKeyColumn);
-                    if (!tally.add(tableIndex, run, rs.getLong(xminColumn))) {
-                        throw new IllegalStateException("Batch " + batchId + ": a row of " + table.name() + " was streamed for run " + run
-                                + ", which " + sources.runs().name() + " did not stream in the same snapshot");
-                    }
-                    contribution.incrementReadCount();
+        String copy = sources.copyByRunSql(table, AvroMapping::selectsTextOutput, runIds);
+        try (var staged = archive.stage(target, mapping); CopyRows rows = CopyRows.start(con, copy, xminField + 1)) {
+            while (rows.next()) {
+                staged.write(rows);
+                if (statisticsFields != null) {
+                    // the values the archived record holds, decoded again from the row's bytes
+                    stepStatistics.add(mapping.value(rows, statisticsFields[0]), mapping.value(rows, statisticsFields[1]),
+                            mapping.value(rows, statisticsFields[2]), mapping.value(rows, statisticsFields[3]));
                 }
+                long run = rows.integer(runKeyField);
+                if (!tally.add(tableIndex, run, rows.int64(xminField, "bigint"))) {
+                    throw new IllegalStateException("Batch " + batchId + ": a row of " + table.name() + " was streamed for run " + run
+                            + ", which " + sources.runs().name() + " did not stream in the same snapshot");
+                }
+                contribution.incrementReadCount();
             }
             WrittenFile file = staged.commit(); // checks rows streamed = rows in the footer
             contribution.incrementWriteCount(file.rows());
@@ -172,11 +163,11 @@ class ExportBatchTasklet implements Tasklet {
         return new StepStatistics(settings);
     }
 
-    /** The select's (1-based) positions of the step name, status, duration and error columns; a missing one fails loudly. */
-    private int[] statisticsColumns(SourceTable table) {
+    /** The (0-based) fields of the step name, status, duration and error columns; a missing one fails loudly. */
+    private int[] statisticsFields(SourceTable table) {
         ArchiverProperties.Stats settings = properties.stats();
         return Stream.of(settings.stepNameColumn(), settings.statusColumn(), settings.durationColumn(), settings.errorColumn())
-                .mapToInt(name -> table.columns().indexOf(table.column(name)) + 1)
+                .mapToInt(name -> table.columns().indexOf(table.column(name)))
                 .toArray();
     }
 

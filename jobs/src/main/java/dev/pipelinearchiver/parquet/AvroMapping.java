@@ -1,17 +1,11 @@
 package dev.pipelinearchiver.parquet;
 
+import dev.pipelinearchiver.source.CopyRows;
 import dev.pipelinearchiver.source.SourceColumn;
 import dev.pipelinearchiver.source.SourceTable;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -24,9 +18,10 @@ import org.apache.parquet.io.api.RecordConsumer;
 
 /**
  * Maps a backend table to an Avro record schema (the files' schema, kept in their footer as parquet-avro
- * writes it, so that any Avro-aware reader reads them back as records) and writes JDBC rows into it
- * without reflection: one precomputed column per field, written straight to Parquet's record consumer
- * by {@link RowWriteSupport} (no Avro record in between), or read as the value an Avro record holds.
+ * writes it, so that any Avro-aware reader reads them back as records) and writes the rows of a binary
+ * COPY ({@link CopyRows}) into it without reflection: one precomputed column per field, written from
+ * the bytes PostgreSQL sent straight to Parquet's record consumer by {@link RowWriteSupport} (no Avro
+ * record in between), or read as the value an Avro record holds.
  *
  * <p>Types: int2/int4 as int, int8 as long, float4/float8, boolean, numeric(p,s) with p ≤ 38 as an
  * exact decimal, timestamptz as a UTC instant (micros), timestamp as a local timestamp (micros), date,
@@ -70,7 +65,8 @@ public final class AvroMapping {
             field.addProp(PG_COLUMN, column.name());
             field.addProp(PG_TYPE, column.typeName());
             fields.add(field);
-            columns.add(new Column(fieldName, columns.size(), kind, column.scale(), kind.reader(column), kind.writesRawBytes(column)));
+            TextWire wire = kind == Kind.TEXT && TextWire.of(column) != null ? TextWire.of(column) : TextWire.RAW;
+            columns.add(new Column(fieldName, columns.size(), kind, column.scale(), wire));
         }
         Schema schema = Schema.createRecord(avroName(table.name()), "Archived rows of " + table.name(), NAMESPACE, false, fields);
         return new AvroMapping(schema, List.copyOf(columns));
@@ -80,9 +76,18 @@ public final class AvroMapping {
         return schema;
     }
 
-    /** The value column {@code column} (1-based) of the current row has in a record of this schema (null for NULL). */
-    public Object value(ResultSet rs, int column) throws SQLException {
-        return columns.get(column - 1).reader.read(rs, column);
+    /** The value field {@code field} (0-based) of the current COPY row has in a record of this schema (null for NULL). */
+    public Object value(CopyRows row, int field) throws SQLException {
+        return columns.get(field).value(row, field);
+    }
+
+    /**
+     * Whether the export selects this column as its text output ({@code format('%s', …)}) rather than in its
+     * binary send format: types whose archived value is their PostgreSQL text form but whose binary form
+     * is not that text (arrays, intervals, unconstrained numeric, inet, …).
+     */
+    public static boolean selectsTextOutput(SourceColumn column) {
+        return Kind.of(column) == Kind.TEXT && TextWire.of(column) == null;
     }
 
     List<Column> columns() {
@@ -95,16 +100,10 @@ public final class AvroMapping {
         return Character.isDigit(name.charAt(0)) ? "_" + name : name;
     }
 
-    @FunctionalInterface
-    private interface ColumnReader {
-        Object read(ResultSet rs, int index) throws SQLException;
-    }
-
     /**
-     * One field: writes the current row's value of its column to Parquet as parquet-avro writes the
-     * record value {@link #value} gives (same Parquet type and bytes), without boxing it or building
-     * the record, and returns the value's size in bytes (0 for NULL). A NULL writes nothing: the record
-     * consumer fills absent optional fields with nulls.
+     * One field: writes its value in the current COPY row to Parquet as parquet-avro writes the record
+     * value {@link #value} gives (same Parquet type and bytes), without boxing it or building the record.
+     * A NULL writes nothing: the record consumer fills absent optional fields with nulls.
      */
     static final class Column {
 
@@ -112,117 +111,101 @@ public final class AvroMapping {
         final int index;
         final Kind kind;
         private final int scale;
-        private final ColumnReader reader;
-        private final boolean rawBytes;
+        private final TextWire wire;
 
-        private Column(String name, int index, Kind kind, int scale, ColumnReader reader, boolean rawBytes) {
+        private Column(String name, int index, Kind kind, int scale, TextWire wire) {
             this.name = name;
             this.index = index;
             this.kind = kind;
             this.scale = scale;
-            this.reader = reader;
-            this.rawBytes = rawBytes;
+            this.wire = wire;
         }
 
-        int write(ResultSet rs, int column, RecordConsumer out) throws SQLException {
-            return switch (kind) {
-                case INT -> {
-                    int v = rs.getInt(column);
-                    yield rs.wasNull() ? 0 : integer(out, v);
-                }
-                case LONG -> {
-                    long v = rs.getLong(column);
-                    yield rs.wasNull() ? 0 : longValue(out, v);
-                }
-                case FLOAT -> {
-                    float v = rs.getFloat(column);
-                    yield rs.wasNull() ? 0 : floatValue(out, v);
-                }
-                case DOUBLE -> {
-                    double v = rs.getDouble(column);
-                    yield rs.wasNull() ? 0 : doubleValue(out, v);
-                }
-                case BOOLEAN -> {
-                    boolean v = rs.getBoolean(column);
-                    yield rs.wasNull() ? 0 : booleanValue(out, v);
-                }
-                case DATE -> reader.read(rs, column) instanceof Integer days ? integer(out, days) : 0;
-                case TIMESTAMPTZ, TIMESTAMP -> reader.read(rs, column) instanceof Long micros ? longValue(out, micros) : 0;
-                case DECIMAL -> {
-                    BigDecimal v = rs.getBigDecimal(column);
-                    yield v == null ? 0 : binary(out, unscaled(v, scale));
-                }
-                case BYTES -> binary(out, rs.getBytes(column));
-                // the driver's bytes of a text-wire type are the value's UTF-8 as they are (see TEXT_WIRE_TYPES):
-                // a fresh array per row, never reused, so Parquet may keep it without a copy
-                case TEXT -> binary(out, rawBytes ? rs.getBytes(column) : utf8(rs.getString(column)));
-            };
-        }
-
-        private void start(RecordConsumer out) {
-            out.startField(name, index);
-        }
-
-        private int end(RecordConsumer out, int bytes) {
-            out.endField(name, index);
-            return bytes;
-        }
-
-        private int integer(RecordConsumer out, int value) {
-            start(out);
-            out.addInteger(value);
-            return end(out, Integer.BYTES);
-        }
-
-        private int longValue(RecordConsumer out, long value) {
-            start(out);
-            out.addLong(value);
-            return end(out, Long.BYTES);
-        }
-
-        private int floatValue(RecordConsumer out, float value) {
-            start(out);
-            out.addFloat(value);
-            return end(out, Float.BYTES);
-        }
-
-        private int doubleValue(RecordConsumer out, double value) {
-            start(out);
-            out.addDouble(value);
-            return end(out, Double.BYTES);
-        }
-
-        private int booleanValue(RecordConsumer out, boolean value) {
-            start(out);
-            out.addBoolean(value);
-            return end(out, 1);
-        }
-
-        /** A byte array nobody writes to again (Parquet keeps it as it is), or null for NULL. */
-        private int binary(RecordConsumer out, byte[] value) {
-            if (value == null) {
-                return 0;
+        void write(CopyRows row, int field, RecordConsumer out) throws SQLException {
+            if (row.isNull(field)) {
+                return;
             }
-            start(out);
-            out.addBinary(Binary.fromConstantByteArray(value));
-            return end(out, value.length);
+            out.startField(name, index);
+            switch (kind) {
+                case INT -> out.addInteger((int) row.integer(field)); // int2 or int4
+                case LONG -> out.addLong(row.int64(field, "bigint"));
+                case FLOAT -> out.addFloat(Float.intBitsToFloat(row.int32(field, "real")));
+                case DOUBLE -> out.addDouble(Double.longBitsToDouble(row.int64(field, "double precision")));
+                case BOOLEAN -> out.addBoolean(row.bool(field));
+                case DATE -> out.addInteger(row.epochDay(field));
+                case TIMESTAMPTZ, TIMESTAMP -> out.addLong(row.epochMicros(field));
+                case DECIMAL -> out.addBinary(Binary.fromConstantByteArray(unscaled(row.numeric(field), scale)));
+                case BYTES -> out.addBinary(slice(row, field, 0));
+                case TEXT -> out.addBinary(switch (wire) {
+                    case RAW -> slice(row, field, 0);
+                    case JSONB -> slice(row, field, row.jsonbTextOffset(field));
+                    case UUID -> Binary.fromConstantByteArray(row.uuidText(field));
+                });
+            }
+            out.endField(name, index);
         }
 
-        private static byte[] utf8(String value) {
-            return value == null ? null : value.getBytes(StandardCharsets.UTF_8);
+        /**
+         * The field's bytes where they are: Parquet copies what it keeps beyond the call (dictionary
+         * entries, min/max), so a row's array is not held by one small value of it.
+         */
+        private static Binary slice(CopyRows row, int field, int skip) {
+            return Binary.fromReusedByteArray(row.buffer(), row.offset(field) + skip, row.length(field) - skip);
+        }
+
+        /** The value an Avro record of the schema holds for the field (text as {@link Utf8}), null for NULL. */
+        Object value(CopyRows row, int field) throws SQLException {
+            if (row.isNull(field)) {
+                return null;
+            }
+            return switch (kind) {
+                case INT -> (int) row.integer(field);
+                case LONG -> row.int64(field, "bigint");
+                case FLOAT -> Float.intBitsToFloat(row.int32(field, "real"));
+                case DOUBLE -> Double.longBitsToDouble(row.int64(field, "double precision"));
+                case BOOLEAN -> row.bool(field);
+                case DATE -> row.epochDay(field);
+                case TIMESTAMPTZ, TIMESTAMP -> row.epochMicros(field);
+                case DECIMAL -> ByteBuffer.wrap(unscaled(row.numeric(field), scale));
+                case BYTES -> ByteBuffer.wrap(slice(row, field, 0).getBytes());
+                case TEXT -> new Utf8(switch (wire) {
+                    case RAW -> slice(row, field, 0).getBytes();
+                    case JSONB -> slice(row, field, row.jsonbTextOffset(field)).getBytes();
+                    case UUID -> row.uuidText(field);
+                });
+            };
         }
     }
 
-    /**
-     * Types whose values the PostgreSQL driver always receives in text format, so that
-     * {@code getBytes} is exactly the UTF-8 of {@code getString}. Others (uuid, arrays, …) may come
-     * in binary format once a statement is server-prepared: they are read as strings.
-     */
-    private static final Set<String> TEXT_WIRE_TYPES = Set.of("text", "varchar", "bpchar", "json", "jsonb", "xml", "name");
-
     /** The unscaled two's-complement bytes of a decimal (setScale without rounding: a value that does not fit fails loudly). */
-    private static byte[] unscaled(BigDecimal value, int scale) {
+    static byte[] unscaled(BigDecimal value, int scale) {
         return value.setScale(scale).unscaledValue().toByteArray();
+    }
+
+    /**
+     * How the binary COPY sends a TEXT column whose binary form is its text: as it is (text, varchar,
+     * char(n) with its padding, name, json, enum labels; all in the client encoding, UTF8 for pgjdbc),
+     * jsonb after its format version byte, uuid as 16 bytes. Other TEXT columns are selected as their
+     * text output ({@link #selectsTextOutput}), which then comes as it is.
+     */
+    enum TextWire {
+        RAW, JSONB, UUID;
+
+        private static final Set<String> RAW_TYPES = Set.of("text", "varchar", "bpchar", "name", "json");
+
+        static TextWire of(SourceColumn column) {
+            if ("E".equals(column.category())) {
+                return RAW;
+            }
+            if ("A".equals(column.category())) {
+                return null;
+            }
+            return switch (column.typeName()) {
+                case "jsonb" -> JSONB;
+                case "uuid" -> UUID;
+                default -> RAW_TYPES.contains(column.typeName()) ? RAW : null;
+            };
+        }
     }
 
     enum Kind {
@@ -263,74 +246,6 @@ public final class AvroMapping {
                         ? LogicalTypes.uuid().addToSchema(Schema.create(Schema.Type.STRING))
                         : Schema.create(Schema.Type.STRING);
             };
-        }
-
-        ColumnReader reader(SourceColumn column) {
-            return switch (this) {
-                case INT -> (rs, i) -> {
-                    int v = rs.getInt(i);
-                    return rs.wasNull() ? null : v;
-                };
-                case LONG -> (rs, i) -> {
-                    long v = rs.getLong(i);
-                    return rs.wasNull() ? null : v;
-                };
-                case FLOAT -> (rs, i) -> {
-                    float v = rs.getFloat(i);
-                    return rs.wasNull() ? null : v;
-                };
-                case DOUBLE -> (rs, i) -> {
-                    double v = rs.getDouble(i);
-                    return rs.wasNull() ? null : v;
-                };
-                case BOOLEAN -> (rs, i) -> {
-                    boolean v = rs.getBoolean(i);
-                    return rs.wasNull() ? null : v;
-                };
-                case DECIMAL -> {
-                    int scale = column.scale();
-                    yield (rs, i) -> {
-                        BigDecimal v = rs.getBigDecimal(i);
-                        return v == null ? null : ByteBuffer.wrap(unscaled(v, scale));
-                    };
-                }
-                case TIMESTAMPTZ -> (rs, i) -> {
-                    OffsetDateTime v = rs.getObject(i, OffsetDateTime.class);
-                    return v == null ? null : micros(v.toInstant());
-                };
-                case TIMESTAMP -> (rs, i) -> {
-                    LocalDateTime v = rs.getObject(i, LocalDateTime.class);
-                    return v == null ? null : micros(v.toInstant(ZoneOffset.UTC));
-                };
-                case DATE -> (rs, i) -> {
-                    LocalDate v = rs.getObject(i, LocalDate.class);
-                    return v == null ? null : Math.toIntExact(v.toEpochDay());
-                };
-                case BYTES -> (rs, i) -> {
-                    byte[] v = rs.getBytes(i);
-                    return v == null ? null : ByteBuffer.wrap(v);
-                };
-                case TEXT -> writesRawBytes(column)
-                        ? (rs, i) -> {
-                            // The driver's raw bytes: the value's text form in UTF-8 (pgjdbc always sets
-                            // client_encoding UTF8, and never transfers these types in binary). Wrapped
-                            // as Avro Utf8, they reach Parquet as they are, instead of being decoded to
-                            // a String and encoded back (a third of the export's CPU on JSON payloads).
-                            byte[] v = rs.getBytes(i);
-                            return v == null ? null : new Utf8(v);
-                        }
-                        : (rs, i) -> rs.getString(i);
-            };
-        }
-
-        /** TEXT columns whose driver bytes are their UTF-8 text as it is (see {@link #TEXT_WIRE_TYPES}). */
-        boolean writesRawBytes(SourceColumn column) {
-            return this == TEXT && TEXT_WIRE_TYPES.contains(column.typeName()) && !"A".equals(column.category());
-        }
-
-        private static long micros(Instant instant) {
-            // exact: fails (ArithmeticException) on ±infinity rather than archiving a wrong instant
-            return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000L);
         }
     }
 }

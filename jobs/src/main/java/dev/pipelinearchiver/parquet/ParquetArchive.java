@@ -1,6 +1,7 @@
 package dev.pipelinearchiver.parquet;
 
 import dev.pipelinearchiver.ArchiverProperties;
+import dev.pipelinearchiver.source.CopyRows;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,7 +13,6 @@ import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.sql.ResultSet;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -122,15 +122,15 @@ public class ParquetArchive {
     }
 
     /**
-     * Opens a staged Parquet file of a table's rows, written straight from the driver's current row
+     * Opens a staged Parquet file of a table's rows, written straight from a binary COPY's current row
      * ({@link StagedFile#write}), that becomes {@code target} on {@link StagedFile#commit()}: the same file
      * as {@link #stage(Path, Schema)} with the mapping's records.
      */
-    public RowFile stage(Path target, AvroMapping mapping) throws IOException {
+    public StagedFile<CopyRows> stage(Path target, AvroMapping mapping) throws IOException {
         Path temporary = temporaryFor(target);
         RowWriteSupport rows = new RowWriteSupport(mapping);
-        return new RowFile(temporary, target, configure(new RowWriterBuilder(HadoopOutputFile.fromPath(temporary, conf), rows),
-                mapping.schema()).build(), rows);
+        return new StagedFile<>(temporary, target, configure(new RowWriterBuilder(HadoopOutputFile.fromPath(temporary, conf), rows),
+                mapping.schema()).build());
     }
 
     private Path temporaryFor(Path target) throws IOException {
@@ -163,7 +163,7 @@ public class ParquetArchive {
         return builder;
     }
 
-    private static final class RowWriterBuilder extends ParquetWriter.Builder<ResultSet, RowWriterBuilder> {
+    private static final class RowWriterBuilder extends ParquetWriter.Builder<CopyRows, RowWriterBuilder> {
 
         private final RowWriteSupport rows;
 
@@ -178,7 +178,7 @@ public class ParquetArchive {
         }
 
         @Override
-        protected WriteSupport<ResultSet> getWriteSupport(Configuration conf) {
+        protected WriteSupport<CopyRows> getWriteSupport(Configuration conf) {
             return rows;
         }
     }
@@ -356,8 +356,8 @@ public class ParquetArchive {
         }
 
         /**
-         * Writes a record, or for a file of rows the result set's current row (a failed read of it
-         * surfaces as an unchecked exception caused by the driver's SQLException).
+         * Writes a record, or for a file of rows the COPY's current row (a field that cannot be decoded
+         * surfaces as an unchecked exception caused by an SQLException).
          */
         public void write(T record) throws IOException {
             writer.write(record);
@@ -390,22 +390,6 @@ public class ParquetArchive {
                     fs.delete(temporary, false);
                 }
             }
-        }
-    }
-
-    /** A staged file of a table's rows, written from the driver's current row. */
-    public final class RowFile extends StagedFile<ResultSet> {
-
-        private final RowWriteSupport rows;
-
-        private RowFile(Path temporary, Path target, ParquetWriter<ResultSet> writer, RowWriteSupport rows) {
-            super(temporary, target, writer);
-            this.rows = rows;
-        }
-
-        /** The bytes of the values of the row written last (text and binary by length, numbers by width). */
-        public long lastRowBytes() {
-            return rows.lastRowBytes();
         }
     }
 }

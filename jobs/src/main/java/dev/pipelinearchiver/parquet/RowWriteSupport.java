@@ -1,6 +1,6 @@
 package dev.pipelinearchiver.parquet;
 
-import java.sql.ResultSet;
+import dev.pipelinearchiver.source.CopyRows;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
@@ -13,13 +13,14 @@ import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Type;
 
 /**
- * Writes the current row of a {@link ResultSet} as one Parquet record of an {@link AvroMapping}'s schema,
- * field by field, straight from the driver's values. The file is what parquet-avro's writer makes of the
- * same rows turned into Avro records (same Parquet schema, converted from the Avro one by parquet-avro,
- * the Avro schema in the footer, same values), without building those records: the Avro layer (records,
- * boxed values, per-value schema resolution) was a quarter of the export's Java samples.
+ * Writes the current row of a binary COPY ({@link CopyRows}) as one Parquet record of an
+ * {@link AvroMapping}'s schema, field by field, straight from the bytes PostgreSQL sent. The file is what
+ * parquet-avro's writer makes of the same rows turned into Avro records (same Parquet schema, converted
+ * from the Avro one by parquet-avro, the Avro schema in the footer, same values), without building those
+ * records: the Avro layer (records, boxed values, per-value schema resolution) was a quarter of the
+ * export's Java samples.
  */
-final class RowWriteSupport extends WriteSupport<ResultSet> {
+final class RowWriteSupport extends WriteSupport<CopyRows> {
 
     /** The footer key under which parquet-avro keeps the Avro schema (its readers use it). */
     static final String AVRO_SCHEMA_KEY = "parquet.avro.schema";
@@ -27,7 +28,6 @@ final class RowWriteSupport extends WriteSupport<ResultSet> {
     private final AvroMapping mapping;
     private final AvroMapping.Column[] columns;
     private RecordConsumer out;
-    private long lastRowBytes;
 
     RowWriteSupport(AvroMapping mapping) {
         this.mapping = mapping;
@@ -53,26 +53,19 @@ final class RowWriteSupport extends WriteSupport<ResultSet> {
     }
 
     @Override
-    public void write(ResultSet row) {
+    public void write(CopyRows row) {
         out.startMessage();
-        long bytes = 0;
         try {
             for (int i = 0; i < columns.length; i++) {
-                bytes += columns[i].write(row, i + 1, out);
+                columns[i].write(row, i, out);
             }
         } catch (SQLException e) {
             throw new RowReadException(e);
         }
         out.endMessage();
-        lastRowBytes = bytes;
     }
 
-    /** The bytes of the last row's values (text and binary as their length, numbers as their width). */
-    long lastRowBytes() {
-        return lastRowBytes;
-    }
-
-    /** A column read that failed while Parquet held the row ({@link #write} cannot throw SQLException). */
+    /** A field that could not be decoded while Parquet held the row ({@link #write} cannot throw SQLException). */
     static final class RowReadException extends RuntimeException {
         RowReadException(SQLException cause) {
             super(cause.getMessage(), cause);

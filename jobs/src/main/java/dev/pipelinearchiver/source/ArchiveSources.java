@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * What the archiver reads and deletes: the runs table first, then every table its deletion cascades
@@ -97,5 +98,9 @@ public record ArchiveSources(List<SourceTable> tables, ArchiverProperties.Source
 
     public String selectByRunSql(SourceTable table) {
         return table.selectByRunSql(settings.idColumn(), sortColumns(table));
+    }
+
+    public String copyByRunSql(SourceTable table, Predicate<SourceColumn> asTextOutput, long[] runIds) {
+        return table.copyByRunSql(settings.idColumn(), sortColumns(table), asTextOutput, runIds);
     }
 }

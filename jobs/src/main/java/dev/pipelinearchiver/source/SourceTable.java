@@ -1,6 +1,8 @@
 package dev.pipelinearchiver.source;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -96,14 +98,33 @@ public record SourceTable(
 
     /**
      * Every column of this table (1..n), then the run id (n + 1) and the row's xmin as in
-     * {@link #countByRunSql} (n + 2), ordered by run id and the given sort columns.
+     * {@link #countByRunSql} (n + 2), ordered by run id and the given sort columns; the runs are the
+     * parameter (an array of run ids).
      */
     public String selectByRunSql(String runsIdColumn, List<String> sortColumns) {
+        return selectByRunSql(runsIdColumn, sortColumns, column -> false, "?");
+    }
+
+    /**
+     * {@link #selectByRunSql} for the given runs as a binary {@code COPY … TO STDOUT}, with the columns
+     * {@code asTextOutput} picks selected as their text output (the type's output function, as a
+     * client reading text gets them; NULL stays NULL).
+     */
+    public String copyByRunSql(String runsIdColumn, List<String> sortColumns, Predicate<SourceColumn> asTextOutput, long[] runIds) {
+        // run ids are numbers, written by Long.toString: nothing from outside reaches the statement
+        String ids = Arrays.stream(runIds).mapToObj(Long::toString).collect(Collectors.joining(",", "'{", "}'::bigint[]"));
+        return "COPY (" + selectByRunSql(runsIdColumn, sortColumns, asTextOutput, ids) + ") TO STDOUT (FORMAT binary)";
+    }
+
+    private String selectByRunSql(String runsIdColumn, List<String> sortColumns, Predicate<SourceColumn> asTextOutput, String runIds) {
         String runKey = runKeyExpression(runsIdColumn);
-        String columnList = columns.stream().map(c -> ALIAS + "." + quote(c.name())).collect(Collectors.joining(", "));
+        String columnList = columns.stream().map(c -> {
+            String column = ALIAS + "." + quote(c.name());
+            return asTextOutput.test(c) ? "CASE WHEN " + column + " IS NULL THEN NULL ELSE format('%s', " + column + ") END" : column;
+        }).collect(Collectors.joining(", "));
         String order = sortColumns.stream().map(c -> ALIAS + "." + quote(c)).collect(Collectors.joining(", "));
         return "SELECT " + columnList + ", " + runKey + ", " + XMIN + " FROM " + fromClause() + " WHERE " + runKey
-                + " = ANY (?) ORDER BY " + runKey + (order.isEmpty() ? "" : ", " + order);
+                + " = ANY (" + runIds + ") ORDER BY " + runKey + (order.isEmpty() ? "" : ", " + order);
     }
 
     public SourceColumn column(String columnName) {

@@ -72,9 +72,9 @@ class LargeRowsIT {
     }
 
     @Test
-    void rowsTooWideToFetchTwoThousandAtOnceAreFetchedWithinTheByteBudget() throws Exception {
-        // given: one run of 2,000 steps of 240 KB each, 480 MB in all: a fetch of fetch-size (2,000) rows
-        // would hold (nearly) every one of them at once, more than the production heap
+    void aRunOfManyWideRowsStreamsWithoutHoldingThemAll() throws Exception {
+        // given: one run of 2,000 steps of 240 KB each, 480 MB in all: a reader holding many rows at once
+        // (a cursor fetching 2,000 rows per round trip) would need more than the production heap
         db.execute("""
                 INSERT INTO pipeline_runs (id, pipeline, symbol, status, started_at, finished_at)
                 VALUES (1, 'p', 'AAPL', 'ok', '2026-05-01T00:00:00Z', '2026-05-01T00:10:00Z');
