@@ -153,11 +153,6 @@ public final class CopyRows implements AutoCloseable {
         end = buffer.length;
     }
 
-    /** Rows read so far. */
-    public long rows() {
-        return rows;
-    }
-
     /** The bytes holding the current row's fields; a later row may be in another array (never in this one rewritten). */
     public byte[] buffer() {
         return buffer;
@@ -281,7 +276,7 @@ public final class CopyRows implements AutoCloseable {
         return (short) INT16.get(buffer, offset);
     }
 
-    public void expectLength(int field, int length, String type) throws SQLException {
+    private void expectLength(int field, int length, String type) throws SQLException {
         if (lengths[field] != length) {
             throw new SQLException("Field " + field + " is " + lengths[field] + " bytes, not a " + type + " (" + length + ")");
         }
