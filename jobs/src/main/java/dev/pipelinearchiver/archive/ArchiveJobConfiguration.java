@@ -75,9 +75,9 @@ public class ArchiveJobConfiguration {
 
     @Bean
     Step planStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, Ledger ledger, SourceCatalog catalog,
-            ArchiverProperties properties) {
+            ParquetArchive archive, ArchiverProperties properties) {
         return new StepBuilder("planStep", jobRepository)
-                .tasklet(new PlanTasklet(ledger, catalog, properties))
+                .tasklet(new PlanTasklet(ledger, catalog, archive, properties))
                 .transactionManager(transactionManager)
                 .build();
     }

@@ -1,6 +1,7 @@
 package dev.pipelinearchiver.archive;
 
 import dev.pipelinearchiver.ArchiverProperties;
+import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.source.ArchiveSources;
 import dev.pipelinearchiver.source.SourceCatalog;
 import java.time.Instant;
@@ -23,17 +24,20 @@ class PlanTasklet implements Tasklet {
 
     private final Ledger ledger;
     private final SourceCatalog catalog;
+    private final ParquetArchive archive;
     private final ArchiverProperties properties;
 
-    PlanTasklet(Ledger ledger, SourceCatalog catalog, ArchiverProperties properties) {
+    PlanTasklet(Ledger ledger, SourceCatalog catalog, ParquetArchive archive, ArchiverProperties properties) {
         this.ledger = ledger;
         this.catalog = catalog;
+        this.archive = archive;
         this.properties = properties;
     }
 
     @Override
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) {
         StepExecution step = chunkContext.getStepContext().getStepExecution();
+        archive.warmUpInBackground(); // uses the core the plan's query leaves idle
         Instant cutoff = Instant.parse(step.getJobParameters().getString(ArchiveJobConfiguration.CUTOFF));
         ArchiveSources sources = catalog.inspect();
         int shard = properties.shard().index();
