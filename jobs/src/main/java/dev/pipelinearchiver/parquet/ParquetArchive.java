@@ -118,8 +118,8 @@ public class ParquetArchive {
     }
 
     /**
-     * Writes, describes and deletes a one-row zstd Parquet file with the archive's writer settings in a
-     * private directory under {@code java.io.tmpdir} (never in the archive): loads Parquet's writers and
+     * Writes, reads back and deletes a one-row Parquet file with the archive's writer settings (codec
+     * included) in a private directory under {@code java.io.tmpdir}, never in the archive: loads Parquet's writers and
      * footer reader, the codec and its native library, Hadoop's local file system and the SHA-256
      * provider. Best effort: returns false (logged at debug level) if anything fails; the export then
      * loads them itself.

@@ -1,10 +1,11 @@
 package dev.pipelinearchiver.source;
 
 import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Arrays;
@@ -37,7 +38,7 @@ public final class CopyRows implements AutoCloseable {
     private static final int NUMERIC_POSITIVE = 0x0000;
     private static final int NUMERIC_NEGATIVE = 0x4000;
     private static final BigInteger TEN_THOUSAND = BigInteger.valueOf(10_000);
-    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private final CopyOut copy;
     private final int fields;
