@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
@@ -65,8 +66,8 @@ public final class AvroMapping {
             field.addProp(PG_COLUMN, column.name());
             field.addProp(PG_TYPE, column.typeName());
             fields.add(field);
-            TextWire wire = kind == Kind.TEXT && TextWire.of(column) != null ? TextWire.of(column) : TextWire.RAW;
-            columns.add(new Column(fieldName, columns.size(), kind, column.scale(), wire));
+            // a TEXT column selected as its text output reads as it is (RAW); other kinds ignore the wire
+            columns.add(new Column(fieldName, columns.size(), kind, column.scale(), Objects.requireNonNullElse(TextWire.of(column), TextWire.RAW)));
         }
         Schema schema = Schema.createRecord(avroName(table.name()), "Archived rows of " + table.name(), NAMESPACE, false, fields);
         return new AvroMapping(schema, List.copyOf(columns));

@@ -96,8 +96,8 @@ public record ArchiveSources(List<SourceTable> tables, ArchiverProperties.Source
         return table.deleteByRunSql(settings.idColumn());
     }
 
-    public String selectByRunSql(SourceTable table) {
-        return table.selectByRunSql(settings.idColumn(), sortColumns(table));
+    public String selectByRunSql(SourceTable table, Predicate<SourceColumn> asTextOutput, long[] runIds) {
+        return table.selectByRunSql(settings.idColumn(), sortColumns(table), asTextOutput, runIds);
     }
 
     public String copyByRunSql(SourceTable table, Predicate<SourceColumn> asTextOutput, long[] runIds) {

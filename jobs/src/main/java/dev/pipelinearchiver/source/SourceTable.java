@@ -98,33 +98,27 @@ public record SourceTable(
 
     /**
      * Every column of this table (1..n), then the run id (n + 1) and the row's xmin as in
-     * {@link #countByRunSql} (n + 2), ordered by run id and the given sort columns; the runs are the
-     * parameter (an array of run ids).
+     * {@link #countByRunSql} (n + 2), of the given runs, ordered by run id and the given sort columns;
+     * the columns {@code asTextOutput} picks are selected as their text output (the type's output
+     * function, as a client reading text gets them; NULL stays NULL).
      */
-    public String selectByRunSql(String runsIdColumn, List<String> sortColumns) {
-        return selectByRunSql(runsIdColumn, sortColumns, column -> false, "?");
-    }
-
-    /**
-     * {@link #selectByRunSql} for the given runs as a binary {@code COPY … TO STDOUT}, with the columns
-     * {@code asTextOutput} picks selected as their text output (the type's output function, as a
-     * client reading text gets them; NULL stays NULL).
-     */
-    public String copyByRunSql(String runsIdColumn, List<String> sortColumns, Predicate<SourceColumn> asTextOutput, long[] runIds) {
-        // run ids are numbers, written by Long.toString: nothing from outside reaches the statement
-        String ids = Arrays.stream(runIds).mapToObj(Long::toString).collect(Collectors.joining(",", "'{", "}'::bigint[]"));
-        return "COPY (" + selectByRunSql(runsIdColumn, sortColumns, asTextOutput, ids) + ") TO STDOUT (FORMAT binary)";
-    }
-
-    private String selectByRunSql(String runsIdColumn, List<String> sortColumns, Predicate<SourceColumn> asTextOutput, String runIds) {
+    public String selectByRunSql(String runsIdColumn, List<String> sortColumns, Predicate<SourceColumn> asTextOutput, long[] runIds) {
         String runKey = runKeyExpression(runsIdColumn);
         String columnList = columns.stream().map(c -> {
             String column = ALIAS + "." + quote(c.name());
             return asTextOutput.test(c) ? "CASE WHEN " + column + " IS NULL THEN NULL ELSE format('%s', " + column + ") END" : column;
         }).collect(Collectors.joining(", "));
+        // run ids are numbers, written by Long.toString: nothing from outside reaches the statement
+        // (a COPY takes no parameters, so the export cannot bind them)
+        String ids = Arrays.stream(runIds).mapToObj(Long::toString).collect(Collectors.joining(",", "'{", "}'::bigint[]"));
         String order = sortColumns.stream().map(c -> ALIAS + "." + quote(c)).collect(Collectors.joining(", "));
         return "SELECT " + columnList + ", " + runKey + ", " + XMIN + " FROM " + fromClause() + " WHERE " + runKey
-                + " = ANY (" + runIds + ") ORDER BY " + runKey + (order.isEmpty() ? "" : ", " + order);
+                + " = ANY (" + ids + ") ORDER BY " + runKey + (order.isEmpty() ? "" : ", " + order);
+    }
+
+    /** {@link #selectByRunSql} as a binary {@code COPY … TO STDOUT}. */
+    public String copyByRunSql(String runsIdColumn, List<String> sortColumns, Predicate<SourceColumn> asTextOutput, long[] runIds) {
+        return "COPY (" + selectByRunSql(runsIdColumn, sortColumns, asTextOutput, runIds) + ") TO STDOUT (FORMAT binary)";
     }
 
     public SourceColumn column(String columnName) {
