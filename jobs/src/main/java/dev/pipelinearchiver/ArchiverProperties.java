@@ -1,6 +1,7 @@
 package dev.pipelinearchiver;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
@@ -47,7 +48,21 @@ public record ArchiverProperties(
             @DefaultValue("ZSTD") @Pattern(regexp = "UNCOMPRESSED|SNAPPY|GZIP|ZSTD|LZ4_RAW") String compression,
             @DefaultValue("3") int compressionLevel,
             @Min(1 << 20) @DefaultValue("67108864") long rowGroupBytes,
-            @Min(1 << 12) @DefaultValue("4194304") int pageBytes) {}
+            @Min(1 << 12) @DefaultValue("4194304") int pageBytes,
+            // ZSTD only: 0 keeps the level's own window and hash-table sizes (log2)
+            @DefaultValue("0") int zstdWindowLog,
+            @DefaultValue("0") int zstdHashLog) {
+
+        @AssertTrue(message = "zstd-window-log must be 0 (the level's own) or between 10 and 27")
+        public boolean isZstdWindowLogValid() {
+            return zstdWindowLog == 0 || (zstdWindowLog >= 10 && zstdWindowLog <= 27);
+        }
+
+        @AssertTrue(message = "zstd-hash-log must be 0 (the level's own) or between 6 and 30")
+        public boolean isZstdHashLogValid() {
+            return zstdHashLog == 0 || (zstdHashLog >= 6 && zstdHashLog <= 30);
+        }
+    }
 
     /** Shard i of N (DESIGN.md "Scale"): this process archives the runs with id mod N = i. */
     public record Shard(@Min(0) @DefaultValue("0") int index, @Min(1) @DefaultValue("1") int count) {}

@@ -32,6 +32,7 @@ import org.apache.hadoop.fs.permission.FsPermission;
 import org.apache.parquet.HadoopReadOptions;
 import org.apache.parquet.avro.AvroParquetReader;
 import org.apache.parquet.avro.AvroParquetWriter;
+import org.apache.parquet.hadoop.CodecFactory;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetReader;
@@ -65,6 +66,8 @@ public class ParquetArchive {
     private final Path root;
     private final boolean local;
     private final ArchiverProperties.Parquet settings;
+    /** ZSTD pages' compression (null for another codec). */
+    private final ZstdPages zstd;
 
     public ParquetArchive(ArchiverProperties properties) {
         this.settings = properties.parquet();
@@ -73,7 +76,9 @@ public class ParquetArchive {
         // this one sets permissions without forking chmod.
         conf.set("fs.file.impl", NioLocalFileSystem.class.getName());
         conf.setBoolean("fs.file.impl.disable.cache", true);
-        conf.setInt("parquet.compression.codec.zstd.level", settings.compressionLevel());
+        this.zstd = CompressionCodecName.ZSTD.name().equals(settings.compression())
+                ? new ZstdPages(settings.compressionLevel(), settings.zstdWindowLog(), settings.zstdHashLog(), settings.pageBytes())
+                : null;
         URI uri = rootUri(properties.outputRoot());
         this.root = new Path(uri);
         this.local = "file".equals(uri.getScheme());
@@ -204,6 +209,9 @@ public class ParquetArchive {
                 // optional hints for readers' memory planning; values, min/max and page indexes stay):
                 // their per-value upkeep was ~2 % of the export's Java samples (JFR)
                 .withSizeStatisticsEnabled(false);
+        if (zstd != null) {
+            builder.withCodecFactory(zstd.codecs(new CodecFactory(conf, settings.pageBytes())));
+        }
         for (Schema.Field field : schema.getFields()) {
             if (!isLowCardinalityText(field)) {
                 builder.withDictionaryEncoding(field.name(), false);

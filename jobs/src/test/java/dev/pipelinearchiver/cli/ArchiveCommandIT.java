@@ -144,6 +144,13 @@ class ArchiveCommandIT {
         assertThat(outcome.exitCode()).isEqualTo(2);
         assertThat(lastLine(outcome.stderr())).contains("Invalid configuration");
         assertThat(db.count("SELECT count(*) FROM pipeline_steps")).isEqualTo(64);
+
+        Map<String, String> badZstd = new HashMap<>(env());
+        badZstd.put("ARCHIVER_PARQUET_ZSTD_WINDOW_LOG", "40");
+        Outcome zstd = ArchiverProcess.run(badZstd, "archive", "--cutoff=2026-06-01T00:00:00Z");
+        assertThat(zstd.exitCode()).isEqualTo(2);
+        assertThat(zstd.stderr()).contains("Invalid configuration").contains("zstd-window-log");
+        assertThat(db.count("SELECT count(*) FROM pipeline_steps")).isEqualTo(64);
     }
 
     @Test

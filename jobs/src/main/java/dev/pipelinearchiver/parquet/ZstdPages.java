@@ -1,0 +1,212 @@
+package dev.pipelinearchiver.parquet;
+
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.parquet.bytes.BytesInput;
+import org.apache.parquet.compression.CompressionCodecFactory;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+
+/**
+ * ZSTD compression of Parquet pages with zstd contexts of our own, instead of parquet-java's codec
+ * (a zstd stream per page at a level, nothing else settable):
+ * <ul>
+ * <li>the level and, optionally, the window and hash-table sizes are set per context: on this archive's
+ * payloads level 1 with a window as large as a page (2^22) and a 2^19-entry hash table compresses to
+ * level 3's size for ~17 % less CPU (README "Performance", seventh round), because the text repeats at
+ * distances a small table forgets;</li>
+ * <li>each page is compressed in one call between reusable off-heap buffers: no JNI critical section
+ * over a heap array, which held the collector off while a page was compressed (the other export
+ * thread then allocated straight into the old generation and full collections followed);</li>
+ * <li>contexts and buffers are pooled across files, so a launch allocates a handful, not one per page.</li>
+ * </ul>
+ * A page larger than {@code directLimit} (a huge value) is compressed from the heap instead of growing
+ * the pooled buffers. The frames are standard zstd: every Parquet reader decodes them.
+ */
+final class ZstdPages {
+
+    /** zstd's bounds (ZSTD_WINDOWLOG_MIN, and the largest window decoders accept by default; ZSTD_HASHLOG_MIN/MAX on 64-bit). */
+    static final int MIN_WINDOW_LOG = 10;
+    static final int MAX_WINDOW_LOG = 27;
+    static final int MIN_HASH_LOG = 6;
+    static final int MAX_HASH_LOG = 30;
+    /** Idle contexts kept for later files; beyond that they are closed (one per export thread is what a launch needs). */
+    private static final int MAX_IDLE = 4;
+
+    private final int level;
+    private final int windowLog;
+    private final int hashLog;
+    private final int directLimit;
+    private final ConcurrentLinkedQueue<PageCompressor> idle = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger idleCount = new AtomicInteger();
+
+    /**
+     * @param windowLog 0 for the level's own, else {@value #MIN_WINDOW_LOG}..{@value #MAX_WINDOW_LOG}
+     * @param hashLog 0 for the level's own, else {@value #MIN_HASH_LOG}..{@value #MAX_HASH_LOG}
+     * @param pageBytes the writer's page size: pages up to twice that go through the pooled off-heap buffers
+     */
+    ZstdPages(int level, int windowLog, int hashLog, int pageBytes) {
+        if (level < Zstd.minCompressionLevel() || level > Zstd.maxCompressionLevel()) {
+            throw new IllegalArgumentException("archiver.parquet.compression-level for ZSTD must be between " + Zstd.minCompressionLevel()
+                    + " and " + Zstd.maxCompressionLevel() + ", not " + level);
+        }
+        if (windowLog != 0 && (windowLog < MIN_WINDOW_LOG || windowLog > MAX_WINDOW_LOG)) {
+            throw new IllegalArgumentException("archiver.parquet.zstd-window-log must be 0 (the level's own) or between " + MIN_WINDOW_LOG
+                    + " and " + MAX_WINDOW_LOG + ", not " + windowLog);
+        }
+        if (hashLog != 0 && (hashLog < MIN_HASH_LOG || hashLog > MAX_HASH_LOG)) {
+            throw new IllegalArgumentException("archiver.parquet.zstd-hash-log must be 0 (the level's own) or between " + MIN_HASH_LOG
+                    + " and " + MAX_HASH_LOG + ", not " + hashLog);
+        }
+        this.level = level;
+        this.windowLog = windowLog;
+        this.hashLog = hashLog;
+        this.directLimit = Math.max(1 << 20, 2 * pageBytes);
+    }
+
+    /** One file writer's codecs: ZSTD from this pool, the others (and every decompressor) from {@code standard}. */
+    CompressionCodecFactory codecs(CompressionCodecFactory standard) {
+        return new Codecs(standard);
+    }
+
+    /** Contexts idle in the pool (for tests). */
+    int idle() {
+        return idleCount.get();
+    }
+
+    private PageCompressor take() {
+        PageCompressor compressor = idle.poll();
+        if (compressor == null) {
+            return new PageCompressor();
+        }
+        idleCount.decrementAndGet();
+        return compressor;
+    }
+
+    private void give(PageCompressor compressor) {
+        if (idleCount.incrementAndGet() <= MAX_IDLE) {
+            idle.add(compressor);
+        } else {
+            idleCount.decrementAndGet();
+            compressor.close();
+        }
+    }
+
+    /** Used by one file writer, on its thread; {@link #release()} (the writer's close) returns its context to the pool. */
+    private final class Codecs implements CompressionCodecFactory {
+
+        private final CompressionCodecFactory standard;
+        private PageCompressor zstd;
+
+        Codecs(CompressionCodecFactory standard) {
+            this.standard = standard;
+        }
+
+        @Override
+        public BytesInputCompressor getCompressor(CompressionCodecName codec) {
+            if (codec != CompressionCodecName.ZSTD) {
+                return standard.getCompressor(codec);
+            }
+            if (zstd == null) {
+                zstd = take();
+            }
+            return zstd;
+        }
+
+        @Override
+        public BytesInputDecompressor getDecompressor(CompressionCodecName codec) {
+            return standard.getDecompressor(codec);
+        }
+
+        @Override
+        public void release() {
+            if (zstd != null) {
+                give(zstd);
+                zstd = null;
+            }
+            standard.release();
+        }
+    }
+
+    private final class PageCompressor implements CompressionCodecFactory.BytesInputCompressor {
+
+        private final ZstdCompressCtx ctx = new ZstdCompressCtx();
+        private ByteBuffer in;
+        private ByteBuffer out;
+        /** The last page's compressed bytes: valid until the next call, as parquet-java's own compressors' are. */
+        private byte[] compressed = new byte[0];
+
+        PageCompressor() {
+            ctx.setLevel(level);
+            if (windowLog != 0) {
+                ctx.setWindowLog(windowLog);
+            }
+            if (hashLog != 0) {
+                ctx.setHashLog(hashLog);
+            }
+        }
+
+        @Override
+        public BytesInput compress(BytesInput page) throws IOException {
+            long size = page.size();
+            if (size > directLimit) {
+                // a huge value: compressed from the heap rather than growing the pooled buffers for good
+                byte[] src = page.toByteArray();
+                byte[] dst = new byte[Math.toIntExact(Zstd.compressBound(src.length))];
+                int written = ctx.compressByteArray(dst, 0, dst.length, src, 0, src.length);
+                return BytesInput.from(dst, 0, written);
+            }
+            int length = (int) size;
+            in = capacity(in, length);
+            in.clear();
+            page.writeAllTo(new OutputStream() {
+                @Override
+                public void write(int b) {
+                    in.put((byte) b);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) {
+                    in.put(b, off, len);
+                }
+            });
+            if (in.position() != length) {
+                throw new IOException("A Parquet page of " + length + " bytes wrote " + in.position());
+            }
+            int bound = Math.toIntExact(Zstd.compressBound(length));
+            out = capacity(out, bound);
+            int written = ctx.compressDirectByteBuffer(out, 0, bound, in, 0, length);
+            if (compressed.length < written) {
+                compressed = new byte[Math.max(written, compressed.length * 2)];
+            }
+            out.get(0, compressed, 0, written);
+            return BytesInput.from(compressed, 0, written);
+        }
+
+        private ByteBuffer capacity(ByteBuffer buffer, int needed) {
+            if (buffer != null && buffer.capacity() >= needed) {
+                return buffer;
+            }
+            int rounded = (int) Math.min(directLimit + (1L << 20), ((long) needed + (1 << 16) - 1) & ~((1L << 16) - 1));
+            return ByteBuffer.allocateDirect(Math.max(rounded, needed));
+        }
+
+        @Override
+        public CompressionCodecName getCodecName() {
+            return CompressionCodecName.ZSTD;
+        }
+
+        @Override
+        public void release() {
+            // pooled: the file writer's codec factory hands it back on release
+        }
+
+        void close() {
+            ctx.close();
+        }
+    }
+}
