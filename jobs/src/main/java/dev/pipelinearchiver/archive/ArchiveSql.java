@@ -37,7 +37,7 @@ final class ArchiveSql {
     static String plan(ArchiveSources sources) {
         String notInOpenBatch = """
                 AND NOT EXISTS (SELECT 1 FROM archiver.batch_run b
-                                WHERE b.run_id = {run_id} AND b.state IN ('planned', 'exported', 'changed', 'restored'))""";
+                                WHERE b.run_id = {run_id} AND b.state IN ('planned', 'changed', 'restored'))""";
         return "WITH " + eligibleRuns(sources, notInOpenBatch) + """
                 , numbered AS (
                     SELECT run_id, dt, (row_number() OVER (PARTITION BY dt ORDER BY run_id) - 1) / ? AS bucket
@@ -100,14 +100,9 @@ final class ArchiveSql {
     static final String RUNS_IN_STATE = """
             SELECT run_id FROM archiver.batch_run WHERE batch_id = ? AND state = ? ORDER BY run_id LIMIT ?""";
 
-    static final String RUN_STAMPS = """
-            SELECT run_id, row_counts, fingerprint FROM archiver.batch_run WHERE batch_id = ? AND run_id = ANY (?)""";
-
-    /** Parameters: run ids (int8[]), their row counts as int[] literals (text[]), fingerprints (int8[]), batch id. */
-    static final String RECORD_RUN_EXPORTS = """
-            UPDATE archiver.batch_run b SET state = 'exported', row_counts = u.row_counts::int[], fingerprint = u.fingerprint
-            FROM unnest(?::bigint[], ?::text[], ?::bigint[]) AS u(run_id, row_counts, fingerprint)
-            WHERE b.batch_id = ? AND b.run_id = u.run_id AND b.state = 'planned'""";
+    /** Parameters: batch id, tables per run, run ids (int8[], ascending), row counts (int4[], run-major), fingerprints (int8[]). */
+    static final String RECORD_BATCH_STAMPS = """
+            INSERT INTO archiver.batch_stamps (batch_id, table_count, run_ids, row_counts, fingerprints) VALUES (?, ?, ?, ?, ?)""";
 
     static final String ANALYZE_LEDGER = "ANALYZE archiver.batch_run, archiver.archive_batch";
 

@@ -76,7 +76,7 @@ class ExportBatchTasklet implements Tasklet {
         }
         long started = System.nanoTime();
         ArchiveSources sources = catalog.inspect();
-        long[] runIds = ledger.runs(batchId, "planned", Integer.MAX_VALUE);
+        long[] runIds = ledger.runs(batchId, Ledger.PLANNED_RUN, Integer.MAX_VALUE);
         Map<String, WrittenFile> files = new LinkedHashMap<>();
         RunStamps.Tally tally;
         StepStatistics stepStatistics = null;
@@ -113,7 +113,7 @@ class ExportBatchTasklet implements Tasklet {
         }
         // a run deleted by the backend since planning has nothing left to archive or delete
         long[] vanished = Arrays.stream(runIds).filter(id -> !stamps.containsKey(id)).toArray();
-        ledger.markRuns(batchId, vanished, "planned", "released");
+        ledger.markRuns(batchId, vanished, Ledger.PLANNED_RUN, "released");
         double seconds = (System.nanoTime() - started) / 1e9;
         long rows = files.values().stream().mapToLong(WrittenFile::rows).sum();
         long bytes = files.values().stream().mapToLong(WrittenFile::bytes).sum();

@@ -15,7 +15,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -29,6 +28,8 @@ class Ledger {
 
     static final String PLANNED = "PLANNED";
     static final String WRITTEN = "WRITTEN";
+    /** A run's state from the plan until the purge: in a WRITTEN batch, a run its files hold and the purge has yet to delete. */
+    static final String PLANNED_RUN = "planned";
 
     private final JdbcTemplate jdbc;
 
@@ -100,49 +101,49 @@ class Ledger {
                 .mapToLong(Long::longValue).toArray();
     }
 
+    /** The exported stamps of some runs of a batch (a run the export did not record is left out). */
     Map<Long, RunStamp> stamps(long batchId, long[] runIds) {
         return jdbc.execute((ConnectionCallback<Map<Long, RunStamp>>) con -> {
+            BatchStamps exported = BatchStamps.read(con, batchId);
             Map<Long, RunStamp> stamps = new HashMap<>();
-            try (PreparedStatement ps = con.prepareStatement(ArchiveSql.RUN_STAMPS)) {
-                ps.setLong(1, batchId);
-                ps.setArray(2, bigints(con, runIds));
-                try (var rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        Integer[] counts = (Integer[]) rs.getArray(2).getArray();
-                        stamps.put(rs.getLong(1), new RunStamp(Arrays.stream(counts).mapToInt(Integer::intValue).toArray(), rs.getLong(3)));
-                    }
+            for (long runId : runIds) {
+                RunStamp stamp = exported.stamp(runId);
+                if (stamp != null) {
+                    stamps.put(runId, stamp);
                 }
             }
             return stamps;
         });
     }
 
-    /** Records a batch's export: every run's stamp, every file, and the batch as WRITTEN. */
+    /**
+     * Records a batch's export: its runs' stamps (one row for the batch), every file, and the batch as
+     * WRITTEN. The runs stay 'planned' until the purge deletes them: a 'planned' run of a WRITTEN batch is
+     * one its files hold.
+     */
     void recordExport(long batchId, List<String> tables, Map<Long, RunStamp> stamps, Map<String, WrittenFile> files) {
         jdbc.execute((ConnectionCallback<Void>) con -> {
-            // one statement for the whole batch (one UPDATE per run cost ~25 µs of server time each)
-            Long[] runIds = new Long[stamps.size()];
-            String[] rowCounts = new String[stamps.size()];
-            Long[] fingerprints = new Long[stamps.size()];
-            int i = 0;
-            for (Map.Entry<Long, RunStamp> run : stamps.entrySet()) {
-                runIds[i] = run.getKey();
-                rowCounts[i] = Arrays.stream(run.getValue().rowCounts()).mapToObj(Integer::toString)
-                        .collect(Collectors.joining(",", "{", "}"));
-                fingerprints[i] = run.getValue().fingerprint();
-                i++;
-            }
-            try (PreparedStatement ps = con.prepareStatement(ArchiveSql.RECORD_RUN_EXPORTS)) {
-                ps.setArray(1, con.createArrayOf("int8", runIds));
-                ps.setArray(2, con.createArrayOf("text", rowCounts));
-                ps.setArray(3, con.createArrayOf("int8", fingerprints));
-                ps.setLong(4, batchId);
-                int recorded = ps.executeUpdate();
-                if (recorded != stamps.size()) {
-                    // a run left 'planned' in a WRITTEN batch would never be purged nor re-planned: fail loudly instead
-                    throw new IllegalStateException("Batch " + batchId + ": " + recorded + " of " + stamps.size()
-                            + " exported runs were still planned when the export was recorded");
+            Long[] runIds = stamps.keySet().stream().sorted().toArray(Long[]::new);
+            Integer[] rowCounts = new Integer[runIds.length * tables.size()];
+            Long[] fingerprints = new Long[runIds.length];
+            for (int i = 0; i < runIds.length; i++) {
+                RunStamp stamp = stamps.get(runIds[i]);
+                if (stamp.rowCounts().length != tables.size()) {
+                    throw new IllegalStateException("Batch " + batchId + ": run " + runIds[i] + " has counts for " + stamp.rowCounts().length
+                            + " tables, the batch archives " + tables.size());
                 }
+                for (int t = 0; t < tables.size(); t++) {
+                    rowCounts[i * tables.size() + t] = stamp.rowCounts()[t];
+                }
+                fingerprints[i] = stamp.fingerprint();
+            }
+            try (PreparedStatement ps = con.prepareStatement(ArchiveSql.RECORD_BATCH_STAMPS)) {
+                ps.setLong(1, batchId);
+                ps.setInt(2, tables.size());
+                ps.setArray(3, con.createArrayOf("int8", runIds));
+                ps.setArray(4, con.createArrayOf("int4", rowCounts));
+                ps.setArray(5, con.createArrayOf("int8", fingerprints));
+                ps.executeUpdate();
             }
             return null;
         });

@@ -124,7 +124,7 @@ class PurgeTasklet implements Tasklet {
         Batch batch = ledger.batch(next);
         ArchiveSources sources = catalog.inspect();
         checkSameTables(batch, sources);
-        long[] runIds = ledger.runs(batch.id(), "exported", properties.purgeBatchSize());
+        long[] runIds = ledger.runs(batch.id(), Ledger.PLANNED_RUN, properties.purgeBatchSize());
         if (runIds.length == 0) {
             finishBatch(batch, sources, context);
         } else {
@@ -175,7 +175,7 @@ class PurgeTasklet implements Tasklet {
             try (var statement = con.createStatement()) {
                 // lock_timeout: never wait long on the backend's locks: fail, and a rerun resumes here.
                 // synchronous_commit: the ledger marks these runs purged in this same transaction, so a
-                // commit lost in a PostgreSQL crash loses both together: the runs are back, still 'exported',
+                // commit lost in a PostgreSQL crash loses both together: the runs are back, still 'planned',
                 // and the next launch purges them again (and any later synchronous commit, such as the step's
                 // own bookkeeping, makes this one durable). So the purge need not wait for each WAL flush
                 // (~17 ms per commit on the benchmark machine's disk). Both in one round trip.
@@ -194,6 +194,11 @@ class PurgeTasklet implements Tasklet {
             }
             long[] lockedIds = runIds.length == locked.size() ? runIds : Arrays.stream(runIds).filter(locked::contains).toArray();
             Map<Long, RunStamp> exported = ledger.stamps(batch.id(), runIds);
+            if (exported.size() != runIds.length) {
+                // every run left in a WRITTEN batch was exported (the export released those it did not stream)
+                throw new IllegalStateException("Batch " + batch.id() + ": " + (runIds.length - exported.size()) + " of " + runIds.length
+                        + " runs to purge have no stamp recorded at export; nothing deleted");
+            }
             long[] unchanged = withoutDelete.isEmpty() ? deleteIfAllUnchanged(con, sources, batch, lockedIds, exported,
                     contribution.getStepExecution()) : null;
             if (unchanged == null) {
@@ -205,8 +210,8 @@ class PurgeTasklet implements Tasklet {
         Set<Long> deletedSet = new HashSet<>();
         Arrays.stream(deleted).forEach(deletedSet::add);
         long[] changed = Arrays.stream(runIds).filter(id -> !deletedSet.contains(id)).toArray();
-        ledger.markRuns(batch.id(), deleted, "exported", "purged");
-        ledger.markRuns(batch.id(), changed, "exported", "changed");
+        ledger.markRuns(batch.id(), deleted, Ledger.PLANNED_RUN, "purged");
+        ledger.markRuns(batch.id(), changed, Ledger.PLANNED_RUN, "changed");
         if (changed.length > 0) {
             log.warn("batch {}: {} runs changed after export and were not deleted (they will be re-archived later): {}", batch.id(),
                     changed.length, Arrays.toString(Arrays.copyOf(changed, Math.min(changed.length, 20))));

@@ -99,6 +99,7 @@ final class BatchMetadata {
                     update(MetadataSql.DELETE_BATCH_FILES, chunk);
                     update(MetadataSql.DELETE_BATCH_STEP_STATS, chunk); // merged into the daily figures, which stay
                     update(MetadataSql.DELETE_BATCH_RUNS, chunk);
+                    update(MetadataSql.DELETE_BATCH_STAMPS, chunk);
                     update(MetadataSql.DELETE_BATCHES, chunk);
                 });
             }

@@ -86,6 +86,8 @@ final class MetadataSql {
 
     static final String DELETE_BATCH_RUNS = "DELETE FROM archiver.batch_run WHERE batch_id = ANY (?)";
 
+    static final String DELETE_BATCH_STAMPS = "DELETE FROM archiver.batch_stamps WHERE batch_id = ANY (?)";
+
     /** Re-checks the state: a batch is deleted only if it is still PURGED. */
     static final String DELETE_BATCHES = "DELETE FROM archiver.archive_batch WHERE batch_id = ANY (?) AND state = 'PURGED'";
 }

@@ -22,7 +22,7 @@ import picocli.CommandLine.Model.CommandSpec;
             "In short transactions, from schema archiver:",
             "- Spring Batch metadata (BATCH_* tables) of job instances that are over (an execution COMPLETED or",
             "  ABANDONED) and whose executions all ended before the age; never a running or restartable one;",
-            "- ledger rows (archive_batch, batch_run, archive_file) of batches PURGED before the age, except those",
+            "- ledger rows (archive_batch, batch_run, batch_stamps, archive_file) of batches PURGED before the age, except those",
             "  planned by a job instance that may still be restarted. Never a batch that is not PURGED.",
             "The archive files themselves are never touched."
         },

@@ -1,5 +1,6 @@
 package dev.pipelinearchiver.restore;
 
+import dev.pipelinearchiver.archive.BatchStamps;
 import dev.pipelinearchiver.source.ArchiveSources;
 import java.sql.Array;
 import java.sql.Connection;
@@ -88,15 +89,12 @@ class RestoreLedger {
     /** Rows per table of each run at export, in the order of {@link #tables}. */
     Map<Long, int[]> rowCounts(long batchId, long[] runIds) {
         return jdbc.execute((ConnectionCallback<Map<Long, int[]>>) con -> {
+            BatchStamps stamps = BatchStamps.read(con, batchId);
             Map<Long, int[]> counts = new HashMap<>();
-            try (PreparedStatement ps = con.prepareStatement(RestoreSql.ROW_COUNTS)) {
-                ps.setLong(1, batchId);
-                ps.setArray(2, bigints(con, runIds));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        Integer[] values = (Integer[]) rs.getArray(2).getArray();
-                        counts.put(rs.getLong(1), Arrays.stream(values).mapToInt(Integer::intValue).toArray());
-                    }
+            for (long runId : runIds) {
+                int[] rows = stamps.rowCounts(runId);
+                if (rows != null) {
+                    counts.put(runId, rows);
                 }
             }
             return counts;

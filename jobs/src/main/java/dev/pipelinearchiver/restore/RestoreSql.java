@@ -35,9 +35,6 @@ final class RestoreSql {
     static final String RUNS_IN_STATE = """
             SELECT run_id FROM archiver.batch_run WHERE batch_id = ? AND state = ? ORDER BY run_id""";
 
-    static final String ROW_COUNTS = """
-            SELECT run_id, row_counts FROM archiver.batch_run WHERE batch_id = ? AND run_id = ANY (?)""";
-
     static final String MARK_RUNS = """
             UPDATE archiver.batch_run SET state = ? WHERE batch_id = ? AND run_id = ANY (?) AND state = ?""";
 

@@ -287,13 +287,13 @@ class ArchiveJobTest extends ArchiveTestSupport {
         List<List<Object>> counted = postgres("SELECT r.id, ARRAY[" + counts + "]::int[], (" + xminSums + ")::bigint FROM pipeline_runs r"
                 + " WHERE r.id IN (" + eligibleRunIds(CUTOFF) + ") ORDER BY r.id");
         assertThat(counted).hasSize(14);
-        assertThat(postgres("SELECT run_id, row_counts, fingerprint FROM archiver.batch_run WHERE state = 'exported' ORDER BY run_id"))
+        assertThat(postgres("SELECT run_id, row_counts, fingerprint FROM " + RUN_STAMPS + " x WHERE state = 'planned' ORDER BY run_id"))
                 .isEqualTo(counted);
         int steps = order.indexOf("pipeline_steps");
         int calls = order.indexOf("llm_calls");
-        assertThat(DB.count("SELECT row_counts[" + (steps + 1) + "] * 10 + row_counts[" + (calls + 1) + "] FROM archiver.batch_run"
-                + " WHERE run_id = " + stepsNoCalls)).isEqualTo(40); // 4 steps, no call
-        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE row_counts = '{1,0,0}'")).isEqualTo(3);
+        assertThat(DB.count("SELECT row_counts[" + (steps + 1) + "] * 10 + row_counts[" + (calls + 1) + "] FROM " + RUN_STAMPS
+                + " x WHERE run_id = " + stepsNoCalls)).isEqualTo(40); // 4 steps, no call
+        assertThat(DB.count("SELECT count(*) FROM " + RUN_STAMPS + " x WHERE row_counts = '{1,0,0}'")).isEqualTo(3);
 
         // when: the purge can delete again
         DB.stopFailingDeletes();
@@ -381,7 +381,8 @@ class ArchiveJobTest extends ArchiveTestSupport {
                 .anySatisfy(message -> assertThat(message).containsPattern("removed \\d+ rows of llm_calls where \\d+ were counted and archived"));
         assertThat(recountedTransactions(failed)).isPositive();
         assertThat(snapshot("IS NOT NULL")).isEqualTo(before);
-        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'exported'")).isEqualTo(4);
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run JOIN archiver.archive_batch a USING (batch_id)"
+                + " WHERE a.state = 'WRITTEN' AND batch_run.state = 'planned'")).as("exported, still to purge").isEqualTo(4);
 
         // when: the trigger is gone, a relaunch purges what was archived
         DB.execute("DROP TRIGGER late_call ON pipeline_runs; DROP FUNCTION late_call();");

@@ -71,7 +71,7 @@ class ArchiveRestartTest extends ArchiveTestSupport {
         Map<String, List<List<Object>>> left = snapshot("IN (" + eligibleRunIds(CUTOFF) + ")");
         for (String table : TABLES) { // exactly the rows of the purged runs are gone, as the ledger counted them
             long purgedRows = DB.count("SELECT coalesce(sum(b.row_counts[array_position(a.tables, '" + table + "')]), 0)"
-                    + " FROM archiver.batch_run b JOIN archiver.archive_batch a USING (batch_id) WHERE b.state = 'purged'");
+                    + " FROM " + RUN_STAMPS + " b JOIN archiver.archive_batch a USING (batch_id) WHERE b.state = 'purged'");
             assertThat(left.get(table)).as(table).isSubsetOf(eligible.get(table)).hasSize(eligible.get(table).size() - (int) purgedRows);
         }
 

@@ -26,19 +26,21 @@ class LedgerIntegrityTest extends ArchiveTestSupport {
 
         assertRefused("INSERT INTO archiver.batch_run (batch_id, run_id, state) VALUES (" + batch + ", 900001, 'planned'), (987654, 900002, 'planned')",
                 "batch_run names batch 987654");
-        // (its files and statistics gone first: their own foreign keys would refuse before)
-        assertRefused("DELETE FROM archiver.archive_file WHERE batch_id = " + batch + "; DELETE FROM archiver.batch_step_stats WHERE batch_id = "
-                + batch + "; DELETE FROM archiver.archive_batch WHERE batch_id = " + batch, "batch " + batch + " still has runs");
+        // (its files, stamps and statistics gone first: their own foreign keys would refuse before)
+        String others = "DELETE FROM archiver.archive_file WHERE batch_id = " + batch + "; DELETE FROM archiver.batch_step_stats WHERE batch_id = "
+                + batch + "; DELETE FROM archiver.batch_stamps WHERE batch_id = " + batch + "; ";
+        assertRefused(others + "DELETE FROM archiver.archive_batch WHERE batch_id = " + batch, "batch " + batch + " still has runs");
         assertRefused("UPDATE archiver.batch_run SET batch_id = batch_id + 1000 WHERE batch_id = " + batch, "never changes");
         assertRefused("UPDATE archiver.archive_batch SET batch_id = batch_id + 1000 WHERE batch_id = " + batch, "never changes");
         assertThat(DB.count("SELECT count(*) FROM archiver.batch_run")).as("nothing of the refused statements stayed").isEqualTo(runs);
 
-        // what prune-metadata does: the runs first, then their batch (its files and statistics too)
+        // what prune-metadata does: the runs first, then their batch (its files, stamps and statistics too)
         try (Connection con = DB.connect(); Statement statement = con.createStatement()) {
             con.setAutoCommit(false);
             statement.execute("DELETE FROM archiver.batch_run WHERE batch_id = " + batch);
             statement.execute("DELETE FROM archiver.archive_file WHERE batch_id = " + batch);
             statement.execute("DELETE FROM archiver.batch_step_stats WHERE batch_id = " + batch);
+            statement.execute("DELETE FROM archiver.batch_stamps WHERE batch_id = " + batch);
             statement.execute("DELETE FROM archiver.archive_batch WHERE batch_id = " + batch);
             con.rollback();
         }

@@ -62,6 +62,16 @@ public abstract class ArchiveTestSupport {
         }
     }
 
+    /**
+     * The ledger's runs with the stamps their batch recorded at export (schema/migration V6): a table of
+     * batch_id, run_id, state, row_counts (int[], in the batch's table order) and fingerprint.
+     */
+    protected static final String RUN_STAMPS = """
+            (SELECT r.batch_id, u.run_id, r.state, s.row_counts[(u.i - 1) * s.table_count + 1 : u.i * s.table_count] AS row_counts,
+                    s.fingerprints[u.i] AS fingerprint
+             FROM archiver.batch_stamps s CROSS JOIN LATERAL unnest(s.run_ids) WITH ORDINALITY AS u(run_id, i)
+             JOIN archiver.batch_run r ON r.batch_id = s.batch_id AND r.run_id = u.run_id)""";
+
     /** SQL selecting the ids of the runs eligible at {@link #CUTOFF}. */
     protected static String eligibleRunIds(Instant cutoff) {
         return "SELECT id FROM pipeline_runs WHERE status IN ('ok','error','cancelled') AND finished_at < timestamptz '" + cutoff + "'";
