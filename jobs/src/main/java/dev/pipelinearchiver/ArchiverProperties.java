@@ -1,5 +1,6 @@
 package dev.pipelinearchiver;
 
+import dev.pipelinearchiver.parquet.ZstdPages;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
@@ -46,21 +47,26 @@ public record ArchiverProperties(
     /** Parquet writer settings: they bound the writer's memory (one row group per open file). */
     public record Parquet(
             @DefaultValue("ZSTD") @Pattern(regexp = "UNCOMPRESSED|SNAPPY|GZIP|ZSTD|LZ4_RAW") String compression,
-            @DefaultValue("3") int compressionLevel,
+            @DefaultValue("1") int compressionLevel,
             @Min(1 << 20) @DefaultValue("67108864") long rowGroupBytes,
             @Min(1 << 12) @DefaultValue("4194304") int pageBytes,
-            // ZSTD only: 0 keeps the level's own window and hash-table sizes (log2)
-            @DefaultValue("0") int zstdWindowLog,
-            @DefaultValue("0") int zstdHashLog) {
+            // ZSTD only (log2): 0 keeps the level's own window and hash-table sizes
+            @DefaultValue("22") int zstdWindowLog,
+            @DefaultValue("18") int zstdHashLog) {
+
+        @AssertTrue(message = "compression-level must be one of zstd's levels (at most 22) when compression is ZSTD")
+        public boolean isCompressionLevelValid() {
+            return !"ZSTD".equals(compression) || ZstdPages.validLevel(compressionLevel);
+        }
 
         @AssertTrue(message = "zstd-window-log must be 0 (the level's own) or between 10 and 27")
         public boolean isZstdWindowLogValid() {
-            return zstdWindowLog == 0 || (zstdWindowLog >= 10 && zstdWindowLog <= 27);
+            return ZstdPages.validWindowLog(zstdWindowLog);
         }
 
         @AssertTrue(message = "zstd-hash-log must be 0 (the level's own) or between 6 and 30")
         public boolean isZstdHashLogValid() {
-            return zstdHashLog == 0 || (zstdHashLog >= 6 && zstdHashLog <= 30);
+            return ZstdPages.validHashLog(zstdHashLog);
         }
     }
 

@@ -52,8 +52,8 @@ public final class BatchStamps {
 
     /** Rows per table the export counted for a run, or null if it exported no such run. */
     public int[] rowCounts(long runId) {
-        int i = Arrays.binarySearch(runIds, runId);
-        return i < 0 ? null : Arrays.copyOfRange(rowCounts, i * tableCount, (i + 1) * tableCount);
+        Ledger.RunStamp stamp = stamp(runId);
+        return stamp == null ? null : stamp.rowCounts();
     }
 
     /** A run's stamp as the export recorded it, or null if it exported no such run. */

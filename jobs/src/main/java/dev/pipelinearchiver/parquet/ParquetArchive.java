@@ -136,8 +136,9 @@ public class ParquetArchive {
                 Schema schema = SchemaBuilder.record("warm_up").namespace(AvroMapping.NAMESPACE).fields()
                         .requiredLong("id").optionalString("text").endRecord();
                 Path file = new Path(dir.resolve("warm-up.parquet").toUri());
-                try (ParquetWriter<GenericRecord> writer = configure(AvroParquetWriter.<GenericRecord>builder(
-                        HadoopOutputFile.fromPath(file, conf)).withSchema(schema).withDataModel(GenericData.get()), schema).build()) {
+                DigestingOutputFile output = new DigestingOutputFile(HadoopOutputFile.fromPath(file, conf));
+                try (ParquetWriter<GenericRecord> writer = configure(AvroParquetWriter.<GenericRecord>builder(output)
+                        .withSchema(schema).withDataModel(GenericData.get()), schema).build()) {
                     GenericData.Record record = new GenericData.Record(schema);
                     record.put("id", 1L);
                     record.put("text", "warm-up");
@@ -146,7 +147,7 @@ public class ParquetArchive {
                 try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf), HadoopReadOptions.builder(conf).build())) {
                     reader.getRecordCount();
                 }
-                Sha256.newDigest().update(Files.readAllBytes(dir.resolve("warm-up.parquet")));
+                output.sha256();
                 return true;
             } finally {
                 FileSystemUtils.deleteRecursively(dir);

@@ -27,7 +27,7 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
  * A page larger than {@code directLimit} (a huge value) is compressed from the heap instead of growing
  * the pooled buffers. The frames are standard zstd: every Parquet reader decodes them.
  */
-final class ZstdPages {
+public final class ZstdPages {
 
     /** zstd's bounds (ZSTD_WINDOWLOG_MIN, and the largest window decoders accept by default; ZSTD_HASHLOG_MIN/MAX on 64-bit). */
     static final int MIN_WINDOW_LOG = 10;
@@ -50,15 +50,16 @@ final class ZstdPages {
      * @param pageBytes the writer's page size: pages up to twice that go through the pooled off-heap buffers
      */
     ZstdPages(int level, int windowLog, int hashLog, int pageBytes) {
-        if (level < Zstd.minCompressionLevel() || level > Zstd.maxCompressionLevel()) {
+        // bound at start by ArchiverProperties.Parquet's constraints (exit 2); checked again for other callers
+        if (!validLevel(level)) {
             throw new IllegalArgumentException("archiver.parquet.compression-level for ZSTD must be between " + Zstd.minCompressionLevel()
                     + " and " + Zstd.maxCompressionLevel() + ", not " + level);
         }
-        if (windowLog != 0 && (windowLog < MIN_WINDOW_LOG || windowLog > MAX_WINDOW_LOG)) {
+        if (!validWindowLog(windowLog)) {
             throw new IllegalArgumentException("archiver.parquet.zstd-window-log must be 0 (the level's own) or between " + MIN_WINDOW_LOG
                     + " and " + MAX_WINDOW_LOG + ", not " + windowLog);
         }
-        if (hashLog != 0 && (hashLog < MIN_HASH_LOG || hashLog > MAX_HASH_LOG)) {
+        if (!validHashLog(hashLog)) {
             throw new IllegalArgumentException("archiver.parquet.zstd-hash-log must be 0 (the level's own) or between " + MIN_HASH_LOG
                     + " and " + MAX_HASH_LOG + ", not " + hashLog);
         }
@@ -66,6 +67,18 @@ final class ZstdPages {
         this.windowLog = windowLog;
         this.hashLog = hashLog;
         this.directLimit = Math.max(1 << 20, 2 * pageBytes);
+    }
+
+    public static boolean validLevel(int level) {
+        return level >= Zstd.minCompressionLevel() && level <= Zstd.maxCompressionLevel();
+    }
+
+    public static boolean validWindowLog(int windowLog) {
+        return windowLog == 0 || (windowLog >= MIN_WINDOW_LOG && windowLog <= MAX_WINDOW_LOG);
+    }
+
+    public static boolean validHashLog(int hashLog) {
+        return hashLog == 0 || (hashLog >= MIN_HASH_LOG && hashLog <= MAX_HASH_LOG);
     }
 
     /** One file writer's codecs: ZSTD from this pool, the others (and every decompressor) from {@code standard}. */
@@ -187,12 +200,12 @@ final class ZstdPages {
             return BytesInput.from(compressed, 0, written);
         }
 
+        /** The buffer, or a larger one (rounded up to 64 KiB) if it cannot hold {@code needed} bytes. */
         private ByteBuffer capacity(ByteBuffer buffer, int needed) {
             if (buffer != null && buffer.capacity() >= needed) {
                 return buffer;
             }
-            int rounded = (int) Math.min(directLimit + (1L << 20), ((long) needed + (1 << 16) - 1) & ~((1L << 16) - 1));
-            return ByteBuffer.allocateDirect(Math.max(rounded, needed));
+            return ByteBuffer.allocateDirect((needed + 0xFFFF) & ~0xFFFF);
         }
 
         @Override

@@ -150,6 +150,11 @@ class ArchiveCommandIT {
         Outcome zstd = ArchiverProcess.run(badZstd, "archive", "--cutoff=2026-06-01T00:00:00Z");
         assertThat(zstd.exitCode()).isEqualTo(2);
         assertThat(zstd.stderr()).contains("Invalid configuration").contains("zstd-window-log");
+        Map<String, String> badLevel = new HashMap<>(env());
+        badLevel.put("ARCHIVER_PARQUET_COMPRESSION_LEVEL", "99");
+        Outcome level = ArchiverProcess.run(badLevel, "archive", "--cutoff=2026-06-01T00:00:00Z");
+        assertThat(level.exitCode()).isEqualTo(2);
+        assertThat(level.stderr()).contains("Invalid configuration").contains("compression-level");
         assertThat(db.count("SELECT count(*) FROM pipeline_steps")).isEqualTo(64);
     }
 
