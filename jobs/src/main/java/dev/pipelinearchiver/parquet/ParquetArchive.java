@@ -44,6 +44,7 @@ import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.io.OutputFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 import org.springframework.util.FileSystemUtils;
 
@@ -68,16 +69,24 @@ public class ParquetArchive {
     private final ArchiverProperties.Parquet settings;
     /** ZSTD pages' compression (null for another codec). */
     private final ZstdPages zstd;
+    /** The writers' page buffers. */
+    private final OffHeapBuffers buffers;
 
+    @Autowired
     public ParquetArchive(ArchiverProperties properties) {
+        this(properties, OffHeapBuffers.INSTANCE);
+    }
+
+    ParquetArchive(ArchiverProperties properties, OffHeapBuffers buffers) {
         this.settings = properties.parquet();
+        this.buffers = buffers;
         this.conf = new Configuration(false);
         // The raw local file system writes no .crc side files (the archive keeps its own SHA-256);
         // this one sets permissions without forking chmod.
         conf.set("fs.file.impl", NioLocalFileSystem.class.getName());
         conf.setBoolean("fs.file.impl.disable.cache", true);
         this.zstd = CompressionCodecName.ZSTD.name().equals(settings.compression())
-                ? new ZstdPages(settings.compressionLevel(), settings.zstdWindowLog(), settings.zstdHashLog(), settings.pageBytes())
+                ? new ZstdPages(settings.compressionLevel(), settings.zstdWindowLog(), settings.zstdHashLog(), settings.pageBytes(), buffers)
                 : null;
         URI uri = rootUri(properties.outputRoot());
         this.root = new Path(uri);
@@ -208,6 +217,7 @@ public class ParquetArchive {
                 .withRowGroupSize(settings.rowGroupBytes())
                 .withPageSize(settings.pageBytes())
                 .withDictionaryEncoding(true)
+                .withAllocator(buffers)
                 // Parquet's size statistics (unencoded bytes and level histograms per page and chunk:
                 // optional hints for readers' memory planning; values, min/max and page indexes stay):
                 // their per-value upkeep was ~2 % of the export's Java samples (JFR)

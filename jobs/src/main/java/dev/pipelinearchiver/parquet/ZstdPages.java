@@ -3,10 +3,11 @@ package dev.pipelinearchiver.parquet;
 import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdCompressCtx;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.parquet.bytes.ByteBufferAllocator;
+import org.apache.parquet.bytes.ByteBufferReleaser;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
@@ -19,13 +20,15 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
  * payloads level 1 with a window as large as a page (2^22) and a 2^19-entry hash table compresses to
  * level 3's size for ~17 % less CPU (README "Performance", seventh round), because the text repeats at
  * distances a small table forgets;</li>
- * <li>each page is compressed in one call between reusable off-heap buffers: no JNI critical section
- * over a heap array, which held the collector off while a page was compressed (the other export
- * thread then allocated straight into the old generation and full collections followed);</li>
+ * <li>each page is compressed in one call, off the heap: from the writer's own buffer when the page is
+ * one ({@link OffHeapBuffers}), else from a reusable buffer it is copied into, to a reusable buffer
+ * Parquet copies it from. No JNI critical section over a heap array, which held the collector off
+ * while a page was compressed (the other export thread then allocated straight into the old
+ * generation and full collections followed);</li>
  * <li>contexts and buffers are pooled across files, so a launch allocates a handful, not one per page.</li>
  * </ul>
- * A page larger than {@code directLimit} (a huge value) is compressed from the heap instead of growing
- * the pooled buffers. The frames are standard zstd: every Parquet reader decodes them.
+ * A page larger than {@code directLimit} (a huge value) goes through buffers freed right after it
+ * instead of growing the pooled ones. The frames are standard zstd: every Parquet reader decodes them.
  */
 public final class ZstdPages {
 
@@ -41,6 +44,7 @@ public final class ZstdPages {
     private final int windowLog;
     private final int hashLog;
     private final int directLimit;
+    private final OffHeapBuffers buffers;
     private final ConcurrentLinkedQueue<PageCompressor> idle = new ConcurrentLinkedQueue<>();
     private final AtomicInteger idleCount = new AtomicInteger();
 
@@ -50,6 +54,11 @@ public final class ZstdPages {
      * @param pageBytes the writer's page size: pages up to twice that go through the pooled off-heap buffers
      */
     ZstdPages(int level, int windowLog, int hashLog, int pageBytes) {
+        this(level, windowLog, hashLog, pageBytes, OffHeapBuffers.INSTANCE);
+    }
+
+    /** @param buffers where a huge page's buffers come from (freed after it) */
+    ZstdPages(int level, int windowLog, int hashLog, int pageBytes, OffHeapBuffers buffers) {
         // bound at start by ArchiverProperties.Parquet's constraints (exit 2); checked again for other callers
         if (!validLevel(level)) {
             throw new IllegalArgumentException("archiver.parquet.compression-level for ZSTD must be between " + Zstd.minCompressionLevel()
@@ -67,6 +76,7 @@ public final class ZstdPages {
         this.windowLog = windowLog;
         this.hashLog = hashLog;
         this.directLimit = Math.max(1 << 20, 2 * pageBytes);
+        this.buffers = buffers;
     }
 
     public static boolean validLevel(int level) {
@@ -138,6 +148,7 @@ public final class ZstdPages {
         @Override
         public void release() {
             if (zstd != null) {
+                zstd.release();
                 give(zstd);
                 zstd = null;
             }
@@ -149,9 +160,28 @@ public final class ZstdPages {
 
         private final ZstdCompressCtx ctx = new ZstdCompressCtx();
         private ByteBuffer in;
-        private ByteBuffer out;
         /** The last page's compressed bytes: valid until the next call, as parquet-java's own compressors' are. */
-        private byte[] compressed = new byte[0];
+        private ByteBuffer out;
+        /** A huge page's compressed bytes, freed at the next call or when the file is closed. */
+        private ByteBuffer hugeOut;
+        /** Hands Parquet our input buffer to copy a page into (a page of several buffers is copied, one is used as it is). */
+        private final ByteBufferAllocator pooledIn = new ByteBufferAllocator() {
+            @Override
+            public ByteBuffer allocate(int size) {
+                in = capacity(in, size);
+                return in.clear();
+            }
+
+            @Override
+            public void release(ByteBuffer buffer) {
+                // pooled: kept for the next page
+            }
+
+            @Override
+            public boolean isDirect() {
+                return true;
+            }
+        };
 
         PageCompressor() {
             ctx.setLevel(level);
@@ -165,39 +195,33 @@ public final class ZstdPages {
 
         @Override
         public BytesInput compress(BytesInput page) throws IOException {
+            freeHugeOut();
             long size = page.size();
             if (size > directLimit) {
-                // a huge value: compressed from the heap rather than growing the pooled buffers for good
-                byte[] src = page.toByteArray();
-                byte[] dst = new byte[Math.toIntExact(Zstd.compressBound(src.length))];
-                int written = ctx.compressByteArray(dst, 0, dst.length, src, 0, src.length);
-                return BytesInput.from(dst, 0, written);
-            }
-            int length = (int) size;
-            in = capacity(in, length);
-            in.clear();
-            page.writeAllTo(new OutputStream() {
-                @Override
-                public void write(int b) {
-                    in.put((byte) b);
+                // a huge value: compressed through buffers freed after it rather than growing the pooled ones for good
+                try (ByteBufferReleaser releaser = new ByteBufferReleaser(buffers)) {
+                    ByteBuffer src = page.toByteBuffer(releaser);
+                    hugeOut = buffers.allocate(Math.toIntExact(Zstd.compressBound(src.remaining())));
+                    return compress(src, hugeOut);
                 }
+            }
+            // the page itself when Parquet holds it in one off-heap buffer (OffHeapBuffers), else copied into ours
+            ByteBuffer src = page.toByteBuffer(pooledIn, buffer -> { });
+            out = capacity(out, Math.toIntExact(Zstd.compressBound(size)));
+            return compress(src, out);
+        }
 
-                @Override
-                public void write(byte[] b, int off, int len) {
-                    in.put(b, off, len);
-                }
-            });
-            if (in.position() != length) {
-                throw new IOException("A Parquet page of " + length + " bytes wrote " + in.position());
+        /** {@code src} is off-heap: toByteBuffer copies a heap page into the direct buffer its allocator gives. */
+        private BytesInput compress(ByteBuffer src, ByteBuffer dst) {
+            int written = ctx.compressDirectByteBuffer(dst, 0, dst.capacity(), src, src.position(), src.remaining());
+            return BytesInput.from(dst, 0, written);
+        }
+
+        private void freeHugeOut() {
+            if (hugeOut != null) {
+                buffers.release(hugeOut);
+                hugeOut = null;
             }
-            int bound = Math.toIntExact(Zstd.compressBound(length));
-            out = capacity(out, bound);
-            int written = ctx.compressDirectByteBuffer(out, 0, bound, in, 0, length);
-            if (compressed.length < written) {
-                compressed = new byte[Math.max(written, compressed.length * 2)];
-            }
-            out.get(0, compressed, 0, written);
-            return BytesInput.from(compressed, 0, written);
         }
 
         /** The buffer, or a larger one (rounded up to 64 KiB) if it cannot hold {@code needed} bytes. */
@@ -216,6 +240,7 @@ public final class ZstdPages {
         @Override
         public void release() {
             // pooled: the file writer's codec factory hands it back on release
+            freeHugeOut();
         }
 
         void close() {

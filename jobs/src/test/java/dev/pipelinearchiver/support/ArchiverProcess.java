@@ -1,5 +1,6 @@
 package dev.pipelinearchiver.support;
 
+import dev.pipelinearchiver.parquet.OffHeapBuffers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -95,6 +96,8 @@ public final class ArchiverProcess {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
+        // a Parquet write buffer used after its release would then corrupt the files the tests read back
+        command.add("-D" + OffHeapBuffers.POISON_PROPERTY + "=true");
         command.addAll(launch);
         command.addAll(List.of(args));
         Path out = Files.createTempFile("archiver-out", ".txt");

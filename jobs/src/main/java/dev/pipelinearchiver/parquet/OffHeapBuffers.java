@@ -1,0 +1,80 @@
+package dev.pipelinearchiver.parquet;
+
+import java.lang.reflect.Field;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.parquet.bytes.ByteBufferAllocator;
+
+/**
+ * Parquet's write buffers off the heap, freed as soon as Parquet releases them. A file writer keeps
+ * its open pages (the values of each column until a page is full) and every compressed page of its
+ * row group (until the file is closed) in buffers from this allocator. On the heap those live for
+ * seconds: every young collection copied them and then promoted them, so the old generation filled
+ * and full collections followed (README "Performance", eighth round). Off the heap they cost the
+ * collector nothing; the memory is the same, and it is returned at once, not when a collection
+ * happens to run the buffers' cleaners ({@link org.apache.parquet.bytes.DirectByteBufferAllocator}
+ * releases nothing).
+ *
+ * <p>Parquet releases each buffer once, after its last use (parquet-java's own tests check writers
+ * with a tracking allocator). With the system property {@value #POISON_PROPERTY} set (the test suite
+ * sets it) a released buffer is filled with {@code 0xDB} before it is freed, so that a use after
+ * release would corrupt the files the tests read back rather than go unseen.
+ */
+public final class OffHeapBuffers implements ByteBufferAllocator {
+
+    public static final String POISON_PROPERTY = "pipeline-archiver.poison-released-buffers";
+
+    public static final OffHeapBuffers INSTANCE = new OffHeapBuffers(Boolean.getBoolean(POISON_PROPERTY));
+
+    private static final sun.misc.Unsafe UNSAFE = unsafe();
+
+    private final boolean poison;
+    private final AtomicLong outstanding = new AtomicLong();
+
+    OffHeapBuffers(boolean poison) {
+        this.poison = poison;
+    }
+
+    @Override
+    public ByteBuffer allocate(int size) {
+        ByteBuffer buffer = ByteBuffer.allocateDirect(size);
+        outstanding.addAndGet(buffer.capacity());
+        return buffer;
+    }
+
+    @Override
+    public void release(ByteBuffer buffer) {
+        if (!buffer.isDirect()) {
+            throw new IllegalArgumentException("Not a buffer of this allocator: a heap buffer");
+        }
+        if (poison) {
+            ByteBuffer whole = buffer.duplicate().clear();
+            while (whole.hasRemaining()) {
+                whole.put((byte) 0xDB);
+            }
+        }
+        // refuses a slice or a duplicate (IllegalArgumentException): only buffers allocated here are freed
+        UNSAFE.invokeCleaner(buffer);
+        outstanding.addAndGet(-buffer.capacity());
+    }
+
+    @Override
+    public boolean isDirect() {
+        return true;
+    }
+
+    /** Bytes allocated and not yet released (for tests: every file writer releases all it took). */
+    long outstandingBytes() {
+        return outstanding.get();
+    }
+
+    private static sun.misc.Unsafe unsafe() {
+        try {
+            Field field = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+            field.setAccessible(true);
+            return (sun.misc.Unsafe) field.get(null);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("sun.misc.Unsafe (module jdk.unsupported) is not available", e);
+        }
+    }
+}
