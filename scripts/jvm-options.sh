@@ -3,7 +3,7 @@
 # every launch of the job), as the java launcher reads it for what this project puts there: options
 # separated by white space, '#' at the start of a word comments out the rest of the line. Quotes are
 # refused (the launcher would treat them specially; ArchiverProcess in the tests refuses them too).
-#   scripts/jvm-options.sh              ->  -Xmx320m -XX:TieredStopAtLevel=1 ...
+#   scripts/jvm-options.sh              ->  -Xmx256m -XX:InitialHeapSize=256m ...
 set -euo pipefail
 FILE="${1:-$(dirname "$0")/../config/jvm.options}"
 [[ -r "$FILE" ]] || { echo "jvm-options: $FILE cannot be read" >&2; exit 2; }
