@@ -6,7 +6,6 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -19,6 +18,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.function.Predicate;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
@@ -63,7 +64,11 @@ public class ParquetArchive {
     private static final FsPermission DIR_PERMISSION = new FsPermission((short) 0750);
 
     private final Configuration conf;
-    private final FileSystem fs;
+    /**
+     * Opened on a thread of its own, as Spring creates the other beans: loading Hadoop's file systems
+     * held the start's main thread ~0.1 s (README "Performance", eighth round). {@link #fs()} waits for it.
+     */
+    private final FutureTask<FileSystem> fileSystem;
     private final Path root;
     private final boolean local;
     private final ArchiverProperties.Parquet settings;
@@ -91,10 +96,21 @@ public class ParquetArchive {
         URI uri = rootUri(properties.outputRoot());
         this.root = new Path(uri);
         this.local = "file".equals(uri.getScheme());
+        this.fileSystem = new FutureTask<>(() -> root.getFileSystem(conf));
+        Thread opener = new Thread(fileSystem, "archive-root");
+        opener.setDaemon(true);
+        opener.start();
+    }
+
+    /** The archive root's file system; a root that cannot be opened (unknown scheme, bad URI) fails here, before any write. */
+    private FileSystem fs() {
         try {
-            this.fs = root.getFileSystem(conf);
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot open the archive root " + uri + ": " + e.getMessage(), e);
+            return fileSystem.get();
+        } catch (ExecutionException e) {
+            throw new ArchiveIoException("Cannot open the archive root " + root + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ArchiveIoException("Interrupted while opening the archive root " + root, e);
         }
     }
 
@@ -172,10 +188,10 @@ public class ParquetArchive {
         Path probe = new Path(root, "._write_probe");
         try {
             mkdirs(root);
-            try (OutputStream out = fs.create(probe, true)) {
+            try (OutputStream out = fs().create(probe, true)) {
                 out.write(0);
             }
-            fs.delete(probe, false);
+            fs().delete(probe, false);
         } catch (IOException | RuntimeException e) {
             throw new ArchiveIoException("The archive root " + root + " is not writable: " + e.getMessage(), e);
         }
@@ -284,7 +300,7 @@ public class ParquetArchive {
     public void writeSmallFile(Path target, byte[] content) throws IOException {
         mkdirs(target.getParent());
         Path temporary = new Path(target.getParent(), "." + target.getName() + ".tmp");
-        try (OutputStream out = fs.create(temporary, true)) {
+        try (OutputStream out = fs().create(temporary, true)) {
             out.write(content);
         }
         publish(temporary, target);
@@ -296,7 +312,7 @@ public class ParquetArchive {
         MessageDigest digest = Sha256.newDigest();
         long bytes = 0;
         byte[] buffer = new byte[1 << 16];
-        try (InputStream in = new DigestInputStream(fs.open(file), digest)) {
+        try (InputStream in = new DigestInputStream(fs().open(file), digest)) {
             for (int n; (n = in.read(buffer)) > 0; ) {
                 bytes += n;
             }
@@ -314,7 +330,7 @@ public class ParquetArchive {
     }
 
     public boolean exists(Path file) throws IOException {
-        return fs.exists(file);
+        return fs().exists(file);
     }
 
     /**
@@ -324,14 +340,14 @@ public class ParquetArchive {
     public List<Path> datasetFiles(String dataset) throws IOException {
         List<Path> files = new ArrayList<>();
         Path dir = new Path(root, dataset);
-        if (fs.exists(dir)) {
+        if (fs().exists(dir)) {
             collectParquetFiles(dir, files);
         }
         return files;
     }
 
     private void collectParquetFiles(Path dir, List<Path> files) throws IOException {
-        for (FileStatus status : fs.listStatus(dir)) {
+        for (FileStatus status : fs().listStatus(dir)) {
             String name = status.getPath().getName();
             if (name.startsWith(".") || name.startsWith("_")) {
                 continue;
@@ -347,7 +363,7 @@ public class ParquetArchive {
     /** A path in the one spelling the archive's file system gives it, so that the ledger's paths and listed paths compare. */
     public String qualified(Path path) {
         try {
-            return fs.makeQualified(path).toString();
+            return fs().makeQualified(path).toString();
         } catch (IllegalArgumentException otherFileSystem) {
             return path.toString();
         }
@@ -385,29 +401,29 @@ public class ParquetArchive {
 
     /** Creates a directory and its missing parents, each owner and group only (mkdirs alone leaves parents at the umask). */
     private void mkdirs(Path dir) throws IOException {
-        if (fs.exists(dir)) {
+        if (fs().exists(dir)) {
             return;
         }
         if (dir.getParent() != null) {
             mkdirs(dir.getParent());
         }
-        if (!fs.mkdirs(dir, DIR_PERMISSION) && !fs.exists(dir)) {
+        if (!fs().mkdirs(dir, DIR_PERMISSION) && !fs().exists(dir)) {
             throw new IOException("Cannot create directory " + dir);
         }
-        fs.setPermission(dir, DIR_PERMISSION);
+        fs().setPermission(dir, DIR_PERMISSION);
     }
 
     private void publish(Path temporary, Path target) throws IOException {
         sync(temporary);
         // POSIX rename(2) replaces the target atomically on a local file system (and HDFS renames
         // into a missing target atomically); an object store has no atomic rename at all.
-        if (!fs.rename(temporary, target)) {
-            if (!fs.exists(target) || !fs.delete(target, false) || !fs.rename(temporary, target)) {
+        if (!fs().rename(temporary, target)) {
+            if (!fs().exists(target) || !fs().delete(target, false) || !fs().rename(temporary, target)) {
                 throw new IOException("Cannot rename " + temporary + " to " + target);
             }
         }
         sync(target.getParent());
-        fs.setPermission(target, FILE_PERMISSION);
+        fs().setPermission(target, FILE_PERMISSION);
     }
 
     /** fsync on a local file system, so a file recorded in the ledger survives a power cut. */
@@ -461,7 +477,7 @@ public class ParquetArchive {
             if (footerRows != rows) {
                 throw new IOException("Parquet footer of " + temporary + " counts " + footerRows + " rows, " + rows + " were written");
             }
-            long length = fs.getFileStatus(temporary).getLen();
+            long length = fs().getFileStatus(temporary).getLen();
             if (length != output.bytes()) {
                 throw new IOException(temporary + " holds " + length + " bytes, " + output.bytes() + " were written");
             }
@@ -476,7 +492,7 @@ public class ParquetArchive {
                 try {
                     writer.close();
                 } finally {
-                    fs.delete(temporary, false);
+                    fs().delete(temporary, false);
                 }
             }
         }

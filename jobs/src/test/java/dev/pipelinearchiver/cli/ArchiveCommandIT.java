@@ -122,6 +122,17 @@ class ArchiveCommandIT {
     }
 
     @Test
+    void anArchiveRootOnAnUnknownFileSystemExitsTwoAndDeletesNothing() throws Exception {
+        // the root's file system is opened in the background during the start: its failure still stops the launch before any write
+        Map<String, String> env = new HashMap<>(env());
+        env.put("ARCHIVER_OUTPUT_ROOT", "nosuchfs://bucket/archive");
+        Outcome outcome = ArchiverProcess.run(env, "archive", "--cutoff=2026-06-01T00:00:00Z");
+        assertThat(outcome.exitCode()).isEqualTo(2);
+        assertThat(lastLine(outcome.stderr())).startsWith("pipeline-archiver: The archive root").contains("nosuchfs");
+        assertThat(db.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(24);
+    }
+
+    @Test
     void aMalformedOrFutureCutoffExitsTwoAndDeletesNothing() throws Exception {
         Outcome malformed = ArchiverProcess.run(env(), "archive", "--cutoff=last-tuesday");
         assertThat(malformed.exitCode()).isEqualTo(2);
