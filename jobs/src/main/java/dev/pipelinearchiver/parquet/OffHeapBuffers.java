@@ -15,6 +15,11 @@ import org.apache.parquet.bytes.ByteBufferAllocator;
  * happens to run the buffers' cleaners ({@link org.apache.parquet.bytes.DirectByteBufferAllocator}
  * releases nothing).
  *
+ * <p>A buffer over {@value #HEAP_ABOVE_BYTES} bytes (only a huge value makes one: pages are
+ * {@code page-bytes}, 4 MB by default) is an ordinary heap buffer instead, left to the collector as
+ * before: off the heap, one 50 MB value added ~95 MiB to the process's peak on top of the heap (two at
+ * once ~190 MiB, over the container's limit), on the heap it is bounded by {@code -Xmx} as it always was.
+ *
  * <p>Parquet releases each buffer once, after its last use (parquet-java's own tests check writers
  * with a tracking allocator). With the system property {@value #POISON_PROPERTY} set (the test suite
  * sets it) a released buffer is filled with {@code 0xDB} before it is freed, so that a use after
@@ -23,6 +28,9 @@ import org.apache.parquet.bytes.ByteBufferAllocator;
 public final class OffHeapBuffers implements ByteBufferAllocator {
 
     public static final String POISON_PROPERTY = "pipeline-archiver.poison-released-buffers";
+
+    /** Larger buffers are allocated on the heap (see above). */
+    static final int HEAP_ABOVE_BYTES = 16 << 20;
 
     public static final OffHeapBuffers INSTANCE = new OffHeapBuffers(Boolean.getBoolean(POISON_PROPERTY));
 
@@ -37,7 +45,7 @@ public final class OffHeapBuffers implements ByteBufferAllocator {
 
     @Override
     public ByteBuffer allocate(int size) {
-        ByteBuffer buffer = ByteBuffer.allocateDirect(size);
+        ByteBuffer buffer = size > HEAP_ABOVE_BYTES ? ByteBuffer.allocate(size) : ByteBuffer.allocateDirect(size);
         outstanding.addAndGet(buffer.capacity());
         return buffer;
     }
@@ -45,7 +53,11 @@ public final class OffHeapBuffers implements ByteBufferAllocator {
     @Override
     public void release(ByteBuffer buffer) {
         if (!buffer.isDirect()) {
-            throw new IllegalArgumentException("Not a buffer of this allocator: a heap buffer");
+            if (buffer.capacity() <= HEAP_ABOVE_BYTES) {
+                throw new IllegalArgumentException("Not a buffer of this allocator: a heap buffer of " + buffer.capacity() + " bytes");
+            }
+            outstanding.addAndGet(-buffer.capacity()); // a huge value's: the collector frees it
+            return;
         }
         if (poison) {
             ByteBuffer whole = buffer.duplicate().clear();

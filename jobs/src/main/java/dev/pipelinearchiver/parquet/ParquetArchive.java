@@ -91,7 +91,7 @@ public class ParquetArchive {
         conf.set("fs.file.impl", NioLocalFileSystem.class.getName());
         conf.setBoolean("fs.file.impl.disable.cache", true);
         this.zstd = CompressionCodecName.ZSTD.name().equals(settings.compression())
-                ? new ZstdPages(settings.compressionLevel(), settings.zstdWindowLog(), settings.zstdHashLog(), settings.pageBytes(), buffers)
+                ? new ZstdPages(settings.compressionLevel(), settings.zstdWindowLog(), settings.zstdHashLog(), settings.pageBytes())
                 : null;
         URI uri = rootUri(properties.outputRoot());
         this.root = new Path(uri);

@@ -7,7 +7,6 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.parquet.bytes.ByteBufferAllocator;
-import org.apache.parquet.bytes.ByteBufferReleaser;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
@@ -27,8 +26,8 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
  * generation and full collections followed);</li>
  * <li>contexts and buffers are pooled across files, so a launch allocates a handful, not one per page.</li>
  * </ul>
- * A page larger than {@code directLimit} (a huge value) goes through buffers freed right after it
- * instead of growing the pooled ones. The frames are standard zstd: every Parquet reader decodes them.
+ * A page larger than {@code directLimit} (a huge value) is compressed on the heap instead of growing
+ * the pooled buffers. The frames are standard zstd: every Parquet reader decodes them.
  */
 public final class ZstdPages {
 
@@ -44,7 +43,6 @@ public final class ZstdPages {
     private final int windowLog;
     private final int hashLog;
     private final int directLimit;
-    private final OffHeapBuffers buffers;
     private final ConcurrentLinkedQueue<PageCompressor> idle = new ConcurrentLinkedQueue<>();
     private final AtomicInteger idleCount = new AtomicInteger();
 
@@ -54,11 +52,6 @@ public final class ZstdPages {
      * @param pageBytes the writer's page size: pages up to twice that go through the pooled off-heap buffers
      */
     ZstdPages(int level, int windowLog, int hashLog, int pageBytes) {
-        this(level, windowLog, hashLog, pageBytes, OffHeapBuffers.INSTANCE);
-    }
-
-    /** @param buffers where a huge page's buffers come from (freed after it) */
-    ZstdPages(int level, int windowLog, int hashLog, int pageBytes, OffHeapBuffers buffers) {
         // bound at start by ArchiverProperties.Parquet's constraints (exit 2); checked again for other callers
         if (!validLevel(level)) {
             throw new IllegalArgumentException("archiver.parquet.compression-level for ZSTD must be between " + Zstd.minCompressionLevel()
@@ -76,7 +69,6 @@ public final class ZstdPages {
         this.windowLog = windowLog;
         this.hashLog = hashLog;
         this.directLimit = Math.max(1 << 20, 2 * pageBytes);
-        this.buffers = buffers;
     }
 
     public static boolean validLevel(int level) {
@@ -148,7 +140,6 @@ public final class ZstdPages {
         @Override
         public void release() {
             if (zstd != null) {
-                zstd.release();
                 give(zstd);
                 zstd = null;
             }
@@ -162,8 +153,6 @@ public final class ZstdPages {
         private ByteBuffer in;
         /** The last page's compressed bytes: valid until the next call, as parquet-java's own compressors' are. */
         private ByteBuffer out;
-        /** A huge page's compressed bytes, freed at the next call or when the file is closed. */
-        private ByteBuffer hugeOut;
         /** Hands Parquet our input buffer to copy a page into (a page of several buffers is copied, one is used as it is). */
         private final ByteBufferAllocator pooledIn = new ByteBufferAllocator() {
             @Override
@@ -195,33 +184,20 @@ public final class ZstdPages {
 
         @Override
         public BytesInput compress(BytesInput page) throws IOException {
-            freeHugeOut();
             long size = page.size();
             if (size > directLimit) {
-                // a huge value: compressed through buffers freed after it rather than growing the pooled ones for good
-                try (ByteBufferReleaser releaser = new ByteBufferReleaser(buffers)) {
-                    ByteBuffer src = page.toByteBuffer(releaser);
-                    hugeOut = buffers.allocate(Math.toIntExact(Zstd.compressBound(src.remaining())));
-                    return compress(src, hugeOut);
-                }
+                // a huge value: compressed on the heap, where its page is (OffHeapBuffers), rather than
+                // growing the pooled buffers for good
+                byte[] src = page.toByteArray();
+                byte[] dst = new byte[Math.toIntExact(Zstd.compressBound(src.length))];
+                int written = ctx.compressByteArray(dst, 0, dst.length, src, 0, src.length);
+                return BytesInput.from(dst, 0, written);
             }
             // the page itself when Parquet holds it in one off-heap buffer (OffHeapBuffers), else copied into ours
             ByteBuffer src = page.toByteBuffer(pooledIn, buffer -> { });
             out = capacity(out, Math.toIntExact(Zstd.compressBound(size)));
-            return compress(src, out);
-        }
-
-        /** {@code src} is off-heap: toByteBuffer copies a heap page into the direct buffer its allocator gives. */
-        private BytesInput compress(ByteBuffer src, ByteBuffer dst) {
-            int written = ctx.compressDirectByteBuffer(dst, 0, dst.capacity(), src, src.position(), src.remaining());
-            return BytesInput.from(dst, 0, written);
-        }
-
-        private void freeHugeOut() {
-            if (hugeOut != null) {
-                buffers.release(hugeOut);
-                hugeOut = null;
-            }
+            int written = ctx.compressDirectByteBuffer(out, 0, out.capacity(), src, src.position(), src.remaining());
+            return BytesInput.from(out, 0, written);
         }
 
         /** The buffer, or a larger one (rounded up to 64 KiB) if it cannot hold {@code needed} bytes. */
@@ -240,7 +216,6 @@ public final class ZstdPages {
         @Override
         public void release() {
             // pooled: the file writer's codec factory hands it back on release
-            freeHugeOut();
         }
 
         void close() {

@@ -27,7 +27,7 @@ class OffHeapBuffersTest {
     @Test
     void aFileWriterReleasesEveryBufferItTookAndTheFileReadsBack() throws Exception {
         // given: poisoned buffers (a use after release would corrupt the file) and small pages: many pages,
-        // several buffers per page, and values over 1 MB (ZstdPages' huge-page path)
+        // several buffers per page, values over 1 MB (ZstdPages' huge-page path) and over 16 MB (heap buffers)
         OffHeapBuffers buffers = new OffHeapBuffers(true);
         ArchiverProperties.Parquet settings = new ArchiverProperties.Parquet("ZSTD", 1, 1 << 20, 1 << 16, 22, 18);
         ParquetArchive archive = new ParquetArchive(
@@ -40,7 +40,8 @@ class OffHeapBuffersTest {
             GenericData.Record record = new GenericData.Record(schema);
             record.put("id", (long) i);
             record.put("status", i % 7 == 0 ? null : List.of("ok", "skip", "error").get(i % 3));
-            record.put("payload", i % 2500 == 2499 ? text(random, 1_200_000) : i % 11 == 0 ? null : text(random, 50 + random.nextInt(800)));
+            String payload = i == 4000 ? text(random, 17_000_000) : i % 2500 == 2499 ? text(random, 1_200_000) : text(random, 50 + random.nextInt(800));
+            record.put("payload", i % 11 == 0 ? null : payload);
             written.add(record);
         }
 
@@ -75,6 +76,12 @@ class OffHeapBuffersTest {
         assertThat(buffer.isDirect()).isTrue();
         assertThat(buffers.outstandingBytes()).isEqualTo(1000);
         assertThatThrownBy(() -> buffers.release(ByteBuffer.allocate(10))).isInstanceOf(IllegalArgumentException.class);
+
+        // a huge value's buffer is on the heap, and only counted
+        ByteBuffer huge = buffers.allocate(OffHeapBuffers.HEAP_ABOVE_BYTES + 1);
+        assertThat(huge.isDirect()).isFalse();
+        assertThat(buffers.outstandingBytes()).isEqualTo(1000 + OffHeapBuffers.HEAP_ABOVE_BYTES + 1);
+        buffers.release(huge);
         assertThatThrownBy(() -> buffers.release(buffer.slice(10, 20))).isInstanceOf(IllegalArgumentException.class);
         buffers.release(buffer);
         assertThat(buffers.outstandingBytes()).isZero();
