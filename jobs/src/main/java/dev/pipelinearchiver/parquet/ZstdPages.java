@@ -186,8 +186,8 @@ public final class ZstdPages {
         public BytesInput compress(BytesInput page) throws IOException {
             long size = page.size();
             if (size > directLimit) {
-                // a huge value: compressed on the heap, where its page is (OffHeapBuffers), rather than
-                // growing the pooled buffers for good
+                // a huge value: compressed on the heap (where OffHeapBuffers keeps values over 16 MB), rather
+                // than growing the pooled off-heap buffers for good
                 byte[] src = page.toByteArray();
                 byte[] dst = new byte[Math.toIntExact(Zstd.compressBound(src.length))];
                 int written = ctx.compressByteArray(dst, 0, dst.length, src, 0, src.length);
