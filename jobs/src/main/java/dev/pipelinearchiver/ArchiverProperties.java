@@ -59,12 +59,14 @@ public record ArchiverProperties(
             return !"ZSTD".equals(compression) || ZstdPages.validLevel(compressionLevel);
         }
 
-        @AssertTrue(message = "zstd-window-log must be 0 (the level's own) or between 10 and 27")
+        @AssertTrue(message = "zstd-window-log must be 0 (the level's own) or between " + ZstdPages.MIN_WINDOW_LOG + " and "
+                + ZstdPages.MAX_WINDOW_LOG)
         public boolean isZstdWindowLogValid() {
             return ZstdPages.validWindowLog(zstdWindowLog);
         }
 
-        @AssertTrue(message = "zstd-hash-log must be 0 (the level's own) or between 6 and 30")
+        @AssertTrue(message = "zstd-hash-log must be 0 (the level's own) or between " + ZstdPages.MIN_HASH_LOG + " and "
+                + ZstdPages.MAX_HASH_LOG)
         public boolean isZstdHashLogValid() {
             return ZstdPages.validHashLog(zstdHashLog);
         }

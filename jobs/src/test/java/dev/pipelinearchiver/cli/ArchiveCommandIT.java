@@ -48,6 +48,13 @@ class ArchiveCommandIT {
         return ArchiverProcess.environment(db, root.resolve("archive"));
     }
 
+    /** A launch with one setting (an environment variable) changed. */
+    private Outcome archiveWith(String variable, String value) throws Exception {
+        Map<String, String> env = new HashMap<>(env());
+        env.put(variable, value);
+        return ArchiverProcess.run(env, "archive", "--cutoff=2026-06-01T00:00:00Z");
+    }
+
     private static String lastLine(String text) {
         String[] lines = text.strip().split("\\R");
         return lines[lines.length - 1];
@@ -113,9 +120,7 @@ class ArchiveCommandIT {
     @Test
     void anUnwritableOutputRootExitsTwoAndDeletesNothing() throws Exception {
         Path file = Files.writeString(root.resolve("a-file"), "not a directory");
-        Map<String, String> env = new HashMap<>(env());
-        env.put("ARCHIVER_OUTPUT_ROOT", file.resolve("archive").toString());
-        Outcome outcome = ArchiverProcess.run(env, "archive", "--cutoff=2026-06-01T00:00:00Z");
+        Outcome outcome = archiveWith("ARCHIVER_OUTPUT_ROOT", file.resolve("archive").toString());
         assertThat(outcome.exitCode()).isEqualTo(2);
         assertThat(lastLine(outcome.stderr())).startsWith("pipeline-archiver: The archive root").contains("is not writable");
         assertThat(db.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(24);
@@ -124,9 +129,7 @@ class ArchiveCommandIT {
     @Test
     void anArchiveRootOnAnUnknownFileSystemExitsTwoAndDeletesNothing() throws Exception {
         // the root's file system is opened in the background during the start: its failure still stops the launch before any write
-        Map<String, String> env = new HashMap<>(env());
-        env.put("ARCHIVER_OUTPUT_ROOT", "nosuchfs://bucket/archive");
-        Outcome outcome = ArchiverProcess.run(env, "archive", "--cutoff=2026-06-01T00:00:00Z");
+        Outcome outcome = archiveWith("ARCHIVER_OUTPUT_ROOT", "nosuchfs://bucket/archive");
         assertThat(outcome.exitCode()).isEqualTo(2);
         assertThat(lastLine(outcome.stderr())).startsWith("pipeline-archiver: The archive root").contains("nosuchfs");
         assertThat(db.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(24);
@@ -149,21 +152,15 @@ class ArchiveCommandIT {
 
     @Test
     void aBadSettingExitsTwoBeforeAnyWork() throws Exception {
-        Map<String, String> env = new HashMap<>(env());
-        env.put("ARCHIVER_SOURCE_RUNS_TABLE", "pipeline_runs; DROP TABLE pipeline_steps");
-        Outcome outcome = ArchiverProcess.run(env, "archive", "--cutoff=2026-06-01T00:00:00Z");
+        Outcome outcome = archiveWith("ARCHIVER_SOURCE_RUNS_TABLE", "pipeline_runs; DROP TABLE pipeline_steps");
         assertThat(outcome.exitCode()).isEqualTo(2);
         assertThat(lastLine(outcome.stderr())).contains("Invalid configuration");
         assertThat(db.count("SELECT count(*) FROM pipeline_steps")).isEqualTo(64);
 
-        Map<String, String> badZstd = new HashMap<>(env());
-        badZstd.put("ARCHIVER_PARQUET_ZSTD_WINDOW_LOG", "40");
-        Outcome zstd = ArchiverProcess.run(badZstd, "archive", "--cutoff=2026-06-01T00:00:00Z");
+        Outcome zstd = archiveWith("ARCHIVER_PARQUET_ZSTD_WINDOW_LOG", "40");
         assertThat(zstd.exitCode()).isEqualTo(2);
         assertThat(zstd.stderr()).contains("Invalid configuration").contains("zstd-window-log");
-        Map<String, String> badLevel = new HashMap<>(env());
-        badLevel.put("ARCHIVER_PARQUET_COMPRESSION_LEVEL", "99");
-        Outcome level = ArchiverProcess.run(badLevel, "archive", "--cutoff=2026-06-01T00:00:00Z");
+        Outcome level = archiveWith("ARCHIVER_PARQUET_COMPRESSION_LEVEL", "99");
         assertThat(level.exitCode()).isEqualTo(2);
         assertThat(level.stderr()).contains("Invalid configuration").contains("compression-level");
         assertThat(db.count("SELECT count(*) FROM pipeline_steps")).isEqualTo(64);
