@@ -92,8 +92,8 @@ public record ArchiveSources(List<SourceTable> tables, ArchiverProperties.Source
         return otherPaths.getOrDefault(table.name(), List.of()).stream().mapToInt(List::size).reduce(table.pathToRuns().size(), Math::max);
     }
 
-    public String deleteByRunSql(SourceTable table) {
-        return table.deleteByRunSql(settings.idColumn());
+    public String deleteTotalsByRunSql(SourceTable table) {
+        return table.deleteTotalsByRunSql(settings.idColumn());
     }
 
     public String selectByRunSql(SourceTable table, Predicate<SourceColumn> asTextOutput, long[] runIds) {

@@ -163,4 +163,47 @@ class ArchiveRestartTest extends ArchiveTestSupport {
         assertThat(archive.query("SELECT count(*), count(DISTINCT id) FROM " + archive.dataset("pipeline_steps")))
                 .containsExactly(List.of(241L, 241L)); // 60 runs x 4 steps, plus the late one
     }
+
+    @Test
+    void changesThatKeepAPurgeTransactionsRowCountsAreCaughtByTheXminSum() throws Exception {
+        // given: the purge fails on three runs, so they stay; then, of two runs of the same day that a
+        // purge transaction takes together (the first 4 runs of the day's first batch), one loses a step
+        // and the other gains one, so the transaction's rows per table are as exported; and a step of a
+        // third run, purged in another transaction, is updated in place
+        threeDaysOfRuns();
+        long lost = eligibleRun(1);
+        long gained = eligibleRun(2);
+        long updated = eligibleRun(30);
+        String changed = "(" + lost + ", " + gained + ", " + updated + ")";
+        Map<String, List<List<Object>>> others = snapshot("IN (" + eligibleRunIds(CUTOFF) + " AND id NOT IN " + changed + ")");
+        DB.failDeletingRun(lost, gained, updated);
+        assertThat(launcher.archive(CUTOFF).outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(DB.count("SELECT count(*) FROM pipeline_runs WHERE id IN " + changed)).isEqualTo(3);
+        assertThat(DB.count("SELECT count(DISTINCT batch_id) FROM archiver.batch_run WHERE run_id IN (" + lost + ", " + gained + ")"))
+                .isOne();
+        DB.execute("DELETE FROM pipeline_steps WHERE run_id = " + lost + " AND seq = 2"); // an even step: no LLM call
+        DB.execute("INSERT INTO pipeline_steps (run_id, seq, step_name, status, input_json, duration_ms) VALUES (" + gained
+                + ", 99, 'late_agent', 'ok', '{\"late\": true}', 5)");
+        DB.execute("UPDATE pipeline_steps SET output_json = '{\"edited\": true}' WHERE run_id = " + updated + " AND seq = 2");
+        DB.stopFailingDeletes();
+        Map<String, List<List<Object>>> changedRuns = snapshot("IN " + changed);
+
+        // when: the same cutoff is relaunched
+        Result resumed = launcher.archive(CUTOFF);
+
+        // then: the changed runs are still in PostgreSQL, whole, in no archive file, and released;
+        // every other eligible run is purged and archived
+        assertThat(resumed.outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(snapshot("IN " + changed)).isEqualTo(changedRuns);
+        for (String table : TABLES) {
+            String runColumn = table.equals("pipeline_runs") ? "id" : "run_id";
+            assertThat(archive.query("SELECT count(*) FROM " + archive.dataset(table) + " WHERE " + runColumn + " IN " + changed))
+                    .as(table).containsExactly(List.of(0L));
+        }
+        assertArchiveHoldsExactly(others);
+        assertThat(DB.count(eligibleRunIds(CUTOFF).replace("SELECT id", "SELECT count(*)"))).isEqualTo(3); // only they are left
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'released' AND run_id IN " + changed)).isEqualTo(3);
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state NOT IN ('purged', 'released')")).isZero();
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'purged'")).isEqualTo(57);
+    }
 }
