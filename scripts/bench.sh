@@ -32,12 +32,15 @@
 #    Eligible = status in (ok, error, cancelled) and finished_at < today 00:00 UTC - 30 days, which
 #    is the cutoff --older-than=30d gives the job.
 # 3. Once per invocation: the size zstd -3 gives the same rows as CSV (the Parquet target).
+# 4. Once per invocation, after the rounds: an instrumented launch of the job on another fresh copy,
+#    not timed for the ratio. Its copy gets log_min_duration_statement = 0 (ALTER DATABASE, that
+#    database only) and the server log is parsed per backend pid from BEGIN to COMMIT for the
+#    transactions that delete runs: the longest purge transaction as PostgreSQL measures it. Its
+#    backends' CPU is sampled from /proc. Logging every statement costs the job ~1.2 CPU-s and ~0.6 s
+#    of wall time at 200k runs (measured), so the timed launches of (3) run without it.
 #
-# The longest purge transaction is measured by PostgreSQL itself: the job's copy gets
-# log_min_duration_statement = 0 (ALTER DATABASE, that database only), and the server log is parsed
-# per backend pid from BEGIN to COMMIT for the transactions that delete runs. The job's own figure
-# (purge.maxTransactionMs in the purge step's ExecutionContext, measured inside the tasklet, so
-# without the commit) is shown beside it, and used only when the server log cannot be read.
+# max_purge_txn_ms is the largest of: the instrumented launch's figure from PostgreSQL's log, and the
+# job's own purge.maxTransactionMs of every launch (measured inside the tasklet, so without the commit).
 #
 # The last line is machine-readable:
 #   archive_s=… baseline_s=… ratio=… steps_per_s=… peak_rss_mb=… parquet_mb=… max_purge_txn_ms=…
@@ -297,6 +300,95 @@ make_copy() {   # make_copy NAME: a fresh copy of the template
   q -d postgres -c "CHECKPOINT"
 }
 
+# The archive job on a fresh copy DB, as its own process under /usr/bin/time -v: run_job DB LABEL [instrumented].
+# Timed launches run as in production: no statement log, no sampler (the statement log of every purge
+# transaction, below, cost the job 1.2 CPU-s and 0.64 s of wall time per launch at 200k runs, measured in
+# 3 pairs; README "Performance"); only /proc/stat is read before and after. The instrumented launch adds
+# PostgreSQL's log of every statement (for the purge transactions as PostgreSQL sees them) and the
+# per-backend CPU sampler. Sets archive_s, job_load, machine_cpu and pg_cpu.
+run_job() {
+  local db="$1" label="$2" instrumented="${3:-}" m0 m1 rc=0
+  JOB_DB="$db"; JOB_LABEL="$label"; JOB_ROOT="$WORK/archive-$label"; pg_cpu=nan
+  make_copy "$db"
+  if [[ -n "$instrumented" && -n "$PGLOG" ]]; then
+    q -d postgres -c "ALTER DATABASE \"$db\" SET log_min_duration_statement = 0" \
+      -c "ALTER DATABASE \"$db\" SET log_parameter_max_length = 0"
+    log_offset=$(stat -c %s "$PGLOG")
+  fi
+  if [[ -n "$instrumented" ]]; then
+    rm -f "$WORK/cpu-stop"
+    sample_cpu "$db" "$WORK/cpu-stop" >"$WORK/cpu-$label.txt" &
+    SAMPLER_PID=$!
+  fi
+  m0=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)
+  # shellcheck disable=SC2086 # the JVM options are words
+  SPRING_DATASOURCE_URL="jdbc:postgresql://$PGHOST:$PGPORT/$db" ARCHIVER_OUTPUT_ROOT="file://$JOB_ROOT" \
+    MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" /usr/bin/time -v -o "$WORK/time-$label.txt" java $JAVA_OPTS_BENCH $JAVA_OPTS_EXTRA "${LAUNCH[@]}" archive --older-than=30d \
+    >"$WORK/job-$label.log" 2>&1 &
+  JOB_PID=$!
+  job_load=$(load1); t0=$(now)
+  wait "$JOB_PID" || rc=$?
+  archive_s=$(elapsed "$t0" "$(now)")
+  JOB_PID=""
+  m1=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)
+  machine_cpu=$(awk -v m=$((m1 - m0)) -v t="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", m / t }')
+  if [[ -n "$instrumented" ]]; then
+    touch "$WORK/cpu-stop"; wait "$SAMPLER_PID" || true; SAMPLER_PID=""
+    read -r machine_cpu pg_cpu < "$WORK/cpu-$label.txt" || { machine_cpu=nan; pg_cpu=nan; }
+  fi
+  if ((rc != 0)); then
+    tail -n 30 "$WORK/job-$label.log" >&2
+    die "the archive job exited with $rc (its log above; --keep keeps $WORK)"
+  fi
+  grep -q "archive $CUTOFF: COMPLETED" "$WORK/job-$label.log" \
+    || die "the job did not report 'archive $CUTOFF: COMPLETED' (cutoff differs? midnight passed?): $(tail -n 3 "$WORK/job-$label.log")"
+}
+
+# What the launch run_job made did, from Spring Batch's metadata, the ledger, /usr/bin/time and the files;
+# checks that nothing eligible is left and that the ledger's files hold every eligible row.
+# Sets rss_mb, parquet_mb and job_purge_ms.
+job_report() {
+  local db="$JOB_DB" phases job_s left ledger rss_kb cpu b t per_table="" parquet_bytes=0
+  phases=$(q -d "$db" -F ' ' -c "
+    SELECT s.step_name, round(extract(epoch FROM s.end_time - s.start_time)::numeric, 2)
+    FROM archiver.batch_step_execution s
+    WHERE s.step_name IN ('planStep', 'exportStep', 'purgeStep', 'manifestStep') ORDER BY s.step_execution_id")
+  job_s=$(q -d "$db" -c "SELECT round(extract(epoch FROM end_time - start_time)::numeric, 2) FROM archiver.batch_job_execution ORDER BY job_execution_id DESC LIMIT 1")
+  printf '  %-44s %8s\n' "    JVM start, Spring, Flyway, exit" "$(awk -v a="$archive_s" -v b="$job_s" 'BEGIN { printf "%.2f", a - b }')"
+  while read -r step secs; do printf '  %-44s %8s\n' "    $step" "$secs"; done <<< "$phases"
+  left=$(q -d "$db" -c "SELECT count(*) FROM pipeline_runs r WHERE $ELIGIBLE")
+  [[ "$left" == 0 ]] || die "the job left $left eligible runs in PostgreSQL"
+  ledger=$(q -d "$db" -F ' ' -c "SELECT coalesce(sum(row_count) FILTER (WHERE table_name = 'pipeline_runs'), 0),
+      coalesce(sum(row_count) FILTER (WHERE table_name = 'pipeline_steps'), 0), coalesce(sum(row_count) FILTER (WHERE table_name = 'llm_calls'), 0)
+      FROM archiver.archive_file")
+  [[ "$ledger" == "$el_runs $el_steps $el_calls" ]] || die "the ledger's files hold $ledger rows, expected $el_runs $el_steps $el_calls"
+  rss_kb=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$WORK/time-$JOB_LABEL.txt")
+  rss_mb=$(awk -v k="$rss_kb" 'BEGIN { printf "%.0f", k / 1024 }')
+  cpu=$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } /Percent of CPU/ { p = $2 } END { printf "user %.1f s, sys %.1f s, %s CPU", u, s, p }' "$WORK/time-$JOB_LABEL.txt")
+  for t in pipeline_runs pipeline_steps llm_calls; do
+    b=$(find "$JOB_ROOT/$t" -name '*.parquet' ! -name '.*' -printf '%s\n' 2>/dev/null | awk '{ s += $1 } END { printf "%d", s }')
+    parquet_bytes=$((parquet_bytes + b)); per_table+="$t $(mib "$b"), "
+  done
+  parquet_mb=$(mib "$parquet_bytes")
+  # one context per purger (purgeWorkerStep:purger-N): the largest of their figures
+  job_purge_ms=$(q -d "$db" -c "SELECT c.short_context FROM archiver.batch_step_execution_context c
+      JOIN archiver.batch_step_execution s USING (step_execution_id) WHERE s.step_name LIKE 'purgeWorkerStep:%'" \
+    | while read -r ctx; do echo "$ctx" | context_long purge.maxTransactionMs; done | sort -n | tail -n 1)
+  job_purge_ms="${job_purge_ms:-nan}"
+  printf '  %-44s %8s ms\n' "    job's own purge.maxTransactionMs" "$job_purge_ms"
+  printf '  %-44s %8s MiB  (%s)\n' "    peak RSS (/usr/bin/time -v)" "$rss_mb" "$cpu"
+  printf '  %-44s %8s MiB  (%s)\n' "    Parquet, three datasets" "$parquet_mb" "${per_table%, }"
+}
+
+finish_job() {
+  if $KEEP; then
+    log "kept the job's database $JOB_DB (drop it when done: dropdb $JOB_DB)"
+  else
+    rm -rf "$JOB_ROOT"; drop_db "$JOB_DB"
+  fi
+  unset 'DBS[-1]'
+}
+
 # --- header ------------------------------------------------------------------------------
 cat <<EOF
 pipeline-archiver benchmark  $(date -u +%FT%TZ)  host $(hostname)  $(nproc) cores  $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
@@ -349,97 +441,50 @@ for ((round = 1; round <= REPEAT; round++)); do
   base_s=$(awk -v a="$copy_s" -v b="$delete_s" 'BEGIN { printf "%.2f", a + b }')
   printf '  %-44s %8s\n' "    baseline = COPY + DELETE" "$base_s"
 
-  # (3) the archive job, end to end, as its own process
-  db="${tag}_job"
-  make_copy "$db"
-  if [[ -n "$PGLOG" ]]; then
-    q -d postgres -c "ALTER DATABASE \"$db\" SET log_min_duration_statement = 0" \
-      -c "ALTER DATABASE \"$db\" SET log_parameter_max_length = 0"
-    log_offset=$(stat -c %s "$PGLOG")
-  fi
-  out_root="$WORK/archive-$round"
-  rm -f "$WORK/cpu-stop"
-  sample_cpu "$db" "$WORK/cpu-stop" >"$WORK/cpu-$round.txt" &
-  SAMPLER_PID=$!
-  # shellcheck disable=SC2086 # the JVM options are words
-  SPRING_DATASOURCE_URL="jdbc:postgresql://$PGHOST:$PGPORT/$db" ARCHIVER_OUTPUT_ROOT="file://$out_root" \
-    MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" /usr/bin/time -v -o "$WORK/time-$round.txt" java $JAVA_OPTS_BENCH $JAVA_OPTS_EXTRA "${LAUNCH[@]}" archive --older-than=30d \
-    >"$WORK/job-$round.log" 2>&1 &
-  JOB_PID=$!
-  l=$(load1); t0=$(now)
-  rc=0; wait "$JOB_PID" || rc=$?
-  archive_s=$(elapsed "$t0" "$(now)")
-  JOB_PID=""
-  touch "$WORK/cpu-stop"; wait "$SAMPLER_PID" || true; SAMPLER_PID=""
-  read -r machine_cpu pg_cpu < "$WORK/cpu-$round.txt" || { machine_cpu=nan; pg_cpu=nan; }
-  if ((rc != 0)); then
-    tail -n 30 "$WORK/job-$round.log" >&2
-    die "the archive job exited with $rc (its log above; --keep keeps $WORK)"
-  fi
-  grep -q "archive $CUTOFF: COMPLETED" "$WORK/job-$round.log" \
-    || die "the job did not report 'archive $CUTOFF: COMPLETED' (cutoff differs? midnight passed?): $(tail -n 3 "$WORK/job-$round.log")"
-  printf '  %-44s %8s   %s\n' "(3) archive job (process wall time)" "$archive_s" "$l"
-  # per phase, from Spring Batch's metadata
-  phases=$(q -d "$db" -F ' ' -c "
-    SELECT s.step_name, round(extract(epoch FROM s.end_time - s.start_time)::numeric, 2)
-    FROM archiver.batch_step_execution s
-    WHERE s.step_name IN ('planStep', 'exportStep', 'purgeStep', 'manifestStep') ORDER BY s.step_execution_id")
-  job_s=$(q -d "$db" -c "SELECT round(extract(epoch FROM end_time - start_time)::numeric, 2) FROM archiver.batch_job_execution ORDER BY job_execution_id DESC LIMIT 1")
-  printf '  %-44s %8s\n' "    JVM start, Spring, Flyway, exit" "$(awk -v a="$archive_s" -v b="$job_s" 'BEGIN { printf "%.2f", a - b }')"
-  while read -r step secs; do printf '  %-44s %8s\n' "    $step" "$secs"; done <<< "$phases"
-  # checks: nothing eligible left, every eligible row in the ledger's files
-  left=$(q -d "$db" -c "SELECT count(*) FROM pipeline_runs r WHERE $ELIGIBLE")
-  [[ "$left" == 0 ]] || die "the job left $left eligible runs in PostgreSQL"
-  ledger=$(q -d "$db" -F ' ' -c "SELECT coalesce(sum(row_count) FILTER (WHERE table_name = 'pipeline_runs'), 0),
-      coalesce(sum(row_count) FILTER (WHERE table_name = 'pipeline_steps'), 0), coalesce(sum(row_count) FILTER (WHERE table_name = 'llm_calls'), 0)
-      FROM archiver.archive_file")
-  [[ "$ledger" == "$el_runs $el_steps $el_calls" ]] || die "the ledger's files hold $ledger rows, expected $el_runs $el_steps $el_calls"
-  rss_kb=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$WORK/time-$round.txt")
-  rss_mb=$(awk -v k="$rss_kb" 'BEGIN { printf "%.0f", k / 1024 }')
-  cpu=$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } /Percent of CPU/ { p = $2 } END { printf "user %.1f s, sys %.1f s, %s CPU", u, s, p }' "$WORK/time-$round.txt")
-  parquet_bytes=0; per_table=""
-  for t in pipeline_runs pipeline_steps llm_calls; do
-    b=$(find "$out_root/$t" -name '*.parquet' ! -name '.*' -printf '%s\n' 2>/dev/null | awk '{ s += $1 } END { printf "%d", s }')
-    parquet_bytes=$((parquet_bytes + b)); per_table+="$t $(mib "$b"), "
-  done
-  parquet_mb=$(mib "$parquet_bytes")
-  # one context per purger (purgeWorkerStep:purger-N): the largest of their figures
-  job_purge_ms=$(q -d "$db" -c "SELECT c.short_context FROM archiver.batch_step_execution_context c
-      JOIN archiver.batch_step_execution s USING (step_execution_id) WHERE s.step_name LIKE 'purgeWorkerStep:%'" \
-    | while read -r ctx; do echo "$ctx" | context_long purge.maxTransactionMs; done | sort -n | tail -n 1)
-  purge_source="the job's purge.maxTransactionMs"
-  purge_ms="${job_purge_ms:-nan}"
-  if [[ -n "$PGLOG" ]]; then
-    tail -c +"$((log_offset + 1))" "$PGLOG" | grep -a -F "@$db " >"$WORK/pglog-$round.txt" || true
-    read -r n_txn pg_max pg_held pg_median < <(purge_transactions "$WORK/pglog-$round.txt" "$db")
-    if [[ "$n_txn" != 0 ]]; then
-      purge_ms="$pg_max"; purge_source="PostgreSQL log"
-      printf '  %-44s %8s\n' "    purge transactions (PostgreSQL log)" "$n_txn"
-      printf '  %-44s %8s ms (median %s ms; run locks held at most %s ms)\n' "    longest purge transaction, BEGIN..COMMIT" "$pg_max" "$pg_median" "$pg_held"
-    else
-      log "no purge transaction found in $PGLOG; using the job's own figure"
-    fi
-  fi
-  printf '  %-44s %8s ms\n' "    job's own purge.maxTransactionMs" "${job_purge_ms:-?}"
-  printf '  %-44s %8s MiB  (%s)\n' "    peak RSS (/usr/bin/time -v)" "$rss_mb" "$cpu"
-  printf '  %-44s %8s s    (PostgreSQL backends of the job: %s s; the rest is mostly the JVM above)\n' "    CPU of the machine during the job" "$machine_cpu" "$pg_cpu"
-  printf '  %-44s %8s MiB  (%s)\n' "    Parquet, three datasets" "$parquet_mb" "${per_table%, }"
+  # (3) the archive job, end to end, as its own process (timed: no statement log, no sampler)
+  run_job "${tag}_job" "$round"
+  printf '  %-44s %8s   %s\n' "(3) archive job (process wall time)" "$archive_s" "$job_load"
+  job_report
+  printf '  %-44s %8s s\n' "    CPU of the machine during the job" "$machine_cpu"
   ratio=$(awk -v a="$archive_s" -v b="$base_s" 'BEGIN { printf "%.2f", a / b }')
   sps=$(awk -v n="$el_steps" -v a="$archive_s" 'BEGIN { printf "%.0f", n / a }')
   printf '  %-44s %8s   (%s steps/s)\n' "    ratio archive / baseline" "$ratio" "$sps"
-  if $KEEP; then
-    unset 'DBS[-1]'; log "kept the job's database $db (drop it when done: dropdb $db)"
-  else
-    rm -rf "$out_root"; drop_db "$db"; unset 'DBS[-1]'
-  fi
+  finish_job
 
   R_COPY+=("$copy_s"); R_DELETE+=("$delete_s"); R_ARCHIVE+=("$archive_s"); R_BASE+=("$base_s"); R_RATIO+=("$ratio")
-  R_SPS+=("$sps"); R_RSS+=("$rss_mb"); R_PARQUET+=("$parquet_mb"); R_PURGE+=("$purge_ms")
+  R_SPS+=("$sps"); R_RSS+=("$rss_mb"); R_PARQUET+=("$parquet_mb"); R_PURGE+=("$job_purge_ms")
 done
+
+# --- the instrumented launch --------------------------------------------------------------
+# One more launch on a fresh copy, not timed for the ratio: PostgreSQL logs every statement of it, which
+# gives the purge transactions as PostgreSQL sees them (BEGIN to COMMIT), and its backends' CPU is sampled.
+echo
+echo "instrumented launch (statement log, CPU sampler; not in the ratio)  seconds   load 1m at start"
+run_job "bench_${RUNS}_$$_instrumented_job" instrumented instrumented
+printf '  %-44s %8s   %s\n' "(3') archive job, instrumented" "$archive_s" "$job_load"
+job_report
+R_PURGE+=("$job_purge_ms")
+purge=$(printf '%s\n' "${R_PURGE[@]}" | grep -E '^[0-9]+$' | sort -n | tail -n 1 || true); purge="${purge:-nan}"
+purge_source="the job's own purge.maxTransactionMs, largest of all launches"
+if [[ -n "$PGLOG" ]]; then
+  tail -c +"$((log_offset + 1))" "$PGLOG" | grep -a -F "@$JOB_DB " >"$WORK/pglog-instrumented.txt" || true
+  read -r n_txn pg_max pg_held pg_median < <(purge_transactions "$WORK/pglog-instrumented.txt" "$JOB_DB")
+  if [[ "$n_txn" != 0 ]]; then
+    printf '  %-44s %8s\n' "    purge transactions (PostgreSQL log)" "$n_txn"
+    printf '  %-44s %8s ms (median %s ms; run locks held at most %s ms)\n' "    longest purge transaction, BEGIN..COMMIT" "$pg_max" "$pg_median" "$pg_held"
+    if [[ "$purge" == nan ]] || ((pg_max >= purge)); then
+      purge="$pg_max"; purge_source="PostgreSQL log of the instrumented launch"
+    fi
+  else
+    log "no purge transaction found in $PGLOG; using the job's own figures"
+  fi
+fi
+printf '  %-44s %8s s    (PostgreSQL backends of the job: %s s)\n' "    CPU of the machine during the job" "$machine_cpu" "$pg_cpu"
+finish_job
 
 med() { printf '%s\n' "$@" | median; }
 archive_s=$(med "${R_ARCHIVE[@]}"); base_s=$(med "${R_BASE[@]}"); ratio=$(med "${R_RATIO[@]}")
-sps=$(med "${R_SPS[@]}"); rss=$(med "${R_RSS[@]}"); parquet=$(med "${R_PARQUET[@]}"); purge=$(med "${R_PURGE[@]}")
+sps=$(med "${R_SPS[@]}"); rss=$(med "${R_RSS[@]}"); parquet=$(med "${R_PARQUET[@]}")
 echo
 echo "summary ($REPEAT round(s); medians)                         load now: $(loadavg)"
 printf '  %-30s %10s\n' "COPY binary (s)" "$(med "${R_COPY[@]}")" "DELETE cascade (s)" "$(med "${R_DELETE[@]}")" \
