@@ -86,11 +86,13 @@ final class ArchiveSql {
             SELECT batch_id FROM archiver.archive_batch WHERE shard = ? AND state = ? ORDER BY batch_id""";
 
     /**
-     * The oldest WRITTEN batch of a shard that no other purger holds, locked until the caller's transaction
-     * ends, with the shard's oldest PLANNED batch (null if none) in the same round trip.
+     * The oldest WRITTEN batch of a shard that no other purger holds (the columns of {@link #BATCH}), locked
+     * until the caller's transaction ends, with the shard's oldest PLANNED batch (null if none) in the same
+     * round trip.
      */
     static final String CLAIM_WRITTEN_BATCH = """
-            SELECT batch_id, (SELECT min(p.batch_id) FROM archiver.archive_batch p WHERE p.shard = ? AND p.state = 'PLANNED')
+            SELECT batch_id, dt, cutoff, state, tables,
+                   (SELECT min(p.batch_id) FROM archiver.archive_batch p WHERE p.shard = ? AND p.state = 'PLANNED')
             FROM archiver.archive_batch WHERE shard = ? AND state = 'WRITTEN'
             ORDER BY batch_id LIMIT 1 FOR UPDATE SKIP LOCKED""";
 

@@ -5,6 +5,7 @@ import dev.pipelinearchiver.source.ArchiveSources;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -81,19 +82,23 @@ class Ledger {
     }
 
     /** A WRITTEN batch claimed for purging, and the shard's oldest PLANNED batch at that moment (null if none). */
-    record Claim(long batchId, Long oldestPlanned) {}
+    record Claim(Batch batch, Long oldestPlanned) {}
 
     /** Claims the oldest WRITTEN batch no other transaction holds (row lock until this transaction ends), or null. */
     Claim claimWrittenBatch(int shard) {
-        List<Claim> claimed = jdbc.query(ArchiveSql.CLAIM_WRITTEN_BATCH, (rs, i) -> new Claim(rs.getLong(1), rs.getObject(2, Long.class)),
+        List<Claim> claimed = jdbc.query(ArchiveSql.CLAIM_WRITTEN_BATCH, (rs, i) -> new Claim(batch(rs), rs.getObject(6, Long.class)),
                 shard, shard);
         return claimed.isEmpty() ? null : claimed.get(0);
     }
 
     Batch batch(long batchId) {
-        return jdbc.queryForObject(ArchiveSql.BATCH, (rs, i) -> new Batch(rs.getLong(1), rs.getObject(2, LocalDate.class),
-                rs.getObject(3, OffsetDateTime.class).toInstant(), rs.getString(4),
-                rs.getArray(5) == null ? List.of() : Arrays.asList((String[]) rs.getArray(5).getArray())), batchId);
+        return jdbc.queryForObject(ArchiveSql.BATCH, (rs, i) -> batch(rs), batchId);
+    }
+
+    /** A batch from the columns of {@link ArchiveSql#BATCH}, the first five of the row. */
+    private static Batch batch(ResultSet rs) throws SQLException {
+        return new Batch(rs.getLong(1), rs.getObject(2, LocalDate.class), rs.getObject(3, OffsetDateTime.class).toInstant(),
+                rs.getString(4), rs.getArray(5) == null ? List.of() : Arrays.asList((String[]) rs.getArray(5).getArray()));
     }
 
     long[] runs(long batchId, String state, int limit) {
@@ -101,19 +106,21 @@ class Ledger {
                 .mapToLong(Long::longValue).toArray();
     }
 
+    /** The stamps a batch's export recorded. */
+    BatchStamps stamps(long batchId) {
+        return jdbc.execute((ConnectionCallback<BatchStamps>) con -> BatchStamps.read(con, batchId));
+    }
+
     /** The exported stamps of some runs of a batch (a run the export did not record is left out). */
-    Map<Long, RunStamp> stamps(long batchId, long[] runIds) {
-        return jdbc.execute((ConnectionCallback<Map<Long, RunStamp>>) con -> {
-            BatchStamps exported = BatchStamps.read(con, batchId);
-            Map<Long, RunStamp> stamps = new HashMap<>();
-            for (long runId : runIds) {
-                RunStamp stamp = exported.stamp(runId);
-                if (stamp != null) {
-                    stamps.put(runId, stamp);
-                }
+    static Map<Long, RunStamp> stamps(BatchStamps exported, long[] runIds) {
+        Map<Long, RunStamp> stamps = new HashMap<>();
+        for (long runId : runIds) {
+            RunStamp stamp = exported.stamp(runId);
+            if (stamp != null) {
+                stamps.put(runId, stamp);
             }
-            return stamps;
-        });
+        }
+        return stamps;
     }
 
     /**

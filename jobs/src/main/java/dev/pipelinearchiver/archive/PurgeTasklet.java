@@ -77,6 +77,12 @@ class PurgeTasklet implements Tasklet {
     private final ExportProgress progress;
     private final ArchiverProperties properties;
     private final SourcePrivileges privileges;
+    /**
+     * The stamps of the batches being purged, read once per batch instead of once per transaction (a
+     * WRITTEN batch's stamps never change; each read decoded all of its runs' arrays). Dropped when the
+     * batch is finished.
+     */
+    private final Map<Long, BatchStamps> exportedStamps = new ConcurrentHashMap<>();
     /** Launches (job executions) whose log already says why the purge counts first: the purgers share this tasklet. */
     private final Set<Long> saidCountingFirst = ConcurrentHashMap.newKeySet();
 
@@ -110,9 +116,9 @@ class PurgeTasklet implements Tasklet {
         // read before the ledger: a batch written after this read wakes the wait below
         long seen = progress.changes();
         boolean exportEnded = progress.ended(step.getJobExecutionId());
-        Long next = nextBatch(exportEnded);
-        context.put(LAST_CALL_PURGED, next != null);
-        if (next == null) {
+        Batch batch = nextBatch(exportEnded);
+        context.put(LAST_CALL_PURGED, batch != null);
+        if (batch == null) {
             if (exportEnded) {
                 return RepeatStatus.FINISHED; // the export beside us is over and everything it wrote is purged
             }
@@ -121,7 +127,6 @@ class PurgeTasklet implements Tasklet {
         }
         context.putLong(TRANSACTIONS, context.getLong(TRANSACTIONS, 0L) + 1);
         long started = System.nanoTime();
-        Batch batch = ledger.batch(next);
         ArchiveSources sources = catalog.inspect();
         checkSameTables(batch, sources);
         long[] runIds = ledger.runs(batch.id(), Ledger.PLANNED_RUN, properties.purgeBatchSize());
@@ -141,14 +146,14 @@ class PurgeTasklet implements Tasklet {
      * first, as a sequential run would): while the export is running, a WRITTEN batch waits for an older
      * one still being exported. Once the export has ended, whatever is WRITTEN is purged.
      */
-    private Long nextBatch(boolean exportEnded) {
+    private Batch nextBatch(boolean exportEnded) {
         int shard = properties.shard().index();
         Ledger.Claim claimed = ledger.claimWrittenBatch(shard);
         if (claimed == null) {
             return null;
         }
-        boolean olderStillExporting = claimed.oldestPlanned() != null && claimed.oldestPlanned() < claimed.batchId();
-        return olderStillExporting && !exportEnded ? null : claimed.batchId();
+        boolean olderStillExporting = claimed.oldestPlanned() != null && claimed.oldestPlanned() < claimed.batch().id();
+        return olderStillExporting && !exportEnded ? null : claimed.batch();
     }
 
     /**
@@ -193,7 +198,7 @@ class PurgeTasklet implements Tasklet {
                 }
             }
             long[] lockedIds = runIds.length == locked.size() ? runIds : Arrays.stream(runIds).filter(locked::contains).toArray();
-            Map<Long, RunStamp> exported = ledger.stamps(batch.id(), runIds);
+            Map<Long, RunStamp> exported = Ledger.stamps(exportedStamps.computeIfAbsent(batch.id(), ledger::stamps), runIds);
             if (exported.size() != runIds.length) {
                 // every run left in a WRITTEN batch was exported (the export released those it did not stream)
                 throw new IllegalStateException("Batch " + batch.id() + ": " + (runIds.length - exported.size()) + " of " + runIds.length
@@ -361,6 +366,7 @@ class PurgeTasklet implements Tasklet {
         // in the transaction that closes the batch: its statistics count exactly once
         statistics.mergeBatch(batch.id(), batch.dt());
         ledger.markPurged(batch.id());
+        exportedStamps.remove(batch.id());
         log.info("purged batch {} dt={}{}", batch.id(), batch.dt(), changed.length > 0 ? " (" + changed.length + " runs released)" : "");
     }
 
