@@ -29,6 +29,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.listener.StepExecutionListener;
 import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.StepExecution;
@@ -54,7 +55,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * runs are purged, the batch's files are rewritten without it and it is released, so a later launch
  * archives it whole, exactly once.
  */
-class PurgeTasklet implements Tasklet {
+class PurgeTasklet implements Tasklet, StepExecutionListener {
 
     private static final Logger log = LoggerFactory.getLogger(PurgeTasklet.class);
 
@@ -80,7 +81,8 @@ class PurgeTasklet implements Tasklet {
     /**
      * The stamps of the batches being purged, read once per batch instead of once per transaction (a
      * WRITTEN batch's stamps never change; each read decoded all of its runs' arrays). Dropped when the
-     * batch is finished.
+     * batch is finished, and all of them when a purger starts ({@link #beforeStep}): nothing an earlier
+     * launch in the same JVM read is ever used.
      */
     private final Map<Long, BatchStamps> exportedStamps = new ConcurrentHashMap<>();
     /** Launches (job executions) whose log already says why the purge counts first: the purgers share this tasklet. */
@@ -98,6 +100,11 @@ class PurgeTasklet implements Tasklet {
         this.jdbc = jdbc;
         this.properties = properties;
         this.privileges = new SourcePrivileges(jdbc);
+    }
+
+    @Override
+    public void beforeStep(StepExecution stepExecution) {
+        exportedStamps.clear();
     }
 
     @Override

@@ -206,4 +206,28 @@ class ArchiveRestartTest extends ArchiveTestSupport {
         assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state NOT IN ('purged', 'released')")).isZero();
         assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'purged'")).isEqualTo(57);
     }
+
+    @Test
+    void aLaunchNeverUsesTheStampsAnEarlierLaunchInTheSameJvmRead() throws Exception {
+        // given: a launch whose purge fails part-way, after reading the stamps of the batch it was purging
+        threeDaysOfRuns();
+        DB.failDeletingRun(eligibleRun(25));
+        assertThat(launcher.archive(CUTOFF).outcome()).isEqualTo(Outcome.FAILED);
+        DB.stopFailingDeletes();
+        // then everything starts again (database, ledger, archive), batch ids included, with other runs
+        // under the same batch ids
+        emptyDatabaseAndArchive();
+        DB.execute("ALTER SEQUENCE archiver.archive_batch_batch_id_seq RESTART");
+        fixture.runs(60, "ok", Instant.parse("2026-05-28T00:00:00Z"), 4_000, 3);
+        Map<String, List<List<Object>>> eligible = snapshot("IN (" + eligibleRunIds(CUTOFF) + ")");
+
+        // when
+        Result relaunched = launcher.archive(CUTOFF);
+
+        // then: every run purged against its own batch's stamps, none taken for changed
+        assertThat(relaunched.outcome()).isEqualTo(Outcome.COMPLETED);
+        assertArchiveHoldsExactly(eligible);
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state <> 'purged'")).isZero();
+        assertThat(DB.count("SELECT count(*) FROM pipeline_runs")).isZero();
+    }
 }
