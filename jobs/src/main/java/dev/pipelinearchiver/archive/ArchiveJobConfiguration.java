@@ -159,11 +159,9 @@ public class ArchiveJobConfiguration {
     Step purgeWorkerStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, Ledger ledger, SourceCatalog catalog,
             BatchFiles batchFiles, ParquetArchive archive, StatisticsStore statistics, JdbcTemplate jdbc, Throttle throttle,
             ExportProgress progress, ArchiverProperties properties) {
-        PurgeTasklet purger = new PurgeTasklet(ledger, catalog, batchFiles, archive, statistics, jdbc, throttle, progress, properties);
         return new StepBuilder("purgeWorkerStep", jobRepository)
-                .tasklet(purger)
+                .tasklet(new PurgeTasklet(ledger, catalog, batchFiles, archive, statistics, jdbc, throttle, progress, properties))
                 .transactionManager(transactionManager)
-                .listener(purger)                 // forgets the batch stamps an earlier launch read
                 .allowStartIfComplete(true)
                 .build();
     }

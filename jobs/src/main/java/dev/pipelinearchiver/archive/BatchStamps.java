@@ -6,6 +6,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The stamps a batch's export recorded (table {@code archiver.batch_stamps}, one row per batch): per
@@ -54,6 +56,18 @@ public final class BatchStamps {
     public int[] rowCounts(long runId) {
         Ledger.RunStamp stamp = stamp(runId);
         return stamp == null ? null : stamp.rowCounts();
+    }
+
+    /** The stamps of some of the batch's runs (a run the export did not record is left out). */
+    Map<Long, Ledger.RunStamp> stamps(long[] runIds) {
+        Map<Long, Ledger.RunStamp> stamps = new HashMap<>();
+        for (long runId : runIds) {
+            Ledger.RunStamp stamp = stamp(runId);
+            if (stamp != null) {
+                stamps.put(runId, stamp);
+            }
+        }
+        return stamps;
     }
 
     /** A run's stamp as the export recorded it, or null if it exported no such run. */

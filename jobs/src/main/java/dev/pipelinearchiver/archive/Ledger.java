@@ -111,18 +111,6 @@ class Ledger {
         return jdbc.execute((ConnectionCallback<BatchStamps>) con -> BatchStamps.read(con, batchId));
     }
 
-    /** The exported stamps of some runs of a batch (a run the export did not record is left out). */
-    static Map<Long, RunStamp> stamps(BatchStamps exported, long[] runIds) {
-        Map<Long, RunStamp> stamps = new HashMap<>();
-        for (long runId : runIds) {
-            RunStamp stamp = exported.stamp(runId);
-            if (stamp != null) {
-                stamps.put(runId, stamp);
-            }
-        }
-        return stamps;
-    }
-
     /**
      * Records a batch's export: its runs' stamps (one row for the batch), every file, and the batch as
      * WRITTEN. The runs stay 'planned' until the purge deletes them: a 'planned' run of a WRITTEN batch is

@@ -81,8 +81,9 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
     /**
      * The stamps of the batches being purged, read once per batch instead of once per transaction (a
      * WRITTEN batch's stamps never change; each read decoded all of its runs' arrays). Dropped when the
-     * batch is finished, and all of them when a purger starts ({@link #beforeStep}): nothing an earlier
-     * launch in the same JVM read is ever used.
+     * batch is finished, and all of them when a purger starts ({@link #beforeStep}; a TaskletStep
+     * registers its tasklet as a listener when it is one): nothing an earlier launch in the same JVM read
+     * is ever used.
      */
     private final Map<Long, BatchStamps> exportedStamps = new ConcurrentHashMap<>();
     /** Launches (job executions) whose log already says why the purge counts first: the purgers share this tasklet. */
@@ -205,7 +206,7 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
                 }
             }
             long[] lockedIds = runIds.length == locked.size() ? runIds : Arrays.stream(runIds).filter(locked::contains).toArray();
-            Map<Long, RunStamp> exported = Ledger.stamps(exportedStamps.computeIfAbsent(batch.id(), ledger::stamps), runIds);
+            Map<Long, RunStamp> exported = exportedStamps.computeIfAbsent(batch.id(), ledger::stamps).stamps(runIds);
             if (exported.size() != runIds.length) {
                 // every run left in a WRITTEN batch was exported (the export released those it did not stream)
                 throw new IllegalStateException("Batch " + batch.id() + ": " + (runIds.length - exported.size()) + " of " + runIds.length

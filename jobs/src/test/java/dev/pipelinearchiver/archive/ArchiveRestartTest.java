@@ -42,6 +42,27 @@ class ArchiveRestartTest extends ArchiveTestSupport {
         return DB.count(eligibleRunIds(CUTOFF) + " ORDER BY id OFFSET " + index + " LIMIT 1");
     }
 
+    /** A step added to a run after its export. */
+    private void addLateStep(long run) {
+        DB.execute("INSERT INTO pipeline_steps (run_id, seq, step_name, status, input_json, duration_ms) VALUES (" + run
+                + ", 99, 'late_agent', 'ok', '{\"late\": true}', 5)");
+    }
+
+    /** A step of a run updated in place after its export. */
+    private void editStep(long run) {
+        DB.execute("UPDATE pipeline_steps SET output_json = '{\"edited\": true}' WHERE run_id = " + run + " AND seq = 2");
+    }
+
+    /** The runs ({@code (id, …)}) are in PostgreSQL exactly as snapshotted, and in no archive file. */
+    private void assertKeptWholeAndUnarchived(String runs, Map<String, List<List<Object>>> asTheyAre) throws Exception {
+        assertThat(snapshot("IN " + runs)).isEqualTo(asTheyAre);
+        for (String table : TABLES) {
+            String runColumn = table.equals("pipeline_runs") ? "id" : "run_id";
+            assertThat(archive.query("SELECT count(*) FROM " + archive.dataset(table) + " WHERE " + runColumn + " IN " + runs))
+                    .as(table).containsExactly(List.of(0L));
+        }
+    }
+
     @Test
     void exportFailureThenRelaunchLosesNothingAndDuplicatesNothing() throws Exception {
         // given: the steps directory of one day cannot be created (a file stands in its way)
@@ -129,9 +150,8 @@ class ArchiveRestartTest extends ArchiveTestSupport {
         DB.failDeletingRun(late, updated);
         assertThat(launcher.archive(CUTOFF).outcome()).isEqualTo(Outcome.FAILED);
         assertThat(DB.count("SELECT count(*) FROM pipeline_runs WHERE id IN (" + late + ", " + updated + ")")).isEqualTo(2);
-        DB.execute("INSERT INTO pipeline_steps (run_id, seq, step_name, status, input_json, duration_ms) VALUES (" + late
-                + ", 99, 'late_agent', 'ok', '{\"late\": true}', 5)");
-        DB.execute("UPDATE pipeline_steps SET output_json = '{\"edited\": true}' WHERE run_id = " + updated + " AND seq = 2");
+        addLateStep(late);
+        editStep(updated);
         DB.stopFailingDeletes();
         String changed = "(" + late + ", " + updated + ")";
         Map<String, List<List<Object>>> changedRuns = snapshot("IN " + changed);
@@ -141,12 +161,7 @@ class ArchiveRestartTest extends ArchiveTestSupport {
 
         // then: the changed runs are still in PostgreSQL, whole, and in no archive file
         assertThat(resumed.outcome()).isEqualTo(Outcome.COMPLETED);
-        assertThat(snapshot("IN " + changed)).isEqualTo(changedRuns);
-        for (String table : TABLES) {
-            String runColumn = table.equals("pipeline_runs") ? "id" : "run_id";
-            assertThat(archive.query("SELECT count(*) FROM " + archive.dataset(table) + " WHERE " + runColumn + " IN " + changed))
-                    .as(table).containsExactly(List.of(0L));
-        }
+        assertKeptWholeAndUnarchived(changed, changedRuns);
         assertThat(DB.count(eligibleRunIds(CUTOFF).replace("SELECT id", "SELECT count(*)"))).isEqualTo(2); // only they are left
         assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'released'")).isEqualTo(2);
 
@@ -182,9 +197,8 @@ class ArchiveRestartTest extends ArchiveTestSupport {
         assertThat(DB.count("SELECT count(DISTINCT batch_id) FROM archiver.batch_run WHERE run_id IN (" + lost + ", " + gained + ")"))
                 .isOne();
         DB.execute("DELETE FROM pipeline_steps WHERE run_id = " + lost + " AND seq = 2"); // an even step: no LLM call
-        DB.execute("INSERT INTO pipeline_steps (run_id, seq, step_name, status, input_json, duration_ms) VALUES (" + gained
-                + ", 99, 'late_agent', 'ok', '{\"late\": true}', 5)");
-        DB.execute("UPDATE pipeline_steps SET output_json = '{\"edited\": true}' WHERE run_id = " + updated + " AND seq = 2");
+        addLateStep(gained);
+        editStep(updated);
         DB.stopFailingDeletes();
         Map<String, List<List<Object>>> changedRuns = snapshot("IN " + changed);
 
@@ -194,12 +208,7 @@ class ArchiveRestartTest extends ArchiveTestSupport {
         // then: the changed runs are still in PostgreSQL, whole, in no archive file, and released;
         // every other eligible run is purged and archived
         assertThat(resumed.outcome()).isEqualTo(Outcome.COMPLETED);
-        assertThat(snapshot("IN " + changed)).isEqualTo(changedRuns);
-        for (String table : TABLES) {
-            String runColumn = table.equals("pipeline_runs") ? "id" : "run_id";
-            assertThat(archive.query("SELECT count(*) FROM " + archive.dataset(table) + " WHERE " + runColumn + " IN " + changed))
-                    .as(table).containsExactly(List.of(0L));
-        }
+        assertKeptWholeAndUnarchived(changed, changedRuns);
         assertArchiveHoldsExactly(others);
         assertThat(DB.count(eligibleRunIds(CUTOFF).replace("SELECT id", "SELECT count(*)"))).isEqualTo(3); // only they are left
         assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'released' AND run_id IN " + changed)).isEqualTo(3);
