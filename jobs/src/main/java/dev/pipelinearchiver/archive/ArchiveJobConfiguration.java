@@ -23,6 +23,7 @@ import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.core.task.SimpleAsyncTaskExecutor;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -54,6 +55,12 @@ public class ArchiveJobConfiguration {
     /** Non-identifying: the instant after which the launch stops at its next safe point ({@code --max-runtime}). */
     public static final String DEADLINE = "deadline";
     static final String BATCH_ID = "batchId";
+
+    /** Static: a post-processor of the data source, created before the other beans of this class. */
+    @Bean
+    static AsyncCommits asyncCommits(Environment environment) {
+        return new AsyncCommits(environment);
+    }
 
     @Bean
     Job archiveJob(JobRepository jobRepository, Step planStep, Step exportStep, Step purgeStep, Step statsStep, Step manifestStep) {
@@ -177,9 +184,9 @@ public class ArchiveJobConfiguration {
 
     @Bean
     Step manifestStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, Ledger ledger, ParquetArchive archive,
-            ArchiverProperties properties) {
+            DataSource dataSource, ArchiverProperties properties) {
         return new StepBuilder("manifestStep", jobRepository)
-                .tasklet(new ManifestTasklet(ledger, archive, properties.shard().index()))
+                .tasklet(new ManifestTasklet(ledger, archive, dataSource, properties.shard().index()))
                 .transactionManager(transactionManager)
                 .build();
     }

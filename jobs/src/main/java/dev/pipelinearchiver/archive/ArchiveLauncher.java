@@ -150,6 +150,7 @@ public class ArchiveLauncher {
                     return new Result(Outcome.STOPPED, null);
                 }
                 JobExecution execution = jobOperator.start(archiveJob, parameters);
+                AsyncCommits.flush(lockConnection); // the outcome reported below is durable
                 return new Result(outcome(execution.getStatus()), execution);
             } catch (JobInstanceAlreadyCompleteException e) {
                 return new Result(Outcome.ALREADY_COMPLETED, jobRepository.getLastJobExecution(ArchiveJobConfiguration.JOB_NAME, parameters));

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.job.JobExecution;
@@ -33,17 +34,20 @@ class ManifestTasklet implements Tasklet {
 
     private final Ledger ledger;
     private final ParquetArchive archive;
+    private final DataSource dataSource;
     private final int shard;
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    ManifestTasklet(Ledger ledger, ParquetArchive archive, int shard) {
+    ManifestTasklet(Ledger ledger, ParquetArchive archive, DataSource dataSource, int shard) {
         this.ledger = ledger;
         this.archive = archive;
+        this.dataSource = dataSource;
         this.shard = shard;
     }
 
     @Override
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
+        AsyncCommits.flush(dataSource); // the manifest lists only purges a crash cannot take back
         JobExecution execution = chunkContext.getStepContext().getStepExecution().getJobExecution();
         Instant started = execution.getStartTime().atZone(java.time.ZoneId.systemDefault()).toInstant();
         List<Map<String, Object>> batches = new ArrayList<>();

@@ -1,5 +1,6 @@
 package dev.pipelinearchiver.cli;
 
+import dev.pipelinearchiver.archive.AsyncCommits;
 import dev.pipelinearchiver.archive.DryRun;
 import java.time.Duration;
 import java.time.Instant;
@@ -78,7 +79,7 @@ class ArchiveCommand implements Callable<Integer> {
                 return ArchiverCommand.OK;
             }
         }
-        try (ConfigurableApplicationContext context = spring.start()) {
+        try (ConfigurableApplicationContext context = spring.start(AsyncCommits.LAUNCH_PROPERTY + "=true")) {
             return launch.run(context, (launcher, deadline) -> launcher.archive(cutoffInstant, deadline));
         }
     }

@@ -3,6 +3,7 @@ package dev.pipelinearchiver.cli;
 import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.archive.ArchiveJobConfiguration;
 import dev.pipelinearchiver.archive.ArchiveLauncher;
+import dev.pipelinearchiver.archive.AsyncCommits;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import org.springframework.batch.core.job.JobExecution;
@@ -42,7 +43,7 @@ class RestartCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         spring.validate();
-        try (ConfigurableApplicationContext context = spring.start()) {
+        try (ConfigurableApplicationContext context = spring.start(AsyncCommits.LAUNCH_PROPERTY + "=true")) {
             JobExecution execution = JobExecutions.require(context.getBean(JobRepository.class), executionId);
             if (!ArchiveJobConfiguration.JOB_NAME.equals(execution.getJobInstance().getJobName())) {
                 throw new CommandFailure(ArchiverCommand.BAD_CONFIG, "job execution " + executionId + " belongs to "

@@ -1,6 +1,7 @@
 package dev.pipelinearchiver.cli;
 
 import dev.pipelinearchiver.ArchiverApplication;
+import dev.pipelinearchiver.SchemaMigration;
 import java.util.List;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -40,17 +41,26 @@ final class SpringOptions {
     }
 
     /**
-     * Starts the application (database, Flyway migration of schema archiver, the job's beans). Spring's own
+     * Starts the application (database, Flyway migration of schema archiver, the job's beans) and returns once
+     * the migration has ended. Spring's own
      * shutdown hook is off: the command closes the context itself, and a SIGTERM during a launch is handled
      * by {@link GracefulStop}, which needs the database until the job has stopped.
      */
     ConfigurableApplicationContext start(String... extraProperties) {
         validate();
-        return new SpringApplicationBuilder(ArchiverApplication.class)
+        ConfigurableApplicationContext context = new SpringApplicationBuilder(ArchiverApplication.class)
                 .web(WebApplicationType.NONE)
                 .registerShutdownHook(false)
-                .properties("spring.batch.job.enabled=false", "logging.register-shutdown-hook=false")
+                .properties("spring.batch.job.enabled=false", "logging.register-shutdown-hook=false",
+                        SchemaMigration.BACKGROUND_PROPERTY + "=true")
                 .properties(extraProperties)
                 .run(arguments().toArray(String[]::new));
+        try {
+            context.getBean(SchemaMigration.class).await(); // Flyway migrates beside the start (SchemaMigration)
+        } catch (RuntimeException | Error e) {
+            context.close();
+            throw e;
+        }
+        return context;
     }
 }
