@@ -1,6 +1,7 @@
 package dev.pipelinearchiver;
 
 import dev.pipelinearchiver.cli.ArchiverCommand;
+import dev.pipelinearchiver.cli.SpringOptions;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
@@ -10,6 +11,11 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 public class ArchiverApplication {
 
     public static void main(String[] args) {
+        if (Boolean.getBoolean("spring.aot.processing")) {
+            // the build's ahead-of-time processing (spring-boot:process-aot) records the application's beans
+            SpringOptions.application().run(args);
+            return;
+        }
         System.exit(ArchiverCommand.execute(args));
     }
 }

@@ -22,16 +22,26 @@ public class SchemaMigration implements FlywayMigrationStrategy {
 
     /** Set (true) by the command line, which calls {@link #await()} once the context has started. */
     public static final String BACKGROUND_PROPERTY = "pipeline-archiver.migrate-in-background";
+    /**
+     * Set (true) by a read-only command (the dry run): the schema is left as it is. A property read here rather
+     * than {@code spring.flyway.enabled=false}, which the ahead-of-time processed application fixes at build.
+     */
+    public static final String SKIP_PROPERTY = "pipeline-archiver.skip-migration";
 
     private final boolean background;
+    private final boolean skip;
     private volatile CompletableFuture<Void> migration = CompletableFuture.completedFuture(null);
 
     public SchemaMigration(Environment environment) {
         this.background = environment.getProperty(BACKGROUND_PROPERTY, Boolean.class, false);
+        this.skip = environment.getProperty(SKIP_PROPERTY, Boolean.class, false);
     }
 
     @Override
     public void migrate(Flyway flyway) {
+        if (skip) {
+            return;
+        }
         if (!background) {
             flyway.migrate();
             return;

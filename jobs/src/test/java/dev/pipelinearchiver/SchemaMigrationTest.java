@@ -80,6 +80,17 @@ class SchemaMigrationTest {
         migration.await(); // nothing to wait for
     }
 
+    @Test
+    void aReadOnlyCommandLeavesTheSchemaAsItIs() {
+        SchemaMigration migration = new SchemaMigration(environment(Map.of(SchemaMigration.BACKGROUND_PROPERTY, "true",
+                SchemaMigration.SKIP_PROPERTY, "true")));
+
+        migration.migrate(flyway());
+        migration.await();
+
+        assertThat(db.count("SELECT count(*) FROM pg_namespace WHERE nspname = 'archiver'")).isZero();
+    }
+
     /** The versioned migrations in the jar, all pending in a fresh database. */
     private long appliedMigrationsExpected() {
         return flyway().info().all().length;
@@ -103,9 +114,12 @@ class SchemaMigrationTest {
     }
 
     private static StandardEnvironment environment(boolean background) {
+        return environment(Map.of(SchemaMigration.BACKGROUND_PROPERTY, String.valueOf(background)));
+    }
+
+    private static StandardEnvironment environment(Map<String, Object> properties) {
         StandardEnvironment environment = new StandardEnvironment();
-        environment.getPropertySources().addFirst(new MapPropertySource("test",
-                Map.of(SchemaMigration.BACKGROUND_PROPERTY, String.valueOf(background))));
+        environment.getPropertySources().addFirst(new MapPropertySource("test", properties));
         return environment;
     }
 }

@@ -1,5 +1,6 @@
 package dev.pipelinearchiver.cli;
 
+import dev.pipelinearchiver.SchemaMigration;
 import dev.pipelinearchiver.archive.AsyncCommits;
 import dev.pipelinearchiver.archive.DryRun;
 import java.time.Duration;
@@ -74,7 +75,7 @@ class ArchiveCommand implements Callable<Integer> {
         spring.validate();
         if (dryRun) {
             // read-only: not even the archiver's own schema is migrated
-            try (ConfigurableApplicationContext context = spring.start("spring.flyway.enabled=false")) {
+            try (ConfigurableApplicationContext context = spring.start(SchemaMigration.SKIP_PROPERTY + "=true")) {
                 DryRunReport.print(context.getBean(DryRun.class).report(cutoffInstant), cutoffInstant, spec.commandLine().getOut());
                 return ArchiverCommand.OK;
             }

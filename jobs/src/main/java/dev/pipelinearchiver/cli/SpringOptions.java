@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
  * settings from the command line and starts the application with them, the same way for all commands.
  */
 @Command
-final class SpringOptions {
+public final class SpringOptions {
 
     private CommandSpec command;
 
@@ -41,6 +41,19 @@ final class SpringOptions {
     }
 
     /**
+     * The application as every command starts it, and as the build's ahead-of-time processing sees it
+     * ({@code ArchiverApplication}): the beans are the same whatever the command.
+     */
+    public static SpringApplicationBuilder application(String... extraProperties) {
+        return new SpringApplicationBuilder(ArchiverApplication.class)
+                .web(WebApplicationType.NONE)
+                .registerShutdownHook(false)
+                .properties("spring.batch.job.enabled=false", "logging.register-shutdown-hook=false",
+                        SchemaMigration.BACKGROUND_PROPERTY + "=true")
+                .properties(extraProperties);
+    }
+
+    /**
      * Starts the application (database, Flyway migration of schema archiver, the job's beans) and returns once
      * the migration has ended. Spring's own
      * shutdown hook is off: the command closes the context itself, and a SIGTERM during a launch is handled
@@ -48,13 +61,7 @@ final class SpringOptions {
      */
     ConfigurableApplicationContext start(String... extraProperties) {
         validate();
-        ConfigurableApplicationContext context = new SpringApplicationBuilder(ArchiverApplication.class)
-                .web(WebApplicationType.NONE)
-                .registerShutdownHook(false)
-                .properties("spring.batch.job.enabled=false", "logging.register-shutdown-hook=false",
-                        SchemaMigration.BACKGROUND_PROPERTY + "=true")
-                .properties(extraProperties)
-                .run(arguments().toArray(String[]::new));
+        ConfigurableApplicationContext context = application(extraProperties).run(arguments().toArray(String[]::new));
         try {
             context.getBean(SchemaMigration.class).await(); // Flyway migrates beside the start (SchemaMigration)
         } catch (RuntimeException | Error e) {
