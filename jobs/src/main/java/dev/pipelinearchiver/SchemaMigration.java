@@ -14,7 +14,9 @@ import org.springframework.stereotype.Component;
  * are used only once a command runs), and a first launch's migration (~0.3-0.6 s) would otherwise keep the
  * second core idle (README "Performance", tenth round). The command waits for it with {@link #await()}
  * before it does anything, so it never sees the schema half-migrated, and a failed migration fails the
- * command as it failed the start before. Anywhere else (the tests' contexts) the migration runs inline,
+ * command as it failed the start before. If the start itself fails meanwhile, closing the context closes
+ * the migration's connection and PostgreSQL rolls back the migration in progress (Flyway runs each in a
+ * transaction); the next start applies it. Anywhere else (the tests' contexts) the migration runs inline,
  * as Spring Boot runs it.
  */
 @Component
