@@ -70,10 +70,6 @@ class PushgatewayConfiguration {
             this.manager = manager;
         }
 
-        boolean pushing() {
-            return manager != null;
-        }
-
         @Override
         public void close() {
             if (manager != null) {
