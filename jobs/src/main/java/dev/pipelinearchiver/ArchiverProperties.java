@@ -36,17 +36,31 @@ public record ArchiverProperties(
 
     /** Where the backend's runs are and what "finished" means; every other table is found from the catalog. */
     public record Source(
-            @DefaultValue("public") @Pattern(regexp = IDENTIFIER) String schema,
-            @DefaultValue("pipeline_runs") @Pattern(regexp = IDENTIFIER) String runsTable,
-            @DefaultValue("id") @Pattern(regexp = IDENTIFIER) String idColumn,
-            @DefaultValue("finished_at") @Pattern(regexp = IDENTIFIER) String finishedAtColumn,
-            @DefaultValue("status") @Pattern(regexp = IDENTIFIER) String statusColumn,
-            @DefaultValue({"ok", "error", "cancelled"}) @NotEmpty List<@NotBlank String> finishedStatuses,
+            @DefaultValue("public") @Pattern(regexp = IDENTIFIER)
+            String schema,
+
+            @DefaultValue("pipeline_runs") @Pattern(regexp = IDENTIFIER)
+            String runsTable,
+
+            @DefaultValue("id") @Pattern(regexp = IDENTIFIER)
+            String idColumn,
+
+            @DefaultValue("finished_at") @Pattern(regexp = IDENTIFIER)
+            String finishedAtColumn,
+
+            @DefaultValue("status") @Pattern(regexp = IDENTIFIER)
+            String statusColumn,
+
+            @DefaultValue({"ok", "error", "cancelled"}) @NotEmpty
+            List<@NotBlank String> finishedStatuses,
+
             @DefaultValue Map<String, List<String>> sortColumns) {}
 
     /** Parquet writer settings: they bound the writer's memory (one row group per open file). */
     public record Parquet(
-            @DefaultValue("ZSTD") @Pattern(regexp = "UNCOMPRESSED|SNAPPY|GZIP|ZSTD|LZ4_RAW") String compression,
+            @DefaultValue("ZSTD") @Pattern(regexp = "UNCOMPRESSED|SNAPPY|GZIP|ZSTD|LZ4_RAW")
+            String compression,
+
             @DefaultValue("1") int compressionLevel,
             @Min(1 << 20) @DefaultValue("67108864") long rowGroupBytes,
             @Min(1 << 12) @DefaultValue("4194304") int pageBytes,
@@ -59,21 +73,25 @@ public record ArchiverProperties(
             return !"ZSTD".equals(compression) || ZstdPages.validLevel(compressionLevel);
         }
 
-        @AssertTrue(message = "zstd-window-log must be 0 (the level's own) or between " + ZstdPages.MIN_WINDOW_LOG + " and "
-                + ZstdPages.MAX_WINDOW_LOG)
+        @AssertTrue(
+                message = "zstd-window-log must be 0 (the level's own) or between " + ZstdPages.MIN_WINDOW_LOG + " and "
+                        + ZstdPages.MAX_WINDOW_LOG)
         public boolean isZstdWindowLogValid() {
             return ZstdPages.validWindowLog(zstdWindowLog);
         }
 
-        @AssertTrue(message = "zstd-hash-log must be 0 (the level's own) or between " + ZstdPages.MIN_HASH_LOG + " and "
-                + ZstdPages.MAX_HASH_LOG)
+        @AssertTrue(
+                message = "zstd-hash-log must be 0 (the level's own) or between " + ZstdPages.MIN_HASH_LOG + " and "
+                        + ZstdPages.MAX_HASH_LOG)
         public boolean isZstdHashLogValid() {
             return ZstdPages.validHashLog(zstdHashLog);
         }
     }
 
     /** Shard i of N (DESIGN.md "Scale"): this process archives the runs with id mod N = i. */
-    public record Shard(@Min(0) @DefaultValue("0") int index, @Min(1) @DefaultValue("1") int count) {}
+    public record Shard(
+            @Min(0) @DefaultValue("0") int index,
+            @Min(1) @DefaultValue("1") int count) {}
 
     /**
      * Per-step statistics, folded from the archived rows of one table (the steps table); disabled when
@@ -81,11 +99,22 @@ public record ArchiverProperties(
      */
     public record Stats(
             @DefaultValue("true") boolean enabled,
-            @DefaultValue("pipeline_steps") @Pattern(regexp = IDENTIFIER) String table,
-            @DefaultValue("step_name") @Pattern(regexp = IDENTIFIER) String stepNameColumn,
-            @DefaultValue("status") @Pattern(regexp = IDENTIFIER) String statusColumn,
-            @DefaultValue("duration_ms") @Pattern(regexp = IDENTIFIER) String durationColumn,
-            @DefaultValue("error") @Pattern(regexp = IDENTIFIER) String errorColumn,
+
+            @DefaultValue("pipeline_steps") @Pattern(regexp = IDENTIFIER)
+            String table,
+
+            @DefaultValue("step_name") @Pattern(regexp = IDENTIFIER)
+            String stepNameColumn,
+
+            @DefaultValue("status") @Pattern(regexp = IDENTIFIER)
+            String statusColumn,
+
+            @DefaultValue("duration_ms") @Pattern(regexp = IDENTIFIER)
+            String durationColumn,
+
+            @DefaultValue("error") @Pattern(regexp = IDENTIFIER)
+            String errorColumn,
+
             @Min(1) @Max(1000) @DefaultValue("10") int topErrors) {}
 
     /**
@@ -99,8 +128,9 @@ public record ArchiverProperties(
             @DefaultValue("1s") Duration lagPollInterval) {}
 
     /** Largest lag of any standby, in seconds (0 without standbys; needs pg_monitor to see other roles' senders). */
-    public static final String DEFAULT_LAG_QUERY = "SELECT coalesce(extract(epoch FROM max(greatest(write_lag, flush_lag, replay_lag))), 0)"
-            + " FROM pg_stat_replication";
+    public static final String DEFAULT_LAG_QUERY =
+            "SELECT coalesce(extract(epoch FROM max(greatest(write_lag, flush_lag, replay_lag))), 0)"
+                    + " FROM pg_stat_replication";
 
     /** A PostgreSQL identifier we accept from configuration: quoted later, but never anything exotic. */
     public static final String IDENTIFIER = "[A-Za-z_][A-Za-z0-9_$]{0,62}";

@@ -49,14 +49,16 @@ public class SchemaMigration implements FlywayMigrationStrategy {
             return;
         }
         CompletableFuture<Void> started = new CompletableFuture<>();
-        Thread thread = new Thread(() -> {
-            try {
-                flyway.migrate();
-                started.complete(null);
-            } catch (Throwable e) {
-                started.completeExceptionally(e);
-            }
-        }, "schema-migration");
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        flyway.migrate();
+                        started.complete(null);
+                    } catch (Throwable e) {
+                        started.completeExceptionally(e);
+                    }
+                },
+                "schema-migration");
         thread.setDaemon(true);
         migration = started;
         thread.start();

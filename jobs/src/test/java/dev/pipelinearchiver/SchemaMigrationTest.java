@@ -41,7 +41,8 @@ class SchemaMigrationTest {
         long expected = appliedMigrationsExpected();
         assertThat(expected).isPositive();
         SchemaMigration migration = new SchemaMigration(environment(true));
-        try (Connection blocker = db.connect(); Statement statement = blocker.createStatement()) {
+        try (Connection blocker = db.connect();
+                Statement statement = blocker.createStatement()) {
             // Flyway's CREATE SCHEMA waits for this transaction: the migration cannot end before it does
             blocker.setAutoCommit(false);
             statement.execute("CREATE SCHEMA archiver");
@@ -50,12 +51,16 @@ class SchemaMigrationTest {
             assertTimeoutPreemptively(Duration.ofSeconds(5), () -> migration.migrate(flyway()));
 
             Thread.sleep(300);
-            assertThat(migrationThreadAlive()).as("the migration runs on its own thread, still waiting").isTrue();
+            assertThat(migrationThreadAlive())
+                    .as("the migration runs on its own thread, still waiting")
+                    .isTrue();
             blocker.rollback();
         }
         migration.await();
         assertThat(migrationThreadAlive()).isFalse();
-        assertThat(versionsApplied()).as("every migration applied when await returns").isEqualTo(expected);
+        assertThat(versionsApplied())
+                .as("every migration applied when await returns")
+                .isEqualTo(expected);
     }
 
     @Test
@@ -66,7 +71,9 @@ class SchemaMigrationTest {
 
         migration.migrate(flyway());
 
-        assertThatThrownBy(migration::await).isInstanceOf(FlywayException.class).hasMessageContaining("non-empty schema");
+        assertThatThrownBy(migration::await)
+                .isInstanceOf(FlywayException.class)
+                .hasMessageContaining("non-empty schema");
     }
 
     @Test
@@ -82,13 +89,14 @@ class SchemaMigrationTest {
 
     @Test
     void aReadOnlyCommandLeavesTheSchemaAsItIs() {
-        SchemaMigration migration = new SchemaMigration(environment(Map.of(SchemaMigration.BACKGROUND_PROPERTY, "true",
-                SchemaMigration.SKIP_PROPERTY, "true")));
+        SchemaMigration migration = new SchemaMigration(environment(
+                Map.of(SchemaMigration.BACKGROUND_PROPERTY, "true", SchemaMigration.SKIP_PROPERTY, "true")));
 
         migration.migrate(flyway());
         migration.await();
 
-        assertThat(db.count("SELECT count(*) FROM pg_namespace WHERE nspname = 'archiver'")).isZero();
+        assertThat(db.count("SELECT count(*) FROM pg_namespace WHERE nspname = 'archiver'"))
+                .isZero();
     }
 
     /** The versioned migrations in the jar, all pending in a fresh database. */
@@ -101,7 +109,8 @@ class SchemaMigrationTest {
     }
 
     private static boolean migrationThreadAlive() {
-        return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("schema-migration") && t.isAlive());
+        return Thread.getAllStackTraces().keySet().stream()
+                .anyMatch(t -> t.getName().equals("schema-migration") && t.isAlive());
     }
 
     private Flyway flyway() {

@@ -54,6 +54,7 @@ public class ArchiveJobConfiguration {
     public static final String SHARD = "shard";
     /** Non-identifying: the instant after which the launch stops at its next safe point ({@code --max-runtime}). */
     public static final String DEADLINE = "deadline";
+
     static final String BATCH_ID = "batchId";
 
     /** Static: a post-processor of the data source, created before the other beans of this class. */
@@ -63,7 +64,13 @@ public class ArchiveJobConfiguration {
     }
 
     @Bean
-    Job archiveJob(JobRepository jobRepository, Step planStep, Step exportStep, Step purgeStep, Step statsStep, Step manifestStep) {
+    Job archiveJob(
+            JobRepository jobRepository,
+            Step planStep,
+            Step exportStep,
+            Step purgeStep,
+            Step statsStep,
+            Step manifestStep) {
         Flow export = new FlowBuilder<Flow>("exportFlow").start(exportStep).build();
         Flow purge = new FlowBuilder<Flow>("purgeFlow").start(purgeStep).build();
         Flow exportBesidePurge = new FlowBuilder<Flow>("exportAndPurge")
@@ -81,8 +88,13 @@ public class ArchiveJobConfiguration {
     }
 
     @Bean
-    Step planStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, Ledger ledger, SourceCatalog catalog,
-            ParquetArchive archive, ArchiverProperties properties) {
+    Step planStep(
+            JobRepository jobRepository,
+            PlatformTransactionManager transactionManager,
+            Ledger ledger,
+            SourceCatalog catalog,
+            ParquetArchive archive,
+            ArchiverProperties properties) {
         return new StepBuilder("planStep", jobRepository)
                 .tasklet(new PlanTasklet(ledger, catalog, archive, properties))
                 .transactionManager(transactionManager)
@@ -90,16 +102,24 @@ public class ArchiveJobConfiguration {
     }
 
     @Bean
-    Step exportStep(JobRepository jobRepository, Step exportBatchStep, Ledger ledger, ExportProgress progress, ArchiverProperties properties) {
+    Step exportStep(
+            JobRepository jobRepository,
+            Step exportBatchStep,
+            Ledger ledger,
+            ExportProgress progress,
+            ArchiverProperties properties) {
         SimpleAsyncTaskExecutor threads = new SimpleAsyncTaskExecutor("export-");
         threads.setConcurrencyLimit(properties.exportThreads());
         return new StepBuilder(ExportProgress.EXPORT_STEP, jobRepository)
                 .partitioner(exportBatchStep)
-                .splitter(new OldestBatchFirstSplitter(jobRepository, exportBatchStep.getName(), batchPartitioner(ledger, properties.shard().index())))
+                .splitter(new OldestBatchFirstSplitter(
+                        jobRepository,
+                        exportBatchStep.getName(),
+                        batchPartitioner(ledger, properties.shard().index())))
                 .taskExecutor(threads)
                 .gridSize(properties.exportThreads())
-                .listener(progress)               // the purge beside it stops waiting when this ends
-                .allowStartIfComplete(true)       // the purge waits for it, so it must run in every execution
+                .listener(progress) // the purge beside it stops waiting when this ends
+                .allowStartIfComplete(true) // the purge waits for it, so it must run in every execution
                 .build();
     }
 
@@ -123,19 +143,28 @@ public class ArchiveJobConfiguration {
     }
 
     @Bean
-    Step exportBatchStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, ExportBatchTasklet exportBatchTasklet,
+    Step exportBatchStep(
+            JobRepository jobRepository,
+            PlatformTransactionManager transactionManager,
+            ExportBatchTasklet exportBatchTasklet,
             ExportProgress progress) {
         return new StepBuilder("exportBatchStep", jobRepository)
                 .tasklet(exportBatchTasklet)
                 .transactionManager(transactionManager)
-                .listener(progress)               // wakes the purge once this batch is committed WRITTEN
+                .listener(progress) // wakes the purge once this batch is committed WRITTEN
                 .build();
     }
 
     @Bean
     @StepScope
-    ExportBatchTasklet exportBatchTasklet(@Value("#{stepExecutionContext['batchId']}") Long batchId, Ledger ledger,
-            SourceCatalog catalog, ParquetArchive archive, DataSource dataSource, StatisticsStore statistics, ArchiverProperties properties) {
+    ExportBatchTasklet exportBatchTasklet(
+            @Value("#{stepExecutionContext['batchId']}") Long batchId,
+            Ledger ledger,
+            SourceCatalog catalog,
+            ParquetArchive archive,
+            DataSource dataSource,
+            StatisticsStore statistics,
+            ArchiverProperties properties) {
         return new ExportBatchTasklet(batchId, ledger, catalog, archive, dataSource, statistics, properties);
     }
 
@@ -158,24 +187,39 @@ public class ArchiveJobConfiguration {
                 .step(purgeWorkerStep)
                 .taskExecutor(threads)
                 .gridSize(properties.purgeThreads())
-                .allowStartIfComplete(true)       // a restart exports more batches: purge them too
+                .allowStartIfComplete(true) // a restart exports more batches: purge them too
                 .build();
     }
 
     @Bean
-    Step purgeWorkerStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, Ledger ledger, SourceCatalog catalog,
-            BatchFiles batchFiles, ParquetArchive archive, StatisticsStore statistics, JdbcTemplate jdbc, Throttle throttle,
-            ExportProgress progress, ArchiverProperties properties) {
+    Step purgeWorkerStep(
+            JobRepository jobRepository,
+            PlatformTransactionManager transactionManager,
+            Ledger ledger,
+            SourceCatalog catalog,
+            BatchFiles batchFiles,
+            ParquetArchive archive,
+            StatisticsStore statistics,
+            JdbcTemplate jdbc,
+            Throttle throttle,
+            ExportProgress progress,
+            ArchiverProperties properties) {
         return new StepBuilder("purgeWorkerStep", jobRepository)
-                .tasklet(new PurgeTasklet(ledger, catalog, batchFiles, archive, statistics, jdbc, throttle, progress, properties))
+                .tasklet(new PurgeTasklet(
+                        ledger, catalog, batchFiles, archive, statistics, jdbc, throttle, progress, properties))
                 .transactionManager(transactionManager)
                 .allowStartIfComplete(true)
                 .build();
     }
 
     @Bean
-    Step statsStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, StatisticsStore statistics,
-            ParquetArchive archive, JdbcTemplate jdbc, ArchiverProperties properties) {
+    Step statsStep(
+            JobRepository jobRepository,
+            PlatformTransactionManager transactionManager,
+            StatisticsStore statistics,
+            ParquetArchive archive,
+            JdbcTemplate jdbc,
+            ArchiverProperties properties) {
         return new StepBuilder("statsStep", jobRepository)
                 .tasklet(new StepStatsTasklet(statistics, archive, jdbc, properties))
                 .transactionManager(transactionManager)
@@ -183,10 +227,16 @@ public class ArchiveJobConfiguration {
     }
 
     @Bean
-    Step manifestStep(JobRepository jobRepository, PlatformTransactionManager transactionManager, Ledger ledger, ParquetArchive archive,
-            DataSource dataSource, ArchiverProperties properties) {
+    Step manifestStep(
+            JobRepository jobRepository,
+            PlatformTransactionManager transactionManager,
+            Ledger ledger,
+            ParquetArchive archive,
+            DataSource dataSource,
+            ArchiverProperties properties) {
         return new StepBuilder("manifestStep", jobRepository)
-                .tasklet(new ManifestTasklet(ledger, archive, dataSource, properties.shard().index()))
+                .tasklet(new ManifestTasklet(
+                        ledger, archive, dataSource, properties.shard().index()))
                 .transactionManager(transactionManager)
                 .build();
     }

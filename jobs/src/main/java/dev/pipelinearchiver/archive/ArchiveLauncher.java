@@ -46,12 +46,22 @@ public class ArchiveLauncher {
                            WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid::bigint = ? AND objid::bigint = ?
                              AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))""";
 
-    public enum Outcome { COMPLETED, ALREADY_COMPLETED, FAILED, STOPPED, LOCKED }
+    public enum Outcome {
+        COMPLETED,
+        ALREADY_COMPLETED,
+        FAILED,
+        STOPPED,
+        LOCKED
+    }
 
     /** The launch's outcome and its execution (null when LOCKED, or when STOPPED before the job started). */
     public record Result(Outcome outcome, JobExecution execution) {}
 
-    public enum Recovery { RECOVERED, NOT_RUNNING, LOCKED }
+    public enum Recovery {
+        RECOVERED,
+        NOT_RUNNING,
+        LOCKED
+    }
 
     private final JobOperator jobOperator;
     private final JobRepository jobRepository;
@@ -64,10 +74,18 @@ public class ArchiveLauncher {
 
     /** The parameters of the launch in progress in this process, for a stop request from a signal handler. */
     private volatile JobParameters launching;
+
     private volatile boolean stopRequested;
 
-    ArchiveLauncher(JobOperator jobOperator, JobRepository jobRepository, Job archiveJob, DataSource dataSource, SourceCatalog catalog,
-            ParquetArchive archive, ArchiverProperties properties, JdbcTemplate jdbc) {
+    ArchiveLauncher(
+            JobOperator jobOperator,
+            JobRepository jobRepository,
+            Job archiveJob,
+            DataSource dataSource,
+            SourceCatalog catalog,
+            ParquetArchive archive,
+            ArchiverProperties properties,
+            JdbcTemplate jdbc) {
         this.jobOperator = jobOperator;
         this.jobRepository = jobRepository;
         this.archiveJob = archiveJob;
@@ -83,7 +101,8 @@ public class ArchiveLauncher {
      * ({@code --max-runtime}) only this launch.
      */
     JobParameters parameters(Instant cutoff, Instant deadline) {
-        JobParametersBuilder builder = new JobParametersBuilder().addString(ArchiveJobConfiguration.CUTOFF, cutoff.toString());
+        JobParametersBuilder builder =
+                new JobParametersBuilder().addString(ArchiveJobConfiguration.CUTOFF, cutoff.toString());
         String shard = shardParameter(properties.shard());
         if (shard != null) {
             builder.addString(ArchiveJobConfiguration.SHARD, shard);
@@ -124,7 +143,8 @@ public class ArchiveLauncher {
      */
     public Result restart(JobExecution execution, Instant deadline) throws Exception {
         // the cutoff, and this launch's deadline: an earlier launch's --max-runtime must not stop this one
-        return launch(parameters(Instant.parse(execution.getJobParameters().getString(ArchiveJobConfiguration.CUTOFF)), deadline));
+        return launch(parameters(
+                Instant.parse(execution.getJobParameters().getString(ArchiveJobConfiguration.CUTOFF)), deadline));
     }
 
     private Result launch(JobParameters parameters) throws Exception {
@@ -140,7 +160,9 @@ public class ArchiveLauncher {
                 }
                 if (last != null && last.isRunning()) {
                     // we hold the only lock, so the process that ran it is gone
-                    log.warn("job execution {} is marked {} but its process is gone: marking it failed and resuming", last.getId(),
+                    log.warn(
+                            "job execution {} is marked {} but its process is gone: marking it failed and resuming",
+                            last.getId(),
                             last.getStatus());
                     jobOperator.recover(last);
                 }
@@ -153,7 +175,9 @@ public class ArchiveLauncher {
                 AsyncCommits.flush(lockConnection); // the outcome reported below is durable
                 return new Result(outcome(execution.getStatus()), execution);
             } catch (JobInstanceAlreadyCompleteException e) {
-                return new Result(Outcome.ALREADY_COMPLETED, jobRepository.getLastJobExecution(ArchiveJobConfiguration.JOB_NAME, parameters));
+                return new Result(
+                        Outcome.ALREADY_COMPLETED,
+                        jobRepository.getLastJobExecution(ArchiveJobConfiguration.JOB_NAME, parameters));
             } finally {
                 launching = null;
                 unlock(lockConnection, shard);
@@ -184,7 +208,9 @@ public class ArchiveLauncher {
                 if (execution == null || !execution.isRunning()) {
                     return Recovery.NOT_RUNNING;
                 }
-                log.warn("job execution {} is marked {} but no process holds the archive lock: marking it failed", executionId,
+                log.warn(
+                        "job execution {} is marked {} but no process holds the archive lock: marking it failed",
+                        executionId,
                         execution.getStatus());
                 jobOperator.recover(execution);
                 return Recovery.RECOVERED;

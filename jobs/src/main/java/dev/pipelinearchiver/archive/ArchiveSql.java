@@ -25,8 +25,12 @@ final class ArchiveSql {
                     SELECT %1$s AS run_id, (%2$s AT TIME ZONE 'UTC')::date AS dt
                     FROM %3$s r
                     WHERE r.%4$s::text = ANY (?) AND %2$s < ? AND mod(%1$s, ?) = ? %5$s
-                )""".formatted(id, finishedAt, sources.runs().qualifiedName(), SourceTable.quote(s.statusColumn()),
-                extraCondition.replace("{run_id}", id));
+                )""".formatted(
+                        id,
+                        finishedAt,
+                        sources.runs().qualifiedName(),
+                        SourceTable.quote(s.statusColumn()),
+                        extraCondition.replace("{run_id}", id));
     }
 
     /**
@@ -72,14 +76,15 @@ final class ArchiveSql {
         var s = sources.settings();
         String id = SourceTable.quote(s.idColumn());
         return "SELECT " + id + " FROM " + sources.runs().qualifiedName() + " WHERE " + id + " = ANY (?) AND "
-                + SourceTable.quote(s.statusColumn()) + "::text = ANY (?) AND " + SourceTable.quote(s.finishedAtColumn())
+                + SourceTable.quote(s.statusColumn()) + "::text = ANY (?) AND "
+                + SourceTable.quote(s.finishedAtColumn())
                 + " < ? ORDER BY " + id + " FOR UPDATE";
     }
 
     /** Deletes runs by explicit id list; the foreign keys cascade to their rows elsewhere. */
     static String deleteRuns(ArchiveSources sources) {
-        return "DELETE FROM " + sources.runs().qualifiedName() + " WHERE " + SourceTable.quote(sources.settings().idColumn())
-                + " = ANY (?)";
+        return "DELETE FROM " + sources.runs().qualifiedName() + " WHERE "
+                + SourceTable.quote(sources.settings().idColumn()) + " = ANY (?)";
     }
 
     static final String OPEN_BATCHES = """

@@ -33,6 +33,7 @@ public final class AsyncCommits implements BeanPostProcessor {
 
     /** Set (true) by the commands that launch the job, for their process only. */
     public static final String LAUNCH_PROPERTY = "pipeline-archiver.job-launch";
+
     static final String SESSION_SQL = "SET synchronous_commit = off";
 
     private static final Logger log = LoggerFactory.getLogger(AsyncCommits.class);

@@ -35,7 +35,8 @@ public class BatchFiles {
         Map<String, WrittenFile> files = ledger.files(batchId);
         RunRows dropped = new RunRows(sources, runIds); // follows the cascade keys, parents first
         for (SourceTable table : sources.tables()) {
-            WrittenFile rewritten = archive.rewrite(new Path(files.get(table.name()).path()), record -> dropped.runOf(table, record) == null);
+            WrittenFile rewritten = archive.rewrite(
+                    new Path(files.get(table.name()).path()), record -> dropped.runOf(table, record) == null);
             ledger.recordFile(batchId, table.name(), rewritten);
         }
     }

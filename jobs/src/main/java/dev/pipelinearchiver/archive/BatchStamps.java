@@ -43,11 +43,17 @@ public final class BatchStamps {
                 long[] runIds = longs(rs.getArray(2));
                 for (int i = 1; i < runIds.length; i++) {
                     if (runIds[i - 1] >= runIds[i]) {
-                        throw new IllegalStateException("Batch " + batchId + ": the stamps' run ids are not in ascending order");
+                        throw new IllegalStateException(
+                                "Batch " + batchId + ": the stamps' run ids are not in ascending order");
                     }
                 }
-                return new BatchStamps(rs.getInt(1), runIds, Arrays.stream((Integer[]) rs.getArray(3).getArray()).mapToInt(Integer::intValue)
-                        .toArray(), longs(rs.getArray(4)));
+                return new BatchStamps(
+                        rs.getInt(1),
+                        runIds,
+                        Arrays.stream((Integer[]) rs.getArray(3).getArray())
+                                .mapToInt(Integer::intValue)
+                                .toArray(),
+                        longs(rs.getArray(4)));
             }
         }
     }
@@ -73,10 +79,15 @@ public final class BatchStamps {
     /** A run's stamp as the export recorded it, or null if it exported no such run. */
     Ledger.RunStamp stamp(long runId) {
         int i = Arrays.binarySearch(runIds, runId);
-        return i < 0 ? null : new Ledger.RunStamp(Arrays.copyOfRange(rowCounts, i * tableCount, (i + 1) * tableCount), fingerprints[i]);
+        return i < 0
+                ? null
+                : new Ledger.RunStamp(
+                        Arrays.copyOfRange(rowCounts, i * tableCount, (i + 1) * tableCount), fingerprints[i]);
     }
 
     private static long[] longs(Array array) throws SQLException {
-        return Arrays.stream((Long[]) array.getArray()).mapToLong(Long::longValue).toArray();
+        return Arrays.stream((Long[]) array.getArray())
+                .mapToLong(Long::longValue)
+                .toArray();
     }
 }

@@ -19,10 +19,12 @@ class CutoffParameterValidator implements JobParametersValidator {
         try {
             instant = Instant.parse(cutoff);
         } catch (DateTimeParseException e) {
-            throw new InvalidJobParametersException("The cutoff '" + cutoff + "' is not an ISO-8601 UTC instant such as 2026-10-01T00:00:00Z.");
+            throw new InvalidJobParametersException(
+                    "The cutoff '" + cutoff + "' is not an ISO-8601 UTC instant such as 2026-10-01T00:00:00Z.");
         }
         if (instant.isAfter(Instant.now())) {
-            throw new InvalidJobParametersException("The cutoff " + cutoff + " is in the future; runs finishing now must not be archived.");
+            throw new InvalidJobParametersException(
+                    "The cutoff " + cutoff + " is in the future; runs finishing now must not be archived.");
         }
     }
 }

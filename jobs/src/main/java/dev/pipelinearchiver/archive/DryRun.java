@@ -32,7 +32,9 @@ public class DryRun {
     public record Report(List<String> tables, List<Day> days) {
 
         public long total(String table) {
-            return days.stream().mapToLong(d -> d.rows().getOrDefault(table, 0L)).sum();
+            return days.stream()
+                    .mapToLong(d -> d.rows().getOrDefault(table, 0L))
+                    .sum();
         }
 
         public long totalBytes() {
@@ -57,7 +59,11 @@ public class DryRun {
         for (SourceTable table : sources.tables()) {
             jdbc.execute((ConnectionCallback<Void>) con -> {
                 try (PreparedStatement ps = con.prepareStatement(ArchiveSql.dryRun(sources, table))) {
-                    ps.setArray(1, con.createArrayOf("text", sources.settings().finishedStatuses().toArray()));
+                    ps.setArray(
+                            1,
+                            con.createArrayOf(
+                                    "text",
+                                    sources.settings().finishedStatuses().toArray()));
                     ps.setObject(2, cutoff.atOffset(ZoneOffset.UTC));
                     ps.setInt(3, properties.shard().count());
                     ps.setInt(4, properties.shard().index());

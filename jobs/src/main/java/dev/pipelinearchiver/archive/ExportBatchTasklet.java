@@ -21,9 +21,9 @@ import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.StepContribution;
 import org.springframework.batch.core.step.StepExecution;
-import org.springframework.batch.core.scope.context.ChunkContext;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 
@@ -52,8 +52,14 @@ class ExportBatchTasklet implements Tasklet {
     private final StatisticsStore statistics;
     private final ArchiverProperties properties;
 
-    ExportBatchTasklet(long batchId, Ledger ledger, SourceCatalog catalog, ParquetArchive archive, DataSource dataSource,
-            StatisticsStore statistics, ArchiverProperties properties) {
+    ExportBatchTasklet(
+            long batchId,
+            Ledger ledger,
+            SourceCatalog catalog,
+            ParquetArchive archive,
+            DataSource dataSource,
+            StatisticsStore statistics,
+            ArchiverProperties properties) {
         this.batchId = batchId;
         this.ledger = ledger;
         this.catalog = catalog;
@@ -87,7 +93,8 @@ class ExportBatchTasklet implements Tasklet {
             try {
                 List<SourceTable> tables = sources.tables();
                 if (!tables.get(0).isRunsTable()) {
-                    throw new IllegalStateException("Batch " + batchId + ": the runs table must be exported first, not " + tables.get(0));
+                    throw new IllegalStateException(
+                            "Batch " + batchId + ": the runs table must be exported first, not " + tables.get(0));
                 }
                 tally = new RunStamps.Tally(tables.size());
                 for (int t = 0; t < tables.size(); t++) {
@@ -112,39 +119,65 @@ class ExportBatchTasklet implements Tasklet {
             statistics.saveBatch(batchId, stepStatistics.byStepName()); // merged into the day when the batch is purged
         }
         // a run deleted by the backend since planning has nothing left to archive or delete
-        long[] vanished = Arrays.stream(runIds).filter(id -> !stamps.containsKey(id)).toArray();
+        long[] vanished =
+                Arrays.stream(runIds).filter(id -> !stamps.containsKey(id)).toArray();
         ledger.markRuns(batchId, vanished, Ledger.PLANNED_RUN, "released");
         double seconds = (System.nanoTime() - started) / 1e9;
         long rows = files.values().stream().mapToLong(WrittenFile::rows).sum();
         long bytes = files.values().stream().mapToLong(WrittenFile::bytes).sum();
         int left = ledger.batches(properties.shard().index(), Ledger.PLANNED).size();
         long secondsLeft = Math.round(left * seconds / Math.max(1, Math.min(left, properties.exportThreads())));
-        log.info("exported batch {} dt={}: {} runs, {} rows ({}), {} MB in {} s ({} rows/s); {} batches left, about {} to go", batchId,
-                batch.dt(), stamps.size(), rows, rowsPerTable(files), String.format("%.1f", bytes / 1e6), String.format("%.2f", seconds),
-                Math.round(rows / Math.max(seconds, 1e-3)), left, String.format("%d:%02d", secondsLeft / 60, secondsLeft % 60));
+        log.info(
+                "exported batch {} dt={}: {} runs, {} rows ({}), {} MB in {} s ({} rows/s); {} batches left, about {} to go",
+                batchId,
+                batch.dt(),
+                stamps.size(),
+                rows,
+                rowsPerTable(files),
+                String.format("%.1f", bytes / 1e6),
+                String.format("%.2f", seconds),
+                Math.round(rows / Math.max(seconds, 1e-3)),
+                left,
+                String.format("%d:%02d", secondsLeft / 60, secondsLeft % 60));
         return RepeatStatus.FINISHED;
     }
 
-    private WrittenFile exportTable(Connection con, ArchiveSources sources, SourceTable table, int tableIndex, Batch batch,
-            long[] runIds, RunStamps.Tally tally, StepStatistics stepStatistics, StepContribution contribution) throws Exception {
+    private WrittenFile exportTable(
+            Connection con,
+            ArchiveSources sources,
+            SourceTable table,
+            int tableIndex,
+            Batch batch,
+            long[] runIds,
+            RunStamps.Tally tally,
+            StepStatistics stepStatistics,
+            StepContribution contribution)
+            throws Exception {
         AvroMapping mapping = AvroMapping.of(table); // writes fields 0..n-1: run key and xmin stay out of the file
         int runKeyField = table.columns().size();
         int xminField = runKeyField + 1;
-        int[] statisticsFields = stepStatistics == null ? null : statisticsFields(table); // a missing column fails here, before any file
-        var target = archive.file(table.name(), batch.dt(), fileName(properties.shard().index(), batchId));
+        int[] statisticsFields =
+                stepStatistics == null ? null : statisticsFields(table); // a missing column fails here, before any file
+        var target = archive.file(
+                table.name(), batch.dt(), fileName(properties.shard().index(), batchId));
         String copy = sources.copyByRunSql(table, AvroMapping::selectsTextOutput, runIds);
-        try (var staged = archive.stage(target, mapping); CopyRows rows = CopyRows.start(con, copy, xminField + 1)) {
+        try (var staged = archive.stage(target, mapping);
+                CopyRows rows = CopyRows.start(con, copy, xminField + 1)) {
             while (rows.next()) {
                 staged.write(rows);
                 if (statisticsFields != null) {
                     // the values the archived record holds, decoded again from the row's bytes
-                    stepStatistics.add(mapping.value(rows, statisticsFields[0]), mapping.value(rows, statisticsFields[1]),
-                            mapping.value(rows, statisticsFields[2]), mapping.value(rows, statisticsFields[3]));
+                    stepStatistics.add(
+                            mapping.value(rows, statisticsFields[0]),
+                            mapping.value(rows, statisticsFields[1]),
+                            mapping.value(rows, statisticsFields[2]),
+                            mapping.value(rows, statisticsFields[3]));
                 }
                 long run = rows.integer(runKeyField);
                 if (!tally.add(tableIndex, run, rows.int64(xminField, "bigint"))) {
-                    throw new IllegalStateException("Batch " + batchId + ": a row of " + table.name() + " was streamed for run " + run
-                            + ", which " + sources.runs().name() + " did not stream in the same snapshot");
+                    throw new IllegalStateException(
+                            "Batch " + batchId + ": a row of " + table.name() + " was streamed for run " + run
+                                    + ", which " + sources.runs().name() + " did not stream in the same snapshot");
                 }
                 contribution.incrementReadCount();
             }
@@ -166,7 +199,11 @@ class ExportBatchTasklet implements Tasklet {
     /** The (0-based) fields of the step name, status, duration and error columns; a missing one fails loudly. */
     private int[] statisticsFields(SourceTable table) {
         ArchiverProperties.Stats settings = properties.stats();
-        return Stream.of(settings.stepNameColumn(), settings.statusColumn(), settings.durationColumn(), settings.errorColumn())
+        return Stream.of(
+                        settings.stepNameColumn(),
+                        settings.statusColumn(),
+                        settings.durationColumn(),
+                        settings.errorColumn())
                 .mapToInt(name -> table.columns().indexOf(table.column(name)))
                 .toArray();
     }
@@ -177,7 +214,10 @@ class ExportBatchTasklet implements Tasklet {
 
     private static String rowsPerTable(Map<String, WrittenFile> files) {
         StringBuilder text = new StringBuilder();
-        files.forEach((table, file) -> text.append(text.isEmpty() ? "" : ", ").append(table).append(' ').append(file.rows()));
+        files.forEach((table, file) -> text.append(text.isEmpty() ? "" : ", ")
+                .append(table)
+                .append(' ')
+                .append(file.rows()));
         return text.toString();
     }
 }

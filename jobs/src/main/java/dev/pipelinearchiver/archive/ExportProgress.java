@@ -72,7 +72,9 @@ class ExportProgress implements StepExecutionListener {
     void await(long seen, Duration timeout) throws InterruptedException {
         long until = System.nanoTime() + timeout.toNanos();
         synchronized (lock) {
-            for (long left = timeout.toMillis(); changes == seen && left > 0; left = (until - System.nanoTime()) / 1_000_000) {
+            for (long left = timeout.toMillis();
+                    changes == seen && left > 0;
+                    left = (until - System.nanoTime()) / 1_000_000) {
                 lock.wait(left);
             }
         }

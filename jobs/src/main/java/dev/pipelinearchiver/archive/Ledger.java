@@ -50,11 +50,15 @@ class Ledger {
     }
 
     /** Freezes eligible runs into new batches; returns the number of runs planned. */
-    int plan(ArchiveSources sources, long jobInstanceId, int shardIndex, int shardCount, int batchSize, Instant cutoff) {
+    int plan(
+            ArchiveSources sources, long jobInstanceId, int shardIndex, int shardCount, int batchSize, Instant cutoff) {
         OffsetDateTime cutoffValue = cutoff.atOffset(ZoneOffset.UTC);
         return jdbc.execute((ConnectionCallback<Integer>) con -> {
             try (PreparedStatement ps = con.prepareStatement(ArchiveSql.plan(sources))) {
-                ps.setArray(1, con.createArrayOf("text", sources.settings().finishedStatuses().toArray()));
+                ps.setArray(
+                        1,
+                        con.createArrayOf(
+                                "text", sources.settings().finishedStatuses().toArray()));
                 ps.setObject(2, cutoffValue);
                 ps.setInt(3, shardCount);
                 ps.setInt(4, shardIndex);
@@ -86,8 +90,11 @@ class Ledger {
 
     /** Claims the oldest WRITTEN batch no other transaction holds (row lock until this transaction ends), or null. */
     Claim claimWrittenBatch(int shard) {
-        List<Claim> claimed = jdbc.query(ArchiveSql.CLAIM_WRITTEN_BATCH, (rs, i) -> new Claim(batch(rs), rs.getObject(6, Long.class)),
-                shard, shard);
+        List<Claim> claimed = jdbc.query(
+                ArchiveSql.CLAIM_WRITTEN_BATCH,
+                (rs, i) -> new Claim(batch(rs), rs.getObject(6, Long.class)),
+                shard,
+                shard);
         return claimed.isEmpty() ? null : claimed.get(0);
     }
 
@@ -97,13 +104,20 @@ class Ledger {
 
     /** A batch from the columns of {@link ArchiveSql#BATCH}, the first five of the row. */
     private static Batch batch(ResultSet rs) throws SQLException {
-        return new Batch(rs.getLong(1), rs.getObject(2, LocalDate.class), rs.getObject(3, OffsetDateTime.class).toInstant(),
-                rs.getString(4), rs.getArray(5) == null ? List.of() : Arrays.asList((String[]) rs.getArray(5).getArray()));
+        return new Batch(
+                rs.getLong(1),
+                rs.getObject(2, LocalDate.class),
+                rs.getObject(3, OffsetDateTime.class).toInstant(),
+                rs.getString(4),
+                rs.getArray(5) == null
+                        ? List.of()
+                        : Arrays.asList((String[]) rs.getArray(5).getArray()));
     }
 
     long[] runs(long batchId, String state, int limit) {
         return jdbc.queryForList(ArchiveSql.RUNS_IN_STATE, Long.class, batchId, state, limit).stream()
-                .mapToLong(Long::longValue).toArray();
+                .mapToLong(Long::longValue)
+                .toArray();
     }
 
     /** The stamps a batch's export recorded. */
@@ -124,8 +138,8 @@ class Ledger {
             for (int i = 0; i < runIds.length; i++) {
                 RunStamp stamp = stamps.get(runIds[i]);
                 if (stamp.rowCounts().length != tables.size()) {
-                    throw new IllegalStateException("Batch " + batchId + ": run " + runIds[i] + " has counts for " + stamp.rowCounts().length
-                            + " tables, the batch archives " + tables.size());
+                    throw new IllegalStateException("Batch " + batchId + ": run " + runIds[i] + " has counts for "
+                            + stamp.rowCounts().length + " tables, the batch archives " + tables.size());
                 }
                 for (int t = 0; t < tables.size(); t++) {
                     rowCounts[i * tables.size() + t] = stamp.rowCounts()[t];
@@ -161,9 +175,14 @@ class Ledger {
 
     Map<String, WrittenFile> files(long batchId) {
         Map<String, WrittenFile> files = new HashMap<>();
-        jdbc.query(ArchiveSql.FILES, rs -> {
-            files.put(rs.getString(1), new WrittenFile(rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getString(5)));
-        }, batchId);
+        jdbc.query(
+                ArchiveSql.FILES,
+                rs -> {
+                    files.put(
+                            rs.getString(1),
+                            new WrittenFile(rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getString(5)));
+                },
+                batchId);
         return files;
     }
 
@@ -192,8 +211,13 @@ class Ledger {
 
     List<TouchedBatch> batchesTouchedSince(int shard, Instant since) {
         Timestamp ts = Timestamp.from(since);
-        return jdbc.query(ArchiveSql.BATCHES_TOUCHED_SINCE, (rs, i) -> new TouchedBatch(rs.getLong(1),
-                rs.getObject(2, LocalDate.class), rs.getString(3), rs.getLong(4), rs.getLong(5)), shard, ts, ts);
+        return jdbc.query(
+                ArchiveSql.BATCHES_TOUCHED_SINCE,
+                (rs, i) -> new TouchedBatch(
+                        rs.getLong(1), rs.getObject(2, LocalDate.class), rs.getString(3), rs.getLong(4), rs.getLong(5)),
+                shard,
+                ts,
+                ts);
     }
 
     static Array bigints(Connection con, long[] values) throws SQLException {

@@ -30,7 +30,8 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 class ManifestTasklet implements Tasklet {
 
     private static final Logger log = LoggerFactory.getLogger(ManifestTasklet.class);
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter STAMP =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC);
 
     private final Ledger ledger;
     private final ParquetArchive archive;
@@ -48,8 +49,12 @@ class ManifestTasklet implements Tasklet {
     @Override
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
         AsyncCommits.flush(dataSource); // the manifest lists only purges a crash cannot take back
-        JobExecution execution = chunkContext.getStepContext().getStepExecution().getJobExecution();
-        Instant started = execution.getStartTime().atZone(java.time.ZoneId.systemDefault()).toInstant();
+        JobExecution execution =
+                chunkContext.getStepContext().getStepExecution().getJobExecution();
+        Instant started = execution
+                .getStartTime()
+                .atZone(java.time.ZoneId.systemDefault())
+                .toInstant();
         List<Map<String, Object>> batches = new ArrayList<>();
         Map<String, long[]> totals = new TreeMap<>(); // table -> {files, rows, bytes}
         long runsPurged = 0;
@@ -58,14 +63,35 @@ class ManifestTasklet implements Tasklet {
             List<Map<String, Object>> files = new ArrayList<>();
             for (Map.Entry<String, WrittenFile> file : new TreeMap<>(ledger.files(batch.batchId())).entrySet()) {
                 WrittenFile f = file.getValue();
-                files.add(ordered("table", file.getKey(), "path", f.path(), "rows", f.rows(), "bytes", f.bytes(), "sha256", f.sha256()));
+                files.add(ordered(
+                        "table",
+                        file.getKey(),
+                        "path",
+                        f.path(),
+                        "rows",
+                        f.rows(),
+                        "bytes",
+                        f.bytes(),
+                        "sha256",
+                        f.sha256()));
                 long[] t = totals.computeIfAbsent(file.getKey(), k -> new long[3]);
                 t[0]++;
                 t[1] += f.rows();
                 t[2] += f.bytes();
             }
-            batches.add(ordered("batch", batch.batchId(), "dt", batch.dt().toString(), "state", batch.state(), "runsPurged",
-                    batch.runsPurged(), "runsReleased", batch.runsReleased(), "files", files));
+            batches.add(ordered(
+                    "batch",
+                    batch.batchId(),
+                    "dt",
+                    batch.dt().toString(),
+                    "state",
+                    batch.state(),
+                    "runsPurged",
+                    batch.runsPurged(),
+                    "runsReleased",
+                    batch.runsReleased(),
+                    "files",
+                    files));
             runsPurged += batch.runsPurged();
             runsReleased += batch.runsReleased();
         }
@@ -86,7 +112,8 @@ class ManifestTasklet implements Tasklet {
         String name = STAMP.format(started) + "-archive-exec" + execution.getId() + "-s" + shard + ".json";
         var path = archive.manifestFile(name);
         archive.writeSmallFile(path, json.writeValueAsBytes(manifest));
-        log.info("manifest {}: {} batches, {} runs purged, {} released", path, batches.size(), runsPurged, runsReleased);
+        log.info(
+                "manifest {}: {} batches, {} runs purged, {} released", path, batches.size(), runsPurged, runsReleased);
         return RepeatStatus.FINISHED;
     }
 

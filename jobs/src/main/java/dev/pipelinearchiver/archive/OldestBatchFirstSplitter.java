@@ -27,7 +27,8 @@ final class OldestBatchFirstSplitter extends SimpleStepExecutionSplitter {
     @Override
     public Set<StepExecution> split(StepExecution stepExecution, int gridSize) throws JobExecutionException {
         return super.split(stepExecution, gridSize).stream()
-                .sorted(Comparator.comparingLong(partition -> partition.getExecutionContext().getLong(ArchiveJobConfiguration.BATCH_ID)))
+                .sorted(Comparator.comparingLong(
+                        partition -> partition.getExecutionContext().getLong(ArchiveJobConfiguration.BATCH_ID)))
                 .collect(Collectors.toCollection(LinkedHashSet::new));
     }
 }

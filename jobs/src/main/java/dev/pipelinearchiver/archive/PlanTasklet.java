@@ -41,12 +41,23 @@ class PlanTasklet implements Tasklet {
         Instant cutoff = Instant.parse(step.getJobParameters().getString(ArchiveJobConfiguration.CUTOFF));
         ArchiveSources sources = catalog.inspect();
         int shard = properties.shard().index();
-        int planned = ledger.plan(sources, step.getJobExecution().getJobInstance().getInstanceId(), shard, properties.shard().count(),
-                properties.batchSize(), cutoff);
+        int planned = ledger.plan(
+                sources,
+                step.getJobExecution().getJobInstance().getInstanceId(),
+                shard,
+                properties.shard().count(),
+                properties.batchSize(),
+                cutoff);
         contribution.incrementWriteCount(planned);
         int openBatches = ledger.batches(shard, Ledger.PLANNED).size();
-        log.info("planned {} runs finished before {} (shard {}/{}); {} batches to export; archiving tables {}", planned, cutoff, shard,
-                properties.shard().count(), openBatches, sources.tableNames());
+        log.info(
+                "planned {} runs finished before {} (shard {}/{}); {} batches to export; archiving tables {}",
+                planned,
+                cutoff,
+                shard,
+                properties.shard().count(),
+                openBatches,
+                sources.tableNames());
         return RepeatStatus.FINISHED;
     }
 }

@@ -3,8 +3,8 @@ package dev.pipelinearchiver.archive;
 import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.archive.Ledger.Batch;
 import dev.pipelinearchiver.archive.Ledger.RunStamp;
-import dev.pipelinearchiver.source.ArchiveSources;
 import dev.pipelinearchiver.parquet.ParquetArchive;
+import dev.pipelinearchiver.source.ArchiveSources;
 import dev.pipelinearchiver.source.SourceCatalog;
 import dev.pipelinearchiver.stats.StatisticsStore;
 import dev.pipelinearchiver.stats.StepStatistics;
@@ -65,6 +65,7 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
     static final String TRANSACTIONS = "purge.transactions";
     /** Transactions that found a difference after deleting, rolled back to their savepoint and checked run by run. */
     static final String RECOUNTED = "purge.recounted";
+
     private static final String LAST_CALL_PURGED = "purge.lastCallPurged";
     private static final Duration EXPORT_START_TIMEOUT = Duration.ofMinutes(5);
 
@@ -89,8 +90,16 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
     /** Launches (job executions) whose log already says why the purge counts first: the purgers share this tasklet. */
     private final Set<Long> saidCountingFirst = ConcurrentHashMap.newKeySet();
 
-    PurgeTasklet(Ledger ledger, SourceCatalog catalog, BatchFiles batchFiles, ParquetArchive archive, StatisticsStore statistics,
-            JdbcTemplate jdbc, Throttle throttle, ExportProgress progress, ArchiverProperties properties) {
+    PurgeTasklet(
+            Ledger ledger,
+            SourceCatalog catalog,
+            BatchFiles batchFiles,
+            ParquetArchive archive,
+            StatisticsStore statistics,
+            JdbcTemplate jdbc,
+            Throttle throttle,
+            ExportProgress progress,
+            ArchiverProperties properties) {
         this.ledger = ledger;
         this.progress = progress;
         this.throttle = throttle;
@@ -160,7 +169,8 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
         if (claimed == null) {
             return null;
         }
-        boolean olderStillExporting = claimed.oldestPlanned() != null && claimed.oldestPlanned() < claimed.batch().id();
+        boolean olderStillExporting = claimed.oldestPlanned() != null
+                && claimed.oldestPlanned() < claimed.batch().id();
         return olderStillExporting && !exportEnded ? null : claimed.batch();
     }
 
@@ -178,10 +188,17 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
         progress.await(seen, Duration.ofSeconds(1));
     }
 
-    private void purge(Batch batch, ArchiveSources sources, long[] runIds, StepContribution contribution, ExecutionContext context) {
+    private void purge(
+            Batch batch,
+            ArchiveSources sources,
+            long[] runIds,
+            StepContribution contribution,
+            ExecutionContext context) {
         List<String> withoutDelete = privileges.tablesWithoutDelete(sources);
         if (!withoutDelete.isEmpty()) {
-            sayCountingFirst(contribution.getStepExecution(), "The role lacks DELETE on " + String.join(", ", withoutDelete),
+            sayCountingFirst(
+                    contribution.getStepExecution(),
+                    "The role lacks DELETE on " + String.join(", ", withoutDelete),
                     "; config/least-privilege.sql grants it");
         }
         long[] deleted = jdbc.execute((ConnectionCallback<long[]>) con -> {
@@ -197,7 +214,10 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
             Set<Long> locked = new HashSet<>();
             try (PreparedStatement ps = con.prepareStatement(ArchiveSql.lockEligibleRuns(sources))) {
                 ps.setArray(1, Ledger.bigints(con, runIds));
-                ps.setArray(2, con.createArrayOf("text", sources.settings().finishedStatuses().toArray()));
+                ps.setArray(
+                        2,
+                        con.createArrayOf(
+                                "text", sources.settings().finishedStatuses().toArray()));
                 ps.setObject(3, batch.cutoff().atOffset(ZoneOffset.UTC));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -205,15 +225,19 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
                     }
                 }
             }
-            long[] lockedIds = runIds.length == locked.size() ? runIds : Arrays.stream(runIds).filter(locked::contains).toArray();
-            Map<Long, RunStamp> exported = exportedStamps.computeIfAbsent(batch.id(), ledger::stamps).stamps(runIds);
+            long[] lockedIds = runIds.length == locked.size()
+                    ? runIds
+                    : Arrays.stream(runIds).filter(locked::contains).toArray();
+            Map<Long, RunStamp> exported =
+                    exportedStamps.computeIfAbsent(batch.id(), ledger::stamps).stamps(runIds);
             if (exported.size() != runIds.length) {
                 // every run left in a WRITTEN batch was exported (the export released those it did not stream)
-                throw new IllegalStateException("Batch " + batch.id() + ": " + (runIds.length - exported.size()) + " of " + runIds.length
-                        + " runs to purge have no stamp recorded at export; nothing deleted");
+                throw new IllegalStateException("Batch " + batch.id() + ": " + (runIds.length - exported.size())
+                        + " of " + runIds.length + " runs to purge have no stamp recorded at export; nothing deleted");
             }
-            long[] unchanged = withoutDelete.isEmpty() ? deleteIfAllUnchanged(con, sources, batch, lockedIds, exported,
-                    contribution.getStepExecution()) : null;
+            long[] unchanged = withoutDelete.isEmpty()
+                    ? deleteIfAllUnchanged(con, sources, batch, lockedIds, exported, contribution.getStepExecution())
+                    : null;
             if (unchanged == null) {
                 context.putLong(RECOUNTED, context.getLong(RECOUNTED, 0L) + 1);
                 unchanged = deleteUnchanged(con, sources, batch, lockedIds, exported);
@@ -222,12 +246,16 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
         });
         Set<Long> deletedSet = new HashSet<>();
         Arrays.stream(deleted).forEach(deletedSet::add);
-        long[] changed = Arrays.stream(runIds).filter(id -> !deletedSet.contains(id)).toArray();
+        long[] changed =
+                Arrays.stream(runIds).filter(id -> !deletedSet.contains(id)).toArray();
         ledger.markRuns(batch.id(), deleted, Ledger.PLANNED_RUN, "purged");
         ledger.markRuns(batch.id(), changed, Ledger.PLANNED_RUN, "changed");
         if (changed.length > 0) {
-            log.warn("batch {}: {} runs changed after export and were not deleted (they will be re-archived later): {}", batch.id(),
-                    changed.length, Arrays.toString(Arrays.copyOf(changed, Math.min(changed.length, 20))));
+            log.warn(
+                    "batch {}: {} runs changed after export and were not deleted (they will be re-archived later): {}",
+                    batch.id(),
+                    changed.length,
+                    Arrays.toString(Arrays.copyOf(changed, Math.min(changed.length, 20))));
         }
         contribution.incrementWriteCount(deleted.length);
         context.putLong(PURGED_RUNS, context.getLong(PURGED_RUNS, 0L) + deleted.length);
@@ -246,8 +274,14 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
      * run by run, which finds the changed runs. Half the statements of {@link #deleteUnchanged}, which
      * counts every row before it deletes.
      */
-    private long[] deleteIfAllUnchanged(Connection con, ArchiveSources sources, Batch batch, long[] runIds, Map<Long, RunStamp> exported,
-            StepExecution step) throws SQLException {
+    private long[] deleteIfAllUnchanged(
+            Connection con,
+            ArchiveSources sources,
+            Batch batch,
+            long[] runIds,
+            Map<Long, RunStamp> exported,
+            StepExecution step)
+            throws SQLException {
         if (runIds.length == 0) {
             return runIds;
         }
@@ -268,14 +302,17 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
         }
         Savepoint savepoint = con.setSavepoint();
         RunStamps.Deleted deleted = RunStamps.delete(con, sources, runIds);
-        boolean exact = Arrays.equals(deleted.rowsPerTable(), expectedRows) && deleted.xminSum() == expectedXminSum
+        boolean exact = Arrays.equals(deleted.rowsPerTable(), expectedRows)
+                && deleted.xminSum() == expectedXminSum
                 && Arrays.equals(deletedSince(con, sources, before), deleted.rowsPerTable());
         if (exact) {
             con.releaseSavepoint(savepoint);
             return runIds;
         }
         con.rollback(savepoint);
-        log.info("batch {}: some of {} runs changed since export or share rows with another run; checking them one by one", batch.id(),
+        log.info(
+                "batch {}: some of {} runs changed since export or share rows with another run; checking them one by one",
+                batch.id(),
                 runIds.length);
         return null;
     }
@@ -283,7 +320,10 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
     /** Says why the purge counts first instead of deleting and checking after, once per launch however many purgers run into it. */
     private void sayCountingFirst(StepExecution step, String why, String remedy) {
         if (saidCountingFirst.add(step.getJobExecutionId())) {
-            log.info("{}: each purge transaction counts its runs' rows before the cascading delete (slower{})", why, remedy);
+            log.info(
+                    "{}: each purge transaction counts its runs' rows before the cascading delete (slower{})",
+                    why,
+                    remedy);
         }
     }
 
@@ -297,10 +337,13 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
      * Counts the locked runs' rows, then deletes (by cascade) those whose stamp is unchanged and whose
      * deletion reaches no other run's rows; checks that the cascade removed no row it did not count.
      */
-    private long[] deleteUnchanged(Connection con, ArchiveSources sources, Batch batch, long[] runIds, Map<Long, RunStamp> exported)
+    private long[] deleteUnchanged(
+            Connection con, ArchiveSources sources, Batch batch, long[] runIds, Map<Long, RunStamp> exported)
             throws SQLException {
         Map<Long, RunStamp> now = RunStamps.count(con, sources, runIds);
-        long[] unchanged = Arrays.stream(runIds).filter(id -> exported.get(id).sameAs(now.get(id))).toArray();
+        long[] unchanged = Arrays.stream(runIds)
+                .filter(id -> exported.get(id).sameAs(now.get(id)))
+                .toArray();
         unchanged = withoutCrossRunRows(con, sources, batch, unchanged);
         if (unchanged.length == 0) {
             return unchanged;
@@ -310,16 +353,20 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
             ps.setArray(1, Ledger.bigints(con, unchanged));
             int count = ps.executeUpdate();
             if (count != unchanged.length) {
-                throw new IllegalStateException("Deleted " + count + " runs of batch " + batch.id() + ", expected " + unchanged.length);
+                throw new IllegalStateException(
+                        "Deleted " + count + " runs of batch " + batch.id() + ", expected " + unchanged.length);
             }
         }
         long[] removed = before == null ? null : deletedSince(con, sources, before);
         for (int t = 0; removed != null && t < removed.length; t++) {
             int table = t;
-            long counted = Arrays.stream(unchanged).map(id -> now.get(id).rowCounts()[table]).sum();
+            long counted = Arrays.stream(unchanged)
+                    .map(id -> now.get(id).rowCounts()[table])
+                    .sum();
             if (removed[t] != counted) {
                 // a row added meanwhile along a path the run lock does not cover: roll the whole transaction back
-                throw new IllegalStateException("Deleting " + unchanged.length + " runs of batch " + batch.id() + " removed "
+                throw new IllegalStateException("Deleting " + unchanged.length + " runs of batch " + batch.id()
+                        + " removed "
                         + removed[t] + " rows of " + sources.tables().get(t).name() + " where " + counted
                         + " were counted and archived; rolled back, nothing deleted (rerun to retry)");
             }
@@ -333,7 +380,8 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
      * run_id and step's run differ). Repeated until no such run is left, since keeping one run out can
      * expose another.
      */
-    private long[] withoutCrossRunRows(Connection con, ArchiveSources sources, Batch batch, long[] runIds) throws SQLException {
+    private long[] withoutCrossRunRows(Connection con, ArchiveSources sources, Batch batch, long[] runIds)
+            throws SQLException {
         long[] kept = runIds;
         for (boolean changed = true; changed && kept.length > 0; ) {
             changed = false;
@@ -346,14 +394,20 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
                         try (ResultSet rs = ps.executeQuery()) {
                             while (rs.next()) {
                                 offenders.add(rs.getLong(1));
-                                log.warn("batch {}: deleting run {} would also delete {} rows of {} that belong to another run's archive;"
-                                        + " keeping it (fix the data, or archive both runs together)", batch.id(), rs.getLong(1), rs.getLong(2),
+                                log.warn(
+                                        "batch {}: deleting run {} would also delete {} rows of {} that belong to another run's archive;"
+                                                + " keeping it (fix the data, or archive both runs together)",
+                                        batch.id(),
+                                        rs.getLong(1),
+                                        rs.getLong(2),
                                         table.name());
                             }
                         }
                     }
                     if (!offenders.isEmpty()) {
-                        kept = Arrays.stream(kept).filter(id -> !offenders.contains(id)).toArray();
+                        kept = Arrays.stream(kept)
+                                .filter(id -> !offenders.contains(id))
+                                .toArray();
                         changed = true;
                     }
                 }
@@ -375,7 +429,11 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
         statistics.mergeBatch(batch.id(), batch.dt());
         ledger.markPurged(batch.id());
         exportedStamps.remove(batch.id());
-        log.info("purged batch {} dt={}{}", batch.id(), batch.dt(), changed.length > 0 ? " (" + changed.length + " runs released)" : "");
+        log.info(
+                "purged batch {} dt={}{}",
+                batch.id(),
+                batch.dt(),
+                changed.length > 0 ? " (" + changed.length + " runs released)" : "");
     }
 
     /** The batch's statistics must describe what stays archived: fold them again from its rewritten steps file. */
@@ -398,8 +456,9 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
     private void checkSameTables(Batch batch, ArchiveSources sources) {
         List<String> exported = batch.tables();
         if (!exported.equals(sources.tableNames())) {
-            throw new IllegalStateException("Batch " + batch.id() + " archived tables " + exported + " but a run's deletion now cascades to "
-                    + sources.tableNames() + "; re-export needed before deleting (the schema changed since export).");
+            throw new IllegalStateException("Batch " + batch.id() + " archived tables " + exported
+                    + " but a run's deletion now cascades to " + sources.tableNames()
+                    + "; re-export needed before deleting (the schema changed since export).");
         }
     }
 }

@@ -22,7 +22,8 @@ public final class RunRows {
     private final List<String> tables;
     private final Map<String, Map<String, Long>> keys = new HashMap<>(); // "table.column" -> key value -> run
     private final Map<Long, int[]> counts = new HashMap<>();
-    private final Map<String, List<String>> referenced = new HashMap<>(); // table -> columns its children's cascade references
+    private final Map<String, List<String>> referenced =
+            new HashMap<>(); // table -> columns its children's cascade references
 
     public RunRows(ArchiveSources sources, long[] runIds) {
         this.sources = sources;
@@ -59,7 +60,8 @@ public final class RunRows {
         for (String parentColumn : referenced.get(table.name())) {
             Object referencedValue = record.get(AvroMapping.avroName(parentColumn));
             if (referencedValue != null) {
-                keys.computeIfAbsent(key(table.name(), parentColumn), k -> new HashMap<>()).put(referencedValue.toString(), run);
+                keys.computeIfAbsent(key(table.name(), parentColumn), k -> new HashMap<>())
+                        .put(referencedValue.toString(), run);
             }
         }
         return run;
@@ -75,8 +77,9 @@ public final class RunRows {
             int[] expected = exported.get(run.getKey());
             for (int t = 0; t < tables.size(); t++) {
                 if (expected == null || expected[t] != run.getValue()[t]) {
-                    return "Batch " + batchId + ", run " + run.getKey() + ": the archive holds " + run.getValue()[t] + " rows of "
-                            + tables.get(t) + " but " + (expected == null ? "none" : expected[t]) + " were archived";
+                    return "Batch " + batchId + ", run " + run.getKey() + ": the archive holds " + run.getValue()[t]
+                            + " rows of " + tables.get(t) + " but " + (expected == null ? "none" : expected[t])
+                            + " were archived";
                 }
             }
         }

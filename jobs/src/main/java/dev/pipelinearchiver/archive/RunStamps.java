@@ -75,7 +75,8 @@ final class RunStamps {
      * {@code track_counts} is off and they are not kept.
      */
     static long[] deletedInTransaction(Connection con, ArchiveSources sources) throws SQLException {
-        String[] names = sources.tables().stream().map(SourceTable::qualifiedName).toArray(String[]::new);
+        String[] names =
+                sources.tables().stream().map(SourceTable::qualifiedName).toArray(String[]::new);
         try (PreparedStatement ps = con.prepareStatement(DELETED_IN_TRANSACTION)) {
             ps.setArray(1, con.createArrayOf("text", names));
             try (ResultSet rs = ps.executeQuery()) {
@@ -161,8 +162,9 @@ final class RunStamps {
          * @return false when the row's run was not streamed from the runs table (the row is not added)
          */
         boolean add(int tableIndex, long run, long xmin) {
-            Stamp stamp = last != null && lastRun == run ? last : tableIndex == 0
-                    ? stamps.computeIfAbsent(run, r -> new Stamp(tables)) : stamps.get(run);
+            Stamp stamp = last != null && lastRun == run
+                    ? last
+                    : tableIndex == 0 ? stamps.computeIfAbsent(run, r -> new Stamp(tables)) : stamps.get(run);
             if (stamp == null) {
                 return false;
             }

@@ -17,16 +17,19 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 final class SourcePrivileges {
 
-    private static final String SCHEMA_USAGE = "SELECT has_schema_privilege(oid, 'USAGE') FROM pg_namespace WHERE nspname = ?";
+    private static final String SCHEMA_USAGE =
+            "SELECT has_schema_privilege(oid, 'USAGE') FROM pg_namespace WHERE nspname = ?";
 
-    private static final String TABLE_PRIVILEGE = "SELECT has_table_privilege(quote_ident(?) || '.' || quote_ident(?), ?)";
+    private static final String TABLE_PRIVILEGE =
+            "SELECT has_table_privilege(quote_ident(?) || '.' || quote_ident(?), ?)";
 
     /** The tables, of those given as qualified names, the role may not delete from: one round trip per purge transaction. */
     private static final String TABLES_WITHOUT_DELETE = """
             SELECT coalesce(array_agg(t ORDER BY t), '{}') FROM unnest(?::text[]) t WHERE NOT has_table_privilege(t, 'DELETE')""";
 
     /** Row locks (SELECT ... FOR UPDATE, taken by the purge) need UPDATE on at least one column. */
-    private static final String ANY_COLUMN_UPDATE = "SELECT has_any_column_privilege(quote_ident(?) || '.' || quote_ident(?), 'UPDATE')";
+    private static final String ANY_COLUMN_UPDATE =
+            "SELECT has_any_column_privilege(quote_ident(?) || '.' || quote_ident(?), 'UPDATE')";
 
     private final JdbcTemplate jdbc;
 
@@ -68,7 +71,8 @@ final class SourcePrivileges {
      * table's cascade (which runs with the tables' owner's rights), counting each run's rows first.
      */
     List<String> tablesWithoutDelete(ArchiveSources sources) {
-        String[] tables = sources.tables().stream().map(SourceTable::qualifiedName).toArray(String[]::new);
+        String[] tables =
+                sources.tables().stream().map(SourceTable::qualifiedName).toArray(String[]::new);
         return jdbc.execute((ConnectionCallback<List<String>>) con -> {
             try (PreparedStatement ps = con.prepareStatement(TABLES_WITHOUT_DELETE)) {
                 ps.setArray(1, con.createArrayOf("text", tables));

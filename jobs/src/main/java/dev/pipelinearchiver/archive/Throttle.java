@@ -1,11 +1,11 @@
 package dev.pipelinearchiver.archive;
 
 import dev.pipelinearchiver.ArchiverProperties;
-import java.time.Duration;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -42,7 +42,10 @@ class Throttle {
                 return false;
             }
             if (!waited) {
-                log.info("replication lag {} s is above {} s: pausing deletes until it catches up", String.format("%.1f", lag), bound);
+                log.info(
+                        "replication lag {} s is above {} s: pausing deletes until it catches up",
+                        String.format("%.1f", lag),
+                        bound);
                 waited = true;
             }
             Thread.sleep(settings.lagPollInterval().toMillis());

@@ -14,10 +14,10 @@ import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.TypeConversionException;
 
 /** {@code archive}: archive and delete the runs finished before a cutoff. */
@@ -50,17 +50,28 @@ class ArchiveCommand implements Callable<Integer> {
     Cutoff cutoff;
 
     static class Cutoff {
-        @Option(names = "--cutoff", required = true, paramLabel = "INSTANT",
-                description = "Archive runs finished before this instant (ISO-8601, e.g. 2026-10-01T00:00:00Z, or a date = its 00:00 UTC).")
+        @Option(
+                names = "--cutoff",
+                required = true,
+                paramLabel = "INSTANT",
+                description =
+                        "Archive runs finished before this instant (ISO-8601, e.g. 2026-10-01T00:00:00Z, or a date = its 00:00 UTC).")
         String instant;
 
-        @Option(names = "--older-than", required = true, paramLabel = "AGE",
-                description = "Archive runs older than this (e.g. 30d, 12h); the cutoff is fixed at launch and truncated to the day,"
-                        + " so a same-day relaunch resumes the same job.")
+        @Option(
+                names = "--older-than",
+                required = true,
+                paramLabel = "AGE",
+                description =
+                        "Archive runs older than this (e.g. 30d, 12h); the cutoff is fixed at launch and truncated to the day,"
+                                + " so a same-day relaunch resumes the same job.")
         String age;
     }
 
-    @Option(names = "--dry-run", description = "Print what would be archived (runs and rows per day and table, size in PostgreSQL); write and delete nothing.")
+    @Option(
+            names = "--dry-run",
+            description =
+                    "Print what would be archived (runs and rows per day and table, size in PostgreSQL); write and delete nothing.")
     boolean dryRun;
 
     @Mixin
@@ -76,7 +87,10 @@ class ArchiveCommand implements Callable<Integer> {
         if (dryRun) {
             // read-only: not even the archiver's own schema is migrated
             try (ConfigurableApplicationContext context = spring.start(SchemaMigration.SKIP_PROPERTY + "=true")) {
-                DryRunReport.print(context.getBean(DryRun.class).report(cutoffInstant), cutoffInstant, spec.commandLine().getOut());
+                DryRunReport.print(
+                        context.getBean(DryRun.class).report(cutoffInstant),
+                        cutoffInstant,
+                        spec.commandLine().getOut());
                 return ArchiverCommand.OK;
             }
         }
@@ -88,11 +102,16 @@ class ArchiveCommand implements Callable<Integer> {
     private Instant resolveCutoff() {
         if (cutoff.instant != null) {
             try {
-                return cutoff.instant.contains("T") ? Instant.parse(cutoff.instant)
-                        : LocalDate.parse(cutoff.instant).atStartOfDay(ZoneOffset.UTC).toInstant();
+                return cutoff.instant.contains("T")
+                        ? Instant.parse(cutoff.instant)
+                        : LocalDate.parse(cutoff.instant)
+                                .atStartOfDay(ZoneOffset.UTC)
+                                .toInstant();
             } catch (DateTimeParseException e) {
-                throw new ParameterException(spec.commandLine(), "The cutoff '" + cutoff.instant
-                        + "' is not an ISO-8601 instant such as 2026-10-01T00:00:00Z or a date such as 2026-10-01.");
+                throw new ParameterException(
+                        spec.commandLine(),
+                        "The cutoff '" + cutoff.instant
+                                + "' is not an ISO-8601 instant such as 2026-10-01T00:00:00Z or a date such as 2026-10-01.");
             }
         }
         Duration age;

@@ -40,11 +40,15 @@ final class BatchMetadata {
     static BatchMetadata of(ApplicationContext context) {
         String prefix = context.getEnvironment().getProperty("spring.batch.jdbc.table-prefix", "BATCH_");
         if (!TABLE_PREFIX.matcher(prefix).matches()) {
-            throw new CommandFailure(ArchiverCommand.BAD_CONFIG,
-                    "Invalid configuration: spring.batch.jdbc.table-prefix=" + prefix + " must be [schema.]PREFIX_ made of letters, digits and _.");
+            throw new CommandFailure(
+                    ArchiverCommand.BAD_CONFIG,
+                    "Invalid configuration: spring.batch.jdbc.table-prefix=" + prefix
+                            + " must be [schema.]PREFIX_ made of letters, digits and _.");
         }
-        return new BatchMetadata(context.getBean(JdbcTemplate.class),
-                new TransactionTemplate(context.getBean(PlatformTransactionManager.class)), prefix);
+        return new BatchMetadata(
+                context.getBean(JdbcTemplate.class),
+                new TransactionTemplate(context.getBean(PlatformTransactionManager.class)),
+                prefix);
     }
 
     private String sql(String template) {
@@ -52,8 +56,16 @@ final class BatchMetadata {
     }
 
     /** One line of {@code executions}: rows are the write counts of planStep, exportStep and purgeStep. */
-    record ExecutionRow(long id, long instanceId, String cutoff, String status, LocalDateTime start, LocalDateTime end,
-            long runsPlanned, long rowsExported, long runsPurged) {
+    record ExecutionRow(
+            long id,
+            long instanceId,
+            String cutoff,
+            String status,
+            LocalDateTime start,
+            LocalDateTime end,
+            long runsPlanned,
+            long rowsExported,
+            long runsPurged) {
 
         boolean running() {
             return BatchStatus.valueOf(status).isRunning();
@@ -61,9 +73,20 @@ final class BatchMetadata {
     }
 
     List<ExecutionRow> recentExecutions(String jobName, int limit) {
-        return jdbc.query(sql(MetadataSql.RECENT_EXECUTIONS), (rs, i) -> new ExecutionRow(rs.getLong(1), rs.getLong(2), rs.getString(6),
-                rs.getString(3), rs.getObject(4, LocalDateTime.class), rs.getObject(5, LocalDateTime.class), rs.getLong(7), rs.getLong(8),
-                rs.getLong(9)), jobName, limit);
+        return jdbc.query(
+                sql(MetadataSql.RECENT_EXECUTIONS),
+                (rs, i) -> new ExecutionRow(
+                        rs.getLong(1),
+                        rs.getLong(2),
+                        rs.getString(6),
+                        rs.getString(3),
+                        rs.getObject(4, LocalDateTime.class),
+                        rs.getObject(5, LocalDateTime.class),
+                        rs.getLong(7),
+                        rs.getLong(8),
+                        rs.getLong(9)),
+                jobName,
+                limit);
     }
 
     /** Marks a running execution STOPPING; false when it was not STARTING or STARTED any more. */
@@ -71,7 +94,8 @@ final class BatchMetadata {
         return jdbc.update(sql(MetadataSql.MARK_STOPPING), Timestamp.valueOf(LocalDateTime.now()), executionId) == 1;
     }
 
-    record Pruned(long jobInstances, long jobExecutions, long stepExecutions, long batches, long batchRuns, long files) {}
+    record Pruned(
+            long jobInstances, long jobExecutions, long stepExecutions, long batches, long batchRuns, long files) {}
 
     /**
      * Deletes the metadata of job instances over before {@code executionsBefore} and the ledger of batches
@@ -80,8 +104,10 @@ final class BatchMetadata {
      */
     Pruned prune(LocalDateTime executionsBefore, Instant batchesBefore, boolean dryRun) {
         // both selections first: the batches' rule reads the job instances that the first part deletes
-        List<Long> instances = jdbc.queryForList(sql(MetadataSql.PRUNABLE_INSTANCES), Long.class, Timestamp.valueOf(executionsBefore));
-        List<Long> batches = jdbc.queryForList(sql(MetadataSql.PRUNABLE_BATCHES), Long.class, Timestamp.from(batchesBefore));
+        List<Long> instances =
+                jdbc.queryForList(sql(MetadataSql.PRUNABLE_INSTANCES), Long.class, Timestamp.valueOf(executionsBefore));
+        List<Long> batches =
+                jdbc.queryForList(sql(MetadataSql.PRUNABLE_BATCHES), Long.class, Timestamp.from(batchesBefore));
         long executions = count("SELECT count(*) FROM (" + MetadataSql.EXECUTIONS_OF_INSTANCES + ") x", instances);
         long steps = count("SELECT count(*) FROM (" + MetadataSql.STEPS_OF_INSTANCES + ") x", instances);
         long runs = count(MetadataSql.COUNT_BATCH_RUNS, batches);

@@ -9,9 +9,9 @@ import java.util.concurrent.Callable;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code executions}: the recent executions of the archive job, newest first. */
 @Command(
@@ -33,7 +33,11 @@ class ExecutionsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "How many executions to list (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--limit",
+            paramLabel = "N",
+            defaultValue = "20",
+            description = "How many executions to list (default: ${DEFAULT-VALUE}).")
     int limit;
 
     @Mixin
@@ -46,20 +50,39 @@ class ExecutionsCommand implements Callable<Integer> {
         }
         spring.validate();
         try (ConfigurableApplicationContext context = spring.start()) {
-            List<ExecutionRow> rows = BatchMetadata.of(context).recentExecutions(ArchiveJobConfiguration.JOB_NAME, limit);
+            List<ExecutionRow> rows =
+                    BatchMetadata.of(context).recentExecutions(ArchiveJobConfiguration.JOB_NAME, limit);
             PrintWriter out = spec.commandLine().getOut();
             if (rows.isEmpty()) {
                 out.println("no archive job execution yet");
                 return ArchiverCommand.OK;
             }
             // an execution marked running while nobody holds the lock belongs to a process that died
-            boolean processGone = rows.stream().anyMatch(ExecutionRow::running) && !context.getBean(ArchiveLauncher.class).isLocked();
-            out.printf("%9s %8s  %-20s  %-22s  %-20s  %9s  %12s  %14s  %11s%n", "EXECUTION", "INSTANCE", "CUTOFF", "STATUS", "STARTED",
-                    "DURATION", "RUNS PLANNED", "ROWS EXPORTED", "RUNS PURGED");
+            boolean processGone = rows.stream().anyMatch(ExecutionRow::running)
+                    && !context.getBean(ArchiveLauncher.class).isLocked();
+            out.printf(
+                    "%9s %8s  %-20s  %-22s  %-20s  %9s  %12s  %14s  %11s%n",
+                    "EXECUTION",
+                    "INSTANCE",
+                    "CUTOFF",
+                    "STATUS",
+                    "STARTED",
+                    "DURATION",
+                    "RUNS PLANNED",
+                    "ROWS EXPORTED",
+                    "RUNS PURGED");
             for (ExecutionRow row : rows) {
                 String status = row.status() + (row.running() && processGone ? " (process gone)" : "");
-                out.printf("%9d %8d  %-20s  %-22s  %-20s  %9s  %,12d  %,14d  %,11d%n", row.id(), row.instanceId(), row.cutoff(), status,
-                        Times.format(row.start()), Times.duration(row.start(), row.end()), row.runsPlanned(), row.rowsExported(),
+                out.printf(
+                        "%9d %8d  %-20s  %-22s  %-20s  %9s  %,12d  %,14d  %,11d%n",
+                        row.id(),
+                        row.instanceId(),
+                        row.cutoff(),
+                        status,
+                        Times.format(row.start()),
+                        Times.duration(row.start(), row.end()),
+                        row.runsPlanned(),
+                        row.rowsExported(),
                         row.runsPurged());
             }
             return ArchiverCommand.OK;

@@ -17,11 +17,12 @@ final class ExitDescriptions {
      * Spring's SQL exception messages end with the server's message: "task; SQL [...]; ERROR: ..." or,
      * uncategorized, "task; uncategorized SQLException; SQL state [42501]; error code [0]; ERROR: ...".
      */
-    private static final Pattern SERVER_MESSAGE = Pattern.compile("; (?:SQL state \\[(\\w+)\\]; .*?; )?((?:ERROR|FATAL): .*)$");
+    private static final Pattern SERVER_MESSAGE =
+            Pattern.compile("; (?:SQL state \\[(\\w+)\\]; .*?; )?((?:ERROR|FATAL): .*)$");
 
     /** Spring's uncategorized message, anywhere in the trace: the only line that carries the SQL state. */
-    private static final Pattern SERVER_MESSAGE_WITH_STATE = Pattern.compile(
-            "; SQL state \\[(\\w+)\\]; .*?; ((?:ERROR|FATAL): .*)$", Pattern.MULTILINE);
+    private static final Pattern SERVER_MESSAGE_WITH_STATE =
+            Pattern.compile("; SQL state \\[(\\w+)\\]; .*?; ((?:ERROR|FATAL): .*)$", Pattern.MULTILINE);
 
     private ExitDescriptions() {}
 
@@ -43,7 +44,8 @@ final class ExitDescriptions {
         }
         Matcher server = SERVER_MESSAGE.matcher(cause);
         if (server.find()) {
-            return "PostgreSQL " + server.group(2).strip() + (server.group(1) == null ? "" : " (SQL state " + server.group(1) + ")");
+            return "PostgreSQL " + server.group(2).strip()
+                    + (server.group(1) == null ? "" : " (SQL state " + server.group(1) + ")");
         }
         cause = QUALIFIED_EXCEPTION.matcher(cause.strip()).replaceFirst("$1$2");
         return cause.replaceAll("\\s+", " ").strip();

@@ -24,11 +24,15 @@ final class Failures {
         Throwable known = knownCause(failure);
         if (known != null) {
             if (known instanceof BindValidationException validation) {
-                return "Invalid configuration: " + validation.getValidationErrors().getAllErrors().stream()
-                        .map(Failures::describe).collect(Collectors.joining("; ")) + ".";
+                return "Invalid configuration: "
+                        + validation.getValidationErrors().getAllErrors().stream()
+                                .map(Failures::describe)
+                                .collect(Collectors.joining("; "))
+                        + ".";
             }
             if (known instanceof BindException bind) {
-                return "Invalid configuration: " + bind.getName() + ": " + oneLine(deepest(known).getMessage());
+                return "Invalid configuration: " + bind.getName() + ": "
+                        + oneLine(deepest(known).getMessage());
             }
             return oneLine(known.getMessage());
         }
@@ -39,7 +43,8 @@ final class Failures {
         }
         Throwable privilege = sqlState(failure, INSUFFICIENT_PRIVILEGE);
         if (privilege != null) {
-            return "The database role lacks a privilege (see config/least-privilege.sql): " + oneLine(privilege.getMessage());
+            return "The database role lacks a privilege (see config/least-privilege.sql): "
+                    + oneLine(privilege.getMessage());
         }
         Throwable root = deepest(failure);
         return oneLine(root.getClass().getSimpleName() + ": " + root.getMessage());
@@ -47,7 +52,8 @@ final class Failures {
 
     private static String describe(ObjectError error) {
         if (error instanceof FieldError field) {
-            return error.getObjectName() + "." + field.getField() + "=" + field.getRejectedValue() + " " + error.getDefaultMessage();
+            return error.getObjectName() + "." + field.getField() + "=" + field.getRejectedValue() + " "
+                    + error.getDefaultMessage();
         }
         return error.getObjectName() + ": " + error.getDefaultMessage();
     }
@@ -55,7 +61,9 @@ final class Failures {
     static boolean isConfiguration(Throwable failure) {
         Throwable connection = connectionCause(failure);
         // a connection lost mid-run is not configuration: a relaunch resumes
-        return knownCause(failure) != null || (connection != null && !isLost(connection)) || sqlState(failure, INSUFFICIENT_PRIVILEGE) != null;
+        return knownCause(failure) != null
+                || (connection != null && !isLost(connection))
+                || sqlState(failure, INSUFFICIENT_PRIVILEGE) != null;
     }
 
     private static Throwable sqlState(Throwable failure, String state) {
@@ -74,8 +82,11 @@ final class Failures {
             }
         }
         for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof SourceSchemaException || t instanceof ArchiveIoException || t instanceof InvalidJobParametersException
-                    || t instanceof BindValidationException || t instanceof BindException) {
+            if (t instanceof SourceSchemaException
+                    || t instanceof ArchiveIoException
+                    || t instanceof InvalidJobParametersException
+                    || t instanceof BindValidationException
+                    || t instanceof BindException) {
                 return t;
             }
         }
@@ -87,8 +98,11 @@ final class Failures {
             if (t instanceof ConnectException) {
                 return t;
             }
-            if (t instanceof SQLException sql && sql.getSQLState() != null
-                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("28") || sql.getSQLState().equals("3D000"))) {
+            if (t instanceof SQLException sql
+                    && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08")
+                            || sql.getSQLState().startsWith("28")
+                            || sql.getSQLState().equals("3D000"))) {
                 return t;
             }
         }
@@ -101,7 +115,8 @@ final class Failures {
      * to one that could not be made (refused, rejected, bad credentials, no such database).
      */
     static boolean isLost(Throwable connection) {
-        return connection instanceof SQLException sql && sql.getSQLState() != null
+        return connection instanceof SQLException sql
+                && sql.getSQLState() != null
                 && List.of("08003", "08006", "08007").contains(sql.getSQLState());
     }
 
@@ -114,6 +129,8 @@ final class Failures {
     }
 
     private static String oneLine(String message) {
-        return message == null ? "(no message)" : message.replaceAll("\\s*\\R\\s*", " ").trim();
+        return message == null
+                ? "(no message)"
+                : message.replaceAll("\\s*\\R\\s*", " ").trim();
     }
 }

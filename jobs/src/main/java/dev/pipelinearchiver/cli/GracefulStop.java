@@ -75,7 +75,9 @@ final class GracefulStop {
     }
 
     private void onSignal() {
-        log.warn("stop signal: stopping the archive job at its next safe point (waiting up to {})", Times.format(timeout));
+        log.warn(
+                "stop signal: stopping the archive job at its next safe point (waiting up to {})",
+                Times.format(timeout));
         long deadline = System.nanoTime() + timeout.toNanos();
         boolean marked = false;
         try {

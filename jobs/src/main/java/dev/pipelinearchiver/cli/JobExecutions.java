@@ -17,7 +17,8 @@ final class JobExecutions {
             execution = null; // the JDBC DAO of Batch 6 throws where the interface promises null
         }
         if (execution == null) {
-            throw new CommandFailure(ArchiverCommand.BAD_CONFIG, "there is no job execution " + executionId + " (see executions).");
+            throw new CommandFailure(
+                    ArchiverCommand.BAD_CONFIG, "there is no job execution " + executionId + " (see executions).");
         }
         return execution;
     }

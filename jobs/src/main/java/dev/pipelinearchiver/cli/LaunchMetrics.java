@@ -26,7 +26,12 @@ final class LaunchMetrics {
             return;
         }
         JobExecution execution = result.execution();
-        gauge(registry, "archiver.launch.outcome", 1, "outcome", result.outcome().toString());
+        gauge(
+                registry,
+                "archiver.launch.outcome",
+                1,
+                "outcome",
+                result.outcome().toString());
         if (execution == null) {
             return;
         }
@@ -38,7 +43,7 @@ final class LaunchMetrics {
                 case "planStep" -> planned = step.getWriteCount();
                 case "exportStep" -> exported = step.getWriteCount();
                 case "purgeStep" -> purged = step.getWriteCount();
-                default -> { }
+                default -> {}
             }
         }
         gauge(registry, "archiver.runs.planned", planned);
@@ -47,10 +52,16 @@ final class LaunchMetrics {
         LocalDateTime start = execution.getStartTime();
         if (start != null) {
             LocalDateTime end = execution.getEndTime() == null ? LocalDateTime.now() : execution.getEndTime();
-            gauge(registry, "archiver.launch.duration.seconds", Duration.between(start, end).toMillis() / 1000.0);
+            gauge(
+                    registry,
+                    "archiver.launch.duration.seconds",
+                    Duration.between(start, end).toMillis() / 1000.0);
         }
         if (result.outcome() == dev.pipelinearchiver.archive.ArchiveLauncher.Outcome.COMPLETED) {
-            gauge(registry, "archiver.last.success.timestamp.seconds", Instant.now().getEpochSecond());
+            gauge(
+                    registry,
+                    "archiver.last.success.timestamp.seconds",
+                    Instant.now().getEpochSecond());
         }
     }
 

@@ -16,16 +16,28 @@ final class LaunchOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
-    @Option(names = "--stop-timeout", paramLabel = "DURATION", defaultValue = "60s", converter = Ages.class,
-            description = "On SIGTERM, how long to wait for the job to stop at a safe point before exiting anyway (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--stop-timeout",
+            paramLabel = "DURATION",
+            defaultValue = "60s",
+            converter = Ages.class,
+            description =
+                    "On SIGTERM, how long to wait for the job to stop at a safe point before exiting anyway (default: ${DEFAULT-VALUE}).")
     Duration stopTimeout;
 
-    @Option(names = "--max-runtime", paramLabel = "DURATION", converter = Ages.class,
-            description = "Stop at the next safe point once the launch has run this long (e.g. 2h); exit 0, the next launch resumes.")
+    @Option(
+            names = "--max-runtime",
+            paramLabel = "DURATION",
+            converter = Ages.class,
+            description =
+                    "Stop at the next safe point once the launch has run this long (e.g. 2h); exit 0, the next launch resumes.")
     Duration maxRuntime;
 
-    @Option(names = "--summary-json", paramLabel = "FILE",
-            description = "Also write the launch's outcome and per-phase figures to this JSON file (for other schedulers).")
+    @Option(
+            names = "--summary-json",
+            paramLabel = "FILE",
+            description =
+                    "Also write the launch's outcome and per-phase figures to this JSON file (for other schedulers).")
     Path summaryJson;
 
     private final Instant started = Instant.now();
@@ -37,7 +49,11 @@ final class LaunchOptions {
     /** Runs a launch with SIGTERM handling, prints its report and returns the exit code. */
     int run(ApplicationContext context, Launch launch) throws Exception {
         ArchiveLauncher launcher = context.getBean(ArchiveLauncher.class);
-        GracefulStop.install(launcher, BatchMetadata.of(context), stopTimeout, command.commandLine().getErr());
+        GracefulStop.install(
+                launcher,
+                BatchMetadata.of(context),
+                stopTimeout,
+                command.commandLine().getErr());
         launcher.preflight();
         Result result = launch.run(launcher, maxRuntime == null ? null : started.plus(maxRuntime));
         LaunchMetrics.record(context, result);

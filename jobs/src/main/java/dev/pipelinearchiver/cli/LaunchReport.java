@@ -22,35 +22,45 @@ final class LaunchReport {
                 return ArchiverCommand.OK;
             }
             case ALREADY_COMPLETED -> {
-                out.println("archive " + cutoff(execution) + ": already completed (execution " + execution.getId() + "), nothing to do");
+                out.println("archive " + cutoff(execution) + ": already completed (execution " + execution.getId()
+                        + "), nothing to do");
                 return ArchiverCommand.OK;
             }
-            case LOCKED -> throw new CommandFailure(ArchiverCommand.LOCKED,
-                    "another archive job is running on this database (advisory lock held); not started.");
+            case LOCKED ->
+                throw new CommandFailure(
+                        ArchiverCommand.LOCKED,
+                        "another archive job is running on this database (advisory lock held); not started.");
             case STOPPED -> {
                 if (pastDeadline(execution)) {
-                    out.println("archive " + cutoff(execution) + ": stopped at --max-runtime (execution " + execution.getId()
-                            + "); the next launch resumes it");
+                    out.println("archive " + cutoff(execution) + ": stopped at --max-runtime (execution "
+                            + execution.getId() + "); the next launch resumes it");
                     new LaunchSummary(result.outcome().toString(), execution).printTable(out);
                     return ArchiverCommand.OK;
                 }
-                throw new CommandFailure(ArchiverCommand.JOB_FAILED, execution == null
-                    ? "stopped on request before the archive job started; nothing was done."
-                    : "archive job execution " + execution.getId() + " STOPPED on request at a safe point"
-                            + " (relaunch the same command, or restart " + execution.getId() + ", to resume)");
+                throw new CommandFailure(
+                        ArchiverCommand.JOB_FAILED,
+                        execution == null
+                                ? "stopped on request before the archive job started; nothing was done."
+                                : "archive job execution " + execution.getId() + " STOPPED on request at a safe point"
+                                        + " (relaunch the same command, or restart " + execution.getId()
+                                        + ", to resume)");
             }
             default -> {
                 List<Throwable> failures = failuresCauseFirst(execution);
-                String why = failures.isEmpty() ? ExitDescriptions.rootCause(execution.getExitStatus().getExitDescription())
+                String why = failures.isEmpty()
+                        ? ExitDescriptions.rootCause(execution.getExitStatus().getExitDescription())
                         : Failures.describe(failures.get(0));
-                throw new CommandFailure(ArchiverCommand.JOB_FAILED, "archive job execution " + execution.getId() + " "
-                        + execution.getStatus() + ": " + why + " (relaunch the same command to resume)");
+                throw new CommandFailure(
+                        ArchiverCommand.JOB_FAILED,
+                        "archive job execution " + execution.getId() + " " + execution.getStatus() + ": " + why
+                                + " (relaunch the same command to resume)");
             }
         }
     }
 
     private static boolean pastDeadline(JobExecution execution) {
-        String deadline = execution == null ? null : execution.getJobParameters().getString(ArchiveJobConfiguration.DEADLINE);
+        String deadline =
+                execution == null ? null : execution.getJobParameters().getString(ArchiveJobConfiguration.DEADLINE);
         return deadline != null && Instant.now().isAfter(Instant.parse(deadline));
     }
 
@@ -64,9 +74,11 @@ final class LaunchReport {
      */
     private static List<Throwable> failuresCauseFirst(JobExecution execution) {
         List<Throwable> failures = new ArrayList<>();
-        execution.getStepExecutions().stream().filter(s -> s.getStepName().contains(":"))
+        execution.getStepExecutions().stream()
+                .filter(s -> s.getStepName().contains(":"))
                 .forEach(s -> failures.addAll(s.getFailureExceptions()));
-        execution.getStepExecutions().stream().filter(s -> !s.getStepName().contains(":"))
+        execution.getStepExecutions().stream()
+                .filter(s -> !s.getStepName().contains(":"))
                 .forEach(s -> failures.addAll(s.getFailureExceptions()));
         failures.addAll(execution.getFailureExceptions());
         return failures;

@@ -39,8 +39,12 @@ final class LaunchSummary {
         if (execution != null) {
             for (StepExecution step : execution.getStepExecutions()) {
                 if (!step.getStepName().contains(":")) { // partitions ("worker:partition") are summed in their step
-                    phases.add(new Phase(step.getStepName(), seconds(step.getStartTime(), step.getEndTime()), step.getReadCount(),
-                            step.getWriteCount(), step.getStatus().toString()));
+                    phases.add(new Phase(
+                            step.getStepName(),
+                            seconds(step.getStartTime(), step.getEndTime()),
+                            step.getReadCount(),
+                            step.getWriteCount(),
+                            step.getStatus().toString()));
                 }
             }
         }
@@ -50,11 +54,19 @@ final class LaunchSummary {
         if (phases.isEmpty()) {
             return;
         }
-        out.printf("%-14s %9s %13s %13s %12s  %s%n", "phase", "time (s)", "rows read", "rows written", "rows/s", "status");
+        out.printf(
+                "%-14s %9s %13s %13s %12s  %s%n", "phase", "time (s)", "rows read", "rows written", "rows/s", "status");
         for (Phase p : phases) {
             long rows = Math.max(p.read(), p.written());
-            out.printf(Locale.ROOT, "%-14s %9.1f %,13d %,13d %,12d  %s%n", p.name(), p.seconds(), p.read(), p.written(),
-                    Math.round(rows / Math.max(p.seconds(), 0.001)), p.status());
+            out.printf(
+                    Locale.ROOT,
+                    "%-14s %9.1f %,13d %,13d %,12d  %s%n",
+                    p.name(),
+                    p.seconds(),
+                    p.read(),
+                    p.written(),
+                    Math.round(rows / Math.max(p.seconds(), 0.001)),
+                    p.status());
         }
         out.printf(Locale.ROOT, "%-14s %9.1f%n", "total", seconds(execution.getStartTime(), execution.getEndTime()));
     }
@@ -83,9 +95,14 @@ final class LaunchSummary {
         }
         summary.put("phases", steps);
         Path absolute = file.toAbsolutePath();
-        Path temporary = Files.createTempFile(absolute.getParent(), "." + absolute.getFileName(), ".tmp",
+        Path temporary = Files.createTempFile(
+                absolute.getParent(),
+                "." + absolute.getFileName(),
+                ".tmp",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.write(temporary, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(summary));
+        Files.write(
+                temporary,
+                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(summary));
         Files.move(temporary, absolute, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 

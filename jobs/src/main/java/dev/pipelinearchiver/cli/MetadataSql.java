@@ -60,7 +60,8 @@ final class MetadataSql {
                                                 WHERE e.JOB_INSTANCE_ID = i.JOB_INSTANCE_ID AND e.STATUS IN ('COMPLETED', 'ABANDONED')))
             ORDER BY b.batch_id""";
 
-    static final String EXECUTIONS_OF_INSTANCES = "SELECT JOB_EXECUTION_ID FROM %1$sJOB_EXECUTION WHERE JOB_INSTANCE_ID = ANY (?)";
+    static final String EXECUTIONS_OF_INSTANCES =
+            "SELECT JOB_EXECUTION_ID FROM %1$sJOB_EXECUTION WHERE JOB_INSTANCE_ID = ANY (?)";
 
     static final String STEPS_OF_INSTANCES = """
             SELECT s.STEP_EXECUTION_ID FROM %1$sSTEP_EXECUTION s JOIN %1$sJOB_EXECUTION e ON e.JOB_EXECUTION_ID = s.JOB_EXECUTION_ID
@@ -89,5 +90,6 @@ final class MetadataSql {
     static final String DELETE_BATCH_STAMPS = "DELETE FROM archiver.batch_stamps WHERE batch_id = ANY (?)";
 
     /** Re-checks the state: a batch is deleted only if it is still PURGED. */
-    static final String DELETE_BATCHES = "DELETE FROM archiver.archive_batch WHERE batch_id = ANY (?) AND state = 'PURGED'";
+    static final String DELETE_BATCHES =
+            "DELETE FROM archiver.archive_batch WHERE batch_id = ANY (?) AND state = 'PURGED'";
 }

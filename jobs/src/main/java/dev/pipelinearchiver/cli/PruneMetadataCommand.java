@@ -9,9 +9,9 @@ import java.util.concurrent.Callable;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code prune-metadata --older-than=90d}: delete old job metadata and ledger entries. */
 @Command(
@@ -36,7 +36,11 @@ class PruneMetadataCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--older-than", required = true, paramLabel = "AGE", converter = Ages.class,
+    @Option(
+            names = "--older-than",
+            required = true,
+            paramLabel = "AGE",
+            converter = Ages.class,
             description = "Prune what ended more than this long ago (e.g. 90d, 2160h).")
     Duration age;
 
@@ -54,11 +58,14 @@ class PruneMetadataCommand implements Callable<Integer> {
             Instant batchesBefore = Instant.now().minus(age);
             Pruned pruned = BatchMetadata.of(context).prune(executionsBefore, batchesBefore, dryRun);
             PrintWriter out = spec.commandLine().getOut();
-            out.println((dryRun ? "would prune" : "pruned") + " what ended before " + Times.format(executionsBefore) + ":");
-            out.printf("  job metadata: %,d job instances, %,d job executions, %,d step executions%n", pruned.jobInstances(),
-                    pruned.jobExecutions(), pruned.stepExecutions());
-            out.printf("  ledger:       %,d archive batches, %,d batch runs, %,d archive files%n", pruned.batches(), pruned.batchRuns(),
-                    pruned.files());
+            out.println(
+                    (dryRun ? "would prune" : "pruned") + " what ended before " + Times.format(executionsBefore) + ":");
+            out.printf(
+                    "  job metadata: %,d job instances, %,d job executions, %,d step executions%n",
+                    pruned.jobInstances(), pruned.jobExecutions(), pruned.stepExecutions());
+            out.printf(
+                    "  ledger:       %,d archive batches, %,d batch runs, %,d archive files%n",
+                    pruned.batches(), pruned.batchRuns(), pruned.files());
             return ArchiverCommand.OK;
         }
     }

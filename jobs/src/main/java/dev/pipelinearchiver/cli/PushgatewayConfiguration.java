@@ -29,24 +29,40 @@ class PushgatewayConfiguration {
     private static final String FALLBACK_JOB = "spring";
 
     @Bean
-    PushgatewayAtRuntime pushgatewayAtRuntime(ObjectProvider<PrometheusPushGatewayManager> springBoots,
-            ObjectProvider<PrometheusProperties> properties, ObjectProvider<PrometheusRegistry> registry, Environment environment) {
+    PushgatewayAtRuntime pushgatewayAtRuntime(
+            ObjectProvider<PrometheusPushGatewayManager> springBoots,
+            ObjectProvider<PrometheusProperties> properties,
+            ObjectProvider<PrometheusRegistry> registry,
+            Environment environment) {
         PrometheusProperties prometheus = properties.getIfAvailable();
         PrometheusRegistry metrics = registry.getIfAvailable();
-        if (springBoots.getIfAvailable() != null || prometheus == null || metrics == null || !prometheus.getPushgateway().isEnabled()) {
+        if (springBoots.getIfAvailable() != null
+                || prometheus == null
+                || metrics == null
+                || !prometheus.getPushgateway().isEnabled()) {
             return new PushgatewayAtRuntime(null);
         }
         PrometheusProperties.Pushgateway settings = prometheus.getPushgateway();
-        return new PushgatewayAtRuntime(new PrometheusPushGatewayManager(pushGateway(metrics, settings, environment), settings.getPushRate(),
-                settings.getShutdownOperation()));
+        return new PushgatewayAtRuntime(new PrometheusPushGatewayManager(
+                pushGateway(metrics, settings, environment), settings.getPushRate(), settings.getShutdownOperation()));
     }
 
-    private static PushGateway pushGateway(PrometheusRegistry registry, PrometheusProperties.Pushgateway settings, Environment environment) {
+    private static PushGateway pushGateway(
+            PrometheusRegistry registry, PrometheusProperties.Pushgateway settings, Environment environment) {
         PushGateway.Builder builder = PushGateway.builder()
                 .address(settings.getAddress())
-                .scheme(settings.getScheme() == PrometheusProperties.Pushgateway.Scheme.HTTPS ? Scheme.HTTPS : Scheme.HTTP)
-                .format(settings.getFormat() == PrometheusProperties.Pushgateway.Format.PROTOBUF ? Format.PROMETHEUS_PROTOBUF : Format.PROMETHEUS_TEXT)
-                .job(settings.getJob() != null ? settings.getJob() : environment.getProperty("spring.application.name", FALLBACK_JOB))
+                .scheme(
+                        settings.getScheme() == PrometheusProperties.Pushgateway.Scheme.HTTPS
+                                ? Scheme.HTTPS
+                                : Scheme.HTTP)
+                .format(
+                        settings.getFormat() == PrometheusProperties.Pushgateway.Format.PROTOBUF
+                                ? Format.PROMETHEUS_PROTOBUF
+                                : Format.PROMETHEUS_TEXT)
+                .job(
+                        settings.getJob() != null
+                                ? settings.getJob()
+                                : environment.getProperty("spring.application.name", FALLBACK_JOB))
                 .registry(registry);
         MutuallyExclusiveConfigurationPropertiesException.throwIfMultipleNonNullValuesIn(entries -> {
             entries.put("management.prometheus.metrics.export.pushgateway.token", settings.getToken());

@@ -9,9 +9,9 @@ import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code recover <id>}: mark an execution whose process died as FAILED, so that it can be restarted. */
 @Command(
@@ -24,15 +24,16 @@ import picocli.CommandLine.Model.CommandSpec;
             "A plain relaunch of the same archive command also recovers it."
         },
         footerHeading = "%nExamples:%n",
-        footer = {
-            "  pipeline-archiver recover 42 && pipeline-archiver restart 42"
-        })
+        footer = {"  pipeline-archiver recover 42 && pipeline-archiver restart 42"})
 class RecoverCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "EXECUTION_ID", description = "The job execution whose process is gone (see executions).")
+    @Parameters(
+            index = "0",
+            paramLabel = "EXECUTION_ID",
+            description = "The job execution whose process is gone (see executions).")
     long executionId;
 
     @Mixin
@@ -52,12 +53,17 @@ class RecoverCommand implements Callable<Integer> {
                     yield ArchiverCommand.OK;
                 }
                 case NOT_RUNNING -> {
-                    out.println("job execution " + executionId + " is " + context.getBean(JobRepository.class).getJobExecution(executionId)
-                            .getStatus() + ", not running: nothing to recover");
+                    out.println("job execution " + executionId + " is "
+                            + context.getBean(JobRepository.class)
+                                    .getJobExecution(executionId)
+                                    .getStatus() + ", not running: nothing to recover");
                     yield ArchiverCommand.OK;
                 }
-                case LOCKED -> throw new CommandFailure(ArchiverCommand.LOCKED, "an archive job holds the lock on this database, so job execution "
-                        + executionId + " may really be running; not recovered (to end it: stop " + executionId + ").");
+                case LOCKED ->
+                    throw new CommandFailure(
+                            ArchiverCommand.LOCKED,
+                            "an archive job holds the lock on this database, so job execution " + executionId
+                                    + " may really be running; not recovered (to end it: stop " + executionId + ").");
             };
         }
     }

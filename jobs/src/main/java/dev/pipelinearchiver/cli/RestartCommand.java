@@ -31,7 +31,10 @@ import picocli.CommandLine.Parameters;
         })
 class RestartCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "EXECUTION_ID", description = "The failed or stopped job execution (see executions).")
+    @Parameters(
+            index = "0",
+            paramLabel = "EXECUTION_ID",
+            description = "The failed or stopped job execution (see executions).")
     long executionId;
 
     @Mixin
@@ -45,22 +48,33 @@ class RestartCommand implements Callable<Integer> {
         spring.validate();
         try (ConfigurableApplicationContext context = spring.start(AsyncCommits.LAUNCH_PROPERTY + "=true")) {
             JobExecution execution = JobExecutions.require(context.getBean(JobRepository.class), executionId);
-            if (!ArchiveJobConfiguration.JOB_NAME.equals(execution.getJobInstance().getJobName())) {
-                throw new CommandFailure(ArchiverCommand.BAD_CONFIG, "job execution " + executionId + " belongs to "
-                        + execution.getJobInstance().getJobName() + ", not to " + ArchiveJobConfiguration.JOB_NAME + ".");
+            if (!ArchiveJobConfiguration.JOB_NAME.equals(
+                    execution.getJobInstance().getJobName())) {
+                throw new CommandFailure(
+                        ArchiverCommand.BAD_CONFIG,
+                        "job execution " + executionId + " belongs to "
+                                + execution.getJobInstance().getJobName() + ", not to "
+                                + ArchiveJobConfiguration.JOB_NAME + ".");
             }
             String shard = execution.getJobParameters().getString(ArchiveJobConfiguration.SHARD);
-            String ours = ArchiveLauncher.shardParameter(context.getBean(ArchiverProperties.class).shard());
+            String ours = ArchiveLauncher.shardParameter(
+                    context.getBean(ArchiverProperties.class).shard());
             if (!Objects.equals(shard, ours)) {
-                throw new CommandFailure(ArchiverCommand.BAD_CONFIG, "job execution " + executionId + " archived shard " + shardLabel(shard)
-                        + ", but this process is configured as shard " + shardLabel(ours)
-                        + " (archiver.shard.index / archiver.shard.count); restart it with that shard's settings.");
+                throw new CommandFailure(
+                        ArchiverCommand.BAD_CONFIG,
+                        "job execution " + executionId + " archived shard " + shardLabel(shard)
+                                + ", but this process is configured as shard " + shardLabel(ours)
+                                + " (archiver.shard.index / archiver.shard.count); restart it with that shard's settings.");
             }
             switch (execution.getStatus()) {
-                case ABANDONED, UNKNOWN -> throw new CommandFailure(ArchiverCommand.BAD_CONFIG, "job execution " + executionId + " is "
-                        + execution.getStatus() + ", which Spring Batch never restarts; the next archive launch (a later cutoff) archives what it left.");
+                case ABANDONED, UNKNOWN ->
+                    throw new CommandFailure(
+                            ArchiverCommand.BAD_CONFIG,
+                            "job execution " + executionId + " is " + execution.getStatus()
+                                    + ", which Spring Batch never restarts; the next archive launch (a later cutoff) archives what it left.");
                 default -> {
-                    // COMPLETED: the launcher reports "already completed"; running: the lock tells whether it really runs
+                    // COMPLETED: the launcher reports "already completed"; running: the lock tells whether it really
+                    // runs
                 }
             }
             return launch.run(context, (launcher, deadline) -> launcher.restart(execution, deadline));

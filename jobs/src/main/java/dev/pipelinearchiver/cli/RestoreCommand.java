@@ -12,11 +12,11 @@ import java.util.concurrent.Callable;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Mixin;
 
 /** {@code restore}: put archived runs back into PostgreSQL and take them out of the archive. */
 @Command(
@@ -43,14 +43,25 @@ class RestoreCommand implements Callable<Integer> {
     Selection selection;
 
     static class Selection {
-        @Option(names = "--run-id", required = true, split = ",", paramLabel = "ID", description = "Restore these runs (ids of the runs table).")
+        @Option(
+                names = "--run-id",
+                required = true,
+                split = ",",
+                paramLabel = "ID",
+                description = "Restore these runs (ids of the runs table).")
         List<Long> runIds;
 
-        @Option(names = "--dt", required = true, paramLabel = "YYYY-MM-DD", description = "Restore every archived run of this day (the dt partition).")
+        @Option(
+                names = "--dt",
+                required = true,
+                paramLabel = "YYYY-MM-DD",
+                description = "Restore every archived run of this day (the dt partition).")
         String dt;
     }
 
-    @Option(names = "--skip-existing", description = "Restore the others when some runs already exist in PostgreSQL, instead of refusing.")
+    @Option(
+            names = "--skip-existing",
+            description = "Restore the others when some runs already exist in PostgreSQL, instead of refusing.")
     boolean skipExisting;
 
     @Mixin

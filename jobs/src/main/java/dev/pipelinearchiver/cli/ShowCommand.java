@@ -15,10 +15,10 @@ import org.springframework.batch.core.step.StepExecution;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code show <id>}: one execution, its steps, and why it failed. */
 @Command(
@@ -65,72 +65,100 @@ class ShowCommand implements Callable<Integer> {
     }
 
     private static void printExecution(JobExecution execution, PrintWriter out) {
-        out.println("execution " + execution.getId() + " of " + execution.getJobInstance().getJobName() + ", job instance "
-                + execution.getJobInstanceId());
+        out.println("execution " + execution.getId() + " of "
+                + execution.getJobInstance().getJobName() + ", job instance " + execution.getJobInstanceId());
         String parameters = execution.getJobParameters().parameters().stream()
                 .sorted(Comparator.comparing(p -> p.name()))
                 .map(p -> p.name() + "=" + p.value() + (p.identifying() ? "" : " (non-identifying)"))
                 .collect(Collectors.joining(", "));
         out.println("  parameters: " + parameters);
-        out.println("  status:     " + execution.getStatus() + " (exit code " + execution.getExitStatus().getExitCode() + ")");
-        out.println("  started:    " + Times.format(execution.getStartTime()) + "   ended: " + Times.format(execution.getEndTime())
-                + "   duration: " + Times.duration(execution.getStartTime(), execution.getEndTime()));
+        out.println("  status:     " + execution.getStatus() + " (exit code "
+                + execution.getExitStatus().getExitCode() + ")");
+        out.println("  started:    " + Times.format(execution.getStartTime()) + "   ended: "
+                + Times.format(execution.getEndTime()) + "   duration: "
+                + Times.duration(execution.getStartTime(), execution.getEndTime()));
     }
 
     private void printSteps(JobExecution execution, PrintWriter out) {
-        List<StepExecution> steps = execution.getStepExecutions().stream().sorted(Comparator.comparingLong(StepExecution::getId)).toList();
-        out.printf("  %-30s %-10s %12s %12s %8s %9s %9s%n", "STEP", "STATUS", "READ", "WRITTEN", "COMMITS", "ROLLBACKS", "DURATION");
+        List<StepExecution> steps = execution.getStepExecutions().stream()
+                .sorted(Comparator.comparingLong(StepExecution::getId))
+                .toList();
+        out.printf(
+                "  %-30s %-10s %12s %12s %8s %9s %9s%n",
+                "STEP", "STATUS", "READ", "WRITTEN", "COMMITS", "ROLLBACKS", "DURATION");
         int partitionsShown = 0;
         for (StepExecution step : steps) {
             boolean partition = step.getStepName().startsWith(PARTITION_PREFIX);
             // partitions are one per archive batch (hundreds): by default only those that failed or still run
-            boolean show = !partition || allPartitions || (step.getStatus() != BatchStatus.COMPLETED && step.getStatus() != BatchStatus.STOPPED
-                    && partitionsShown++ < MAX_PARTITIONS_SHOWN);
+            boolean show = !partition
+                    || allPartitions
+                    || (step.getStatus() != BatchStatus.COMPLETED
+                            && step.getStatus() != BatchStatus.STOPPED
+                            && partitionsShown++ < MAX_PARTITIONS_SHOWN);
             if (show) {
-                out.printf("  %-30s %-10s %,12d %,12d %,8d %,9d %9s%n", (partition ? "  " : "") + step.getStepName(), step.getStatus(),
-                        step.getReadCount(), step.getWriteCount(), step.getCommitCount(), step.getRollbackCount(),
+                out.printf(
+                        "  %-30s %-10s %,12d %,12d %,8d %,9d %9s%n",
+                        (partition ? "  " : "") + step.getStepName(),
+                        step.getStatus(),
+                        step.getReadCount(),
+                        step.getWriteCount(),
+                        step.getCommitCount(),
+                        step.getRollbackCount(),
                         Times.duration(step.getStartTime(), step.getEndTime()));
             }
         }
-        Map<BatchStatus, Long> partitions = steps.stream().filter(s -> s.getStepName().startsWith(PARTITION_PREFIX))
+        Map<BatchStatus, Long> partitions = steps.stream()
+                .filter(s -> s.getStepName().startsWith(PARTITION_PREFIX))
                 .collect(Collectors.groupingBy(StepExecution::getStatus, TreeMap::new, Collectors.counting()));
         if (!partitions.isEmpty()) {
-            out.println("  export partitions (one per archive batch): " + partitions.entrySet().stream()
-                    .map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", ")));
+            out.println("  export partitions (one per archive batch): "
+                    + partitions.entrySet().stream()
+                            .map(e -> e.getValue() + " " + e.getKey())
+                            .collect(Collectors.joining(", ")));
         }
     }
 
-    private static void printDiagnosis(JobExecution execution, ArchiveLauncher launcher, PrintWriter out) throws Exception {
+    private static void printDiagnosis(JobExecution execution, ArchiveLauncher launcher, PrintWriter out)
+            throws Exception {
         long id = execution.getId();
         if (execution.isRunning()) {
             if (launcher.isLocked()) {
-                out.println("  running: an archive process holds the lock. To stop it at its next safe point: stop " + id);
+                out.println(
+                        "  running: an archive process holds the lock. To stop it at its next safe point: stop " + id);
             } else {
-                out.println("  marked " + execution.getStatus() + " but no process holds the archive lock: its process is gone."
-                        + " Next: recover " + id + ", then restart " + id);
+                out.println("  marked " + execution.getStatus()
+                        + " but no process holds the archive lock: its process is gone." + " Next: recover " + id
+                        + ", then restart " + id);
             }
             return;
         }
         switch (execution.getStatus()) {
             case FAILED -> {
                 out.println("  cause: " + rootCause(execution));
-                out.println("  next:  fix the cause, then restart " + id + " (or relaunch the same archive command): it resumes");
+                out.println("  next:  fix the cause, then restart " + id
+                        + " (or relaunch the same archive command): it resumes");
             }
-            case STOPPED -> out.println("  stopped on request at a safe point. Next: restart " + id + " (or relaunch the same archive command)");
-            default -> { }
+            case STOPPED ->
+                out.println("  stopped on request at a safe point. Next: restart " + id
+                        + " (or relaunch the same archive command)");
+            default -> {}
         }
     }
 
     /** The most specific failed step first (an export partition, then a step), else the job's own description. */
     static String rootCause(JobExecution execution) {
         return execution.getStepExecutions().stream()
-                .filter(s -> s.getStatus() == BatchStatus.FAILED && ExitDescriptions.rootCause(s.getExitStatus().getExitDescription()) != null)
-                .sorted(Comparator.comparing((StepExecution s) -> !s.getStepName().startsWith(PARTITION_PREFIX))
+                .filter(s -> s.getStatus() == BatchStatus.FAILED
+                        && ExitDescriptions.rootCause(s.getExitStatus().getExitDescription()) != null)
+                .sorted(Comparator.comparing(
+                                (StepExecution s) -> !s.getStepName().startsWith(PARTITION_PREFIX))
                         .thenComparingLong(StepExecution::getId))
-                .map(s -> s.getStepName() + ": " + ExitDescriptions.rootCause(s.getExitStatus().getExitDescription()))
+                .map(s -> s.getStepName() + ": "
+                        + ExitDescriptions.rootCause(s.getExitStatus().getExitDescription()))
                 .findFirst()
                 .orElseGet(() -> {
-                    String job = ExitDescriptions.rootCause(execution.getExitStatus().getExitDescription());
+                    String job =
+                            ExitDescriptions.rootCause(execution.getExitStatus().getExitDescription());
                     if (job != null) {
                         return job;
                     }

@@ -34,7 +34,9 @@ public final class SpringOptions {
     /** Rejects anything that is neither an option of the command nor a setting; call it before any work. */
     void validate() {
         for (String argument : arguments()) {
-            if (!argument.startsWith("--spring.") && !argument.startsWith("--archiver.") && !argument.startsWith("--logging.")) {
+            if (!argument.startsWith("--spring.")
+                    && !argument.startsWith("--archiver.")
+                    && !argument.startsWith("--logging.")) {
                 throw new ParameterException(command.commandLine(), "Unknown option or argument: '" + argument + "'");
             }
         }
@@ -48,7 +50,9 @@ public final class SpringOptions {
         return new SpringApplicationBuilder(ArchiverApplication.class)
                 .web(WebApplicationType.NONE)
                 .registerShutdownHook(false)
-                .properties("spring.batch.job.enabled=false", "logging.register-shutdown-hook=false",
+                .properties(
+                        "spring.batch.job.enabled=false",
+                        "logging.register-shutdown-hook=false",
                         SchemaMigration.BACKGROUND_PROPERTY + "=true")
                 .properties(extraProperties);
     }
@@ -61,7 +65,8 @@ public final class SpringOptions {
      */
     ConfigurableApplicationContext start(String... extraProperties) {
         validate();
-        ConfigurableApplicationContext context = application(extraProperties).run(arguments().toArray(String[]::new));
+        ConfigurableApplicationContext context =
+                application(extraProperties).run(arguments().toArray(String[]::new));
         try {
             context.getBean(SchemaMigration.class).await(); // Flyway migrates beside the start (SchemaMigration)
         } catch (RuntimeException | Error e) {

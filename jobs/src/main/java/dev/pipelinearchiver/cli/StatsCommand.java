@@ -17,16 +17,17 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Mixin;
 
 /** {@code stats}: the per-day, per-step statistics kept in PostgreSQL after the raw rows are gone. */
 @Command(
         name = "stats",
         mixinStandardHelpOptions = true,
-        description = "Prints per-day, per-step_name statistics of archived steps: counts, error rate, duration percentiles.",
+        description =
+                "Prints per-day, per-step_name statistics of archived steps: counts, error rate, duration percentiles.",
         footerHeading = "%nExamples:%n",
         footer = {
             "  pipeline-archiver stats                                   (the last 7 days)",
@@ -35,7 +36,11 @@ import picocli.CommandLine.Mixin;
         })
 class StatsCommand implements Callable<Integer> {
 
-    enum Format { table, csv, json }
+    enum Format {
+        table,
+        csv,
+        json
+    }
 
     @Spec
     CommandSpec spec;
@@ -65,8 +70,11 @@ class StatsCommand implements Callable<Integer> {
             List<DailyStepStats> days = context.getBean(StatisticsStore.class).read(first, last, step, topErrors);
             PrintWriter out = spec.commandLine().getOut();
             switch (format) {
-                case json -> out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                        .writeValueAsString(days.stream().map(StatsCommand::json).toList()));
+                case json ->
+                    out.println(new ObjectMapper()
+                            .enable(SerializationFeature.INDENT_OUTPUT)
+                            .writeValueAsString(
+                                    days.stream().map(StatsCommand::json).toList()));
                 case csv -> csv(out, days);
                 default -> table(out, days, first, last);
             }
@@ -75,9 +83,27 @@ class StatsCommand implements Callable<Integer> {
         }
     }
 
-    private static final String[] COLUMNS = {"dt", "step_name", "calls", "ok", "skipped", "errors", "other_status", "error_rate",
-        "duration_ms_min", "duration_ms_p50", "duration_ms_p90", "duration_ms_p95", "duration_ms_p99", "duration_ms_max",
-        "duration_ms_mean", "duration_ms_total", "invalid_durations", "top_error", "top_error_count"};
+    private static final String[] COLUMNS = {
+        "dt",
+        "step_name",
+        "calls",
+        "ok",
+        "skipped",
+        "errors",
+        "other_status",
+        "error_rate",
+        "duration_ms_min",
+        "duration_ms_p50",
+        "duration_ms_p90",
+        "duration_ms_p95",
+        "duration_ms_p99",
+        "duration_ms_max",
+        "duration_ms_mean",
+        "duration_ms_total",
+        "invalid_durations",
+        "top_error",
+        "top_error_count"
+    };
 
     private static List<String> values(DailyStepStats d) {
         var top = d.topErrors().isEmpty() ? null : d.topErrors().get(0);
@@ -88,8 +114,14 @@ class StatsCommand implements Callable<Integer> {
             values.add(String.valueOf(v));
         }
         values.add(String.format(Locale.ROOT, "%.6f", d.errorRate()));
-        for (Long v : new Long[] {d.durationMsMin(), d.durationMsP50(), d.durationMsP90(), d.durationMsP95(), d.durationMsP99(),
-            d.durationMsMax()}) {
+        for (Long v : new Long[] {
+            d.durationMsMin(),
+            d.durationMsP50(),
+            d.durationMsP90(),
+            d.durationMsP95(),
+            d.durationMsP99(),
+            d.durationMsMax()
+        }) {
             values.add(v == null ? "" : v.toString());
         }
         values.add(d.durationMsMean() == null ? "" : String.format(Locale.ROOT, "%.1f", d.durationMsMean()));
@@ -131,7 +163,9 @@ class StatsCommand implements Callable<Integer> {
     }
 
     private static String csvField(String value) {
-        return value.contains(",") || value.contains("\"") || value.contains("\n") ? '"' + value.replace("\"", "\"\"") + '"' : value;
+        return value.contains(",") || value.contains("\"") || value.contains("\n")
+                ? '"' + value.replace("\"", "\"\"") + '"'
+                : value;
     }
 
     /** Aligned for a terminal: the figures an operator scans, the top error last. */
@@ -140,16 +174,40 @@ class StatsCommand implements Callable<Integer> {
             out.println("No step statistics between " + first + " and " + last + ".");
             return;
         }
-        String[] header = {"dt", "step_name", "calls", "err%", "skip", "p50", "p90", "p95", "p99", "max", "mean", "invalid", "top error (count)"};
+        String[] header = {
+            "dt",
+            "step_name",
+            "calls",
+            "err%",
+            "skip",
+            "p50",
+            "p90",
+            "p95",
+            "p99",
+            "max",
+            "mean",
+            "invalid",
+            "top error (count)"
+        };
         List<String[]> rows = new ArrayList<>();
         rows.add(header);
         for (DailyStepStats d : days) {
             var top = d.topErrors().isEmpty() ? null : d.topErrors().get(0);
-            rows.add(new String[] {d.dt().toString(), d.stepName(), String.format("%,d", d.calls()),
-                String.format(Locale.ROOT, "%.2f", 100 * d.errorRate()), String.format("%,d", d.skipped()), ms(d.durationMsP50()),
-                ms(d.durationMsP90()), ms(d.durationMsP95()), ms(d.durationMsP99()), ms(d.durationMsMax()),
+            rows.add(new String[] {
+                d.dt().toString(),
+                d.stepName(),
+                String.format("%,d", d.calls()),
+                String.format(Locale.ROOT, "%.2f", 100 * d.errorRate()),
+                String.format("%,d", d.skipped()),
+                ms(d.durationMsP50()),
+                ms(d.durationMsP90()),
+                ms(d.durationMsP95()),
+                ms(d.durationMsP99()),
+                ms(d.durationMsMax()),
                 d.durationMsMean() == null ? "-" : String.format(Locale.ROOT, "%.0f", d.durationMsMean()),
-                String.valueOf(d.invalidDurations()), top == null ? "" : top.pattern() + " (" + top.count() + ")"});
+                String.valueOf(d.invalidDurations()),
+                top == null ? "" : top.pattern() + " (" + top.count() + ")"
+            });
         }
         int[] widths = new int[header.length];
         for (String[] row : rows) {
@@ -161,7 +219,9 @@ class StatsCommand implements Callable<Integer> {
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < row.length; i++) {
                 boolean text = i < 2 || i == row.length - 1;
-                String cell = text ? String.format("%-" + widths[i] + "s", row[i]) : String.format("%" + widths[i] + "s", row[i]);
+                String cell = text
+                        ? String.format("%-" + widths[i] + "s", row[i])
+                        : String.format("%" + widths[i] + "s", row[i]);
                 line.append(i == 0 ? "" : "  ").append(cell);
             }
             out.println(line.toString().stripTrailing());

@@ -9,10 +9,10 @@ import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code stop <id>}: ask a running execution, in whichever process runs it, to stop at its next safe point. */
 @Command(
@@ -25,10 +25,7 @@ import picocli.CommandLine.Model.CommandSpec;
             "restart, or by relaunching its archive command."
         },
         footerHeading = "%nExamples:%n",
-        footer = {
-            "  pipeline-archiver stop 42",
-            "  pipeline-archiver stop 42 --wait=0s        (do not wait)"
-        })
+        footer = {"  pipeline-archiver stop 42", "  pipeline-archiver stop 42 --wait=0s        (do not wait)"})
 class StopCommand implements Callable<Integer> {
 
     @Spec
@@ -37,7 +34,11 @@ class StopCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "EXECUTION_ID", description = "The running job execution (see executions).")
     long executionId;
 
-    @Option(names = "--wait", paramLabel = "DURATION", defaultValue = "60s", converter = Ages.class,
+    @Option(
+            names = "--wait",
+            paramLabel = "DURATION",
+            defaultValue = "60s",
+            converter = Ages.class,
             description = "How long to wait for the execution to stop (default: ${DEFAULT-VALUE}).")
     Duration wait;
 
@@ -52,13 +53,16 @@ class StopCommand implements Callable<Integer> {
             JobExecution execution = JobExecutions.require(repository, executionId);
             PrintWriter out = spec.commandLine().getOut();
             if (!execution.isRunning()) {
-                out.println("job execution " + executionId + " is " + execution.getStatus() + ", not running: nothing to stop");
+                out.println("job execution " + executionId + " is " + execution.getStatus()
+                        + ", not running: nothing to stop");
                 return ArchiverCommand.OK;
             }
             if (!context.getBean(ArchiveLauncher.class).isLocked()) {
-                throw new CommandFailure(ArchiverCommand.BAD_CONFIG, "job execution " + executionId + " is marked " + execution.getStatus()
-                        + " but no process holds the archive lock: its process is gone, nothing can stop it. Run recover "
-                        + executionId + ", then restart " + executionId + ".");
+                throw new CommandFailure(
+                        ArchiverCommand.BAD_CONFIG,
+                        "job execution " + executionId + " is marked " + execution.getStatus()
+                                + " but no process holds the archive lock: its process is gone, nothing can stop it. Run recover "
+                                + executionId + ", then restart " + executionId + ".");
             }
             BatchMetadata.of(context).markStopping(executionId);
             out.println("job execution " + executionId + " marked STOPPING; it stops at its next safe point");
@@ -72,7 +76,8 @@ class StopCommand implements Callable<Integer> {
                 }
             }
             out.println("job execution " + executionId + " is still STOPPING after " + Times.format(wait)
-                    + " (its current batch or transaction has not ended yet); it stops on its own, see show " + executionId);
+                    + " (its current batch or transaction has not ended yet); it stops on its own, see show "
+                    + executionId);
             return ArchiverCommand.OK;
         }
     }

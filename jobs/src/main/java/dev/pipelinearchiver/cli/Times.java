@@ -19,7 +19,9 @@ final class Times {
     }
 
     static String format(LocalDateTime local) {
-        return local == null ? "-" : instant(local).truncatedTo(ChronoUnit.SECONDS).toString();
+        return local == null
+                ? "-"
+                : instant(local).truncatedTo(ChronoUnit.SECONDS).toString();
     }
 
     /** From start to end, or to now while it runs; "-" before it started. */

@@ -5,15 +5,14 @@ import dev.pipelinearchiver.verify.ArchiveVerifier;
 import dev.pipelinearchiver.verify.DtRange;
 import dev.pipelinearchiver.verify.VerifyReport;
 import java.io.PrintWriter;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.springframework.context.ConfigurableApplicationContext;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Mixin;
 
 /** {@code verify}: re-read the archived files and compare them with the ledger. */
 @Command(
@@ -36,10 +35,16 @@ class VerifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--dt", paramLabel = "FROM[..TO]", description = "Only these dt partitions (YYYY-MM-DD, or an inclusive range FROM..TO).")
+    @Option(
+            names = "--dt",
+            paramLabel = "FROM[..TO]",
+            description = "Only these dt partitions (YYYY-MM-DD, or an inclusive range FROM..TO).")
     String dt;
 
-    @Option(names = "--table", paramLabel = "TABLE", description = "Only this archived table's dataset (e.g. pipeline_steps).")
+    @Option(
+            names = "--table",
+            paramLabel = "TABLE",
+            description = "Only this archived table's dataset (e.g. pipeline_steps).")
     String table;
 
     @Mixin
@@ -61,8 +66,11 @@ class VerifyCommand implements Callable<Integer> {
             if (report.clean()) {
                 return ArchiverCommand.OK;
             }
-            spec.commandLine().getErr().println("pipeline-archiver: verify found " + report.problemCount()
-                    + (report.problemCount() == 1 ? " difference" : " differences") + " between the archive and the ledger (listed above).");
+            spec.commandLine()
+                    .getErr()
+                    .println("pipeline-archiver: verify found " + report.problemCount()
+                            + (report.problemCount() == 1 ? " difference" : " differences")
+                            + " between the archive and the ledger (listed above).");
             return ArchiverCommand.DIFFERENCE;
         }
     }

@@ -61,15 +61,24 @@ public final class AvroMapping {
             Schema type = kind.schema(column);
             Schema.Field field = column.notNull()
                     ? new Schema.Field(fieldName, type)
-                    : new Schema.Field(fieldName, Schema.createUnion(Schema.create(Schema.Type.NULL), type), null,
+                    : new Schema.Field(
+                            fieldName,
+                            Schema.createUnion(Schema.create(Schema.Type.NULL), type),
+                            null,
                             Schema.Field.NULL_DEFAULT_VALUE);
             field.addProp(PG_COLUMN, column.name());
             field.addProp(PG_TYPE, column.typeName());
             fields.add(field);
             // a TEXT column selected as its text output reads as it is (RAW); other kinds ignore the wire
-            columns.add(new Column(fieldName, columns.size(), kind, column.scale(), Objects.requireNonNullElse(TextWire.of(column), TextWire.RAW)));
+            columns.add(new Column(
+                    fieldName,
+                    columns.size(),
+                    kind,
+                    column.scale(),
+                    Objects.requireNonNullElse(TextWire.of(column), TextWire.RAW)));
         }
-        Schema schema = Schema.createRecord(avroName(table.name()), "Archived rows of " + table.name(), NAMESPACE, false, fields);
+        Schema schema = Schema.createRecord(
+                avroName(table.name()), "Archived rows of " + table.name(), NAMESPACE, false, fields);
         return new AvroMapping(schema, List.copyOf(columns));
     }
 
@@ -137,11 +146,13 @@ public final class AvroMapping {
                 case TIMESTAMPTZ, TIMESTAMP -> out.addLong(row.epochMicros(field));
                 case DECIMAL -> out.addBinary(Binary.fromConstantByteArray(unscaled(row.numeric(field), scale)));
                 case BYTES -> out.addBinary(slice(row, field, 0));
-                case TEXT -> out.addBinary(switch (wire) {
-                    case RAW -> slice(row, field, 0);
-                    case JSONB -> slice(row, field, row.jsonbTextOffset(field));
-                    case UUID -> Binary.fromConstantByteArray(row.uuidText(field));
-                });
+                case TEXT ->
+                    out.addBinary(
+                            switch (wire) {
+                                case RAW -> slice(row, field, 0);
+                                case JSONB -> slice(row, field, row.jsonbTextOffset(field));
+                                case UUID -> Binary.fromConstantByteArray(row.uuidText(field));
+                            });
             }
             out.endField(name, index);
         }
@@ -169,11 +180,15 @@ public final class AvroMapping {
                 case TIMESTAMPTZ, TIMESTAMP -> row.epochMicros(field);
                 case DECIMAL -> ByteBuffer.wrap(unscaled(row.numeric(field), scale));
                 case BYTES -> ByteBuffer.wrap(slice(row, field, 0).getBytes());
-                case TEXT -> new Utf8(switch (wire) {
-                    case RAW -> slice(row, field, 0).getBytes();
-                    case JSONB -> slice(row, field, row.jsonbTextOffset(field)).getBytes();
-                    case UUID -> row.uuidText(field);
-                });
+                case TEXT ->
+                    new Utf8(
+                            switch (wire) {
+                                case RAW -> slice(row, field, 0).getBytes();
+                                case JSONB ->
+                                    slice(row, field, row.jsonbTextOffset(field))
+                                            .getBytes();
+                                case UUID -> row.uuidText(field);
+                            });
             };
         }
     }
@@ -190,7 +205,9 @@ public final class AvroMapping {
      * text output ({@link #selectsTextOutput}), which then comes as it is.
      */
     enum TextWire {
-        RAW, JSONB, UUID;
+        RAW,
+        JSONB,
+        UUID;
 
         private static final Set<String> RAW_TYPES = Set.of("text", "varchar", "bpchar", "name", "json");
 
@@ -210,7 +227,17 @@ public final class AvroMapping {
     }
 
     enum Kind {
-        INT, LONG, FLOAT, DOUBLE, BOOLEAN, DECIMAL, TIMESTAMPTZ, TIMESTAMP, DATE, BYTES, TEXT;
+        INT,
+        LONG,
+        FLOAT,
+        DOUBLE,
+        BOOLEAN,
+        DECIMAL,
+        TIMESTAMPTZ,
+        TIMESTAMP,
+        DATE,
+        BYTES,
+        TEXT;
 
         static Kind of(SourceColumn column) {
             if ("A".equals(column.category())) {
@@ -238,14 +265,17 @@ public final class AvroMapping {
                 case FLOAT -> Schema.create(Schema.Type.FLOAT);
                 case DOUBLE -> Schema.create(Schema.Type.DOUBLE);
                 case BOOLEAN -> Schema.create(Schema.Type.BOOLEAN);
-                case DECIMAL -> LogicalTypes.decimal(column.precision(), column.scale()).addToSchema(Schema.create(Schema.Type.BYTES));
+                case DECIMAL ->
+                    LogicalTypes.decimal(column.precision(), column.scale())
+                            .addToSchema(Schema.create(Schema.Type.BYTES));
                 case TIMESTAMPTZ -> LogicalTypes.timestampMicros().addToSchema(Schema.create(Schema.Type.LONG));
                 case TIMESTAMP -> LogicalTypes.localTimestampMicros().addToSchema(Schema.create(Schema.Type.LONG));
                 case DATE -> LogicalTypes.date().addToSchema(Schema.create(Schema.Type.INT));
                 case BYTES -> Schema.create(Schema.Type.BYTES);
-                case TEXT -> "uuid".equals(column.typeName())
-                        ? LogicalTypes.uuid().addToSchema(Schema.create(Schema.Type.STRING))
-                        : Schema.create(Schema.Type.STRING);
+                case TEXT ->
+                    "uuid".equals(column.typeName())
+                            ? LogicalTypes.uuid().addToSchema(Schema.create(Schema.Type.STRING))
+                            : Schema.create(Schema.Type.STRING);
             };
         }
     }

@@ -54,7 +54,8 @@ public final class OffHeapBuffers implements ByteBufferAllocator {
     public void release(ByteBuffer buffer) {
         if (!buffer.isDirect()) {
             if (buffer.capacity() <= HEAP_ABOVE_BYTES) {
-                throw new IllegalArgumentException("Not a buffer of this allocator: a heap buffer of " + buffer.capacity() + " bytes");
+                throw new IllegalArgumentException(
+                        "Not a buffer of this allocator: a heap buffer of " + buffer.capacity() + " bytes");
             }
             outstanding.addAndGet(-buffer.capacity()); // a huge value's: the collector frees it
             return;

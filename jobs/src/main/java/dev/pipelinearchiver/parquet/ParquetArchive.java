@@ -69,6 +69,7 @@ public class ParquetArchive {
      * held the start's main thread ~0.1 s (README "Performance", eighth round). {@link #fs()} waits for it.
      */
     private final FutureTask<FileSystem> fileSystem;
+
     private final Path root;
     private final boolean local;
     private final ArchiverProperties.Parquet settings;
@@ -91,7 +92,11 @@ public class ParquetArchive {
         conf.set("fs.file.impl", NioLocalFileSystem.class.getName());
         conf.setBoolean("fs.file.impl.disable.cache", true);
         this.zstd = CompressionCodecName.ZSTD.name().equals(settings.compression())
-                ? new ZstdPages(settings.compressionLevel(), settings.zstdWindowLog(), settings.zstdHashLog(), settings.pageBytes())
+                ? new ZstdPages(
+                        settings.compressionLevel(),
+                        settings.zstdWindowLog(),
+                        settings.zstdHashLog(),
+                        settings.pageBytes())
                 : null;
         URI uri = rootUri(properties.outputRoot());
         this.root = new Path(uri);
@@ -107,7 +112,8 @@ public class ParquetArchive {
         try {
             return fileSystem.get();
         } catch (ExecutionException e) {
-            throw new ArchiveIoException("Cannot open the archive root " + root + ": " + e.getCause().getMessage(), e.getCause());
+            throw new ArchiveIoException(
+                    "Cannot open the archive root " + root + ": " + e.getCause().getMessage(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ArchiveIoException("Interrupted while opening the archive root " + root, e);
@@ -158,12 +164,20 @@ public class ParquetArchive {
         try {
             java.nio.file.Path dir = Files.createTempDirectory("pipeline-archiver-warm-up");
             try {
-                Schema schema = SchemaBuilder.record("warm_up").namespace(AvroMapping.NAMESPACE).fields()
-                        .requiredLong("id").optionalString("text").endRecord();
+                Schema schema = SchemaBuilder.record("warm_up")
+                        .namespace(AvroMapping.NAMESPACE)
+                        .fields()
+                        .requiredLong("id")
+                        .optionalString("text")
+                        .endRecord();
                 Path file = new Path(dir.resolve("warm-up.parquet").toUri());
                 DigestingOutputFile output = new DigestingOutputFile(HadoopOutputFile.fromPath(file, conf));
-                try (ParquetWriter<GenericRecord> writer = configure(AvroParquetWriter.<GenericRecord>builder(output)
-                        .withSchema(schema).withDataModel(GenericData.get()), schema).build()) {
+                try (ParquetWriter<GenericRecord> writer = configure(
+                                AvroParquetWriter.<GenericRecord>builder(output)
+                                        .withSchema(schema)
+                                        .withDataModel(GenericData.get()),
+                                schema)
+                        .build()) {
                     GenericData.Record record = new GenericData.Record(schema);
                     record.put("id", 1L);
                     record.put("text", "warm-up");
@@ -202,7 +216,8 @@ public class ParquetArchive {
         AvroParquetWriter.Builder<GenericRecord> builder = AvroParquetWriter.<GenericRecord>builder(output)
                 .withSchema(schema)
                 .withDataModel(GenericData.get());
-        return new StagedFile<>(temporary, target, output, configure(builder, schema).build());
+        return new StagedFile<>(
+                temporary, target, output, configure(builder, schema).build());
     }
 
     /**
@@ -214,8 +229,11 @@ public class ParquetArchive {
         Path temporary = temporaryFor(target);
         RowWriteSupport rows = new RowWriteSupport(mapping);
         DigestingOutputFile output = new DigestingOutputFile(HadoopOutputFile.fromPath(temporary, conf));
-        return new StagedFile<>(temporary, target, output, configure(new RowWriterBuilder(output, rows),
-                mapping.schema()).build());
+        return new StagedFile<>(
+                temporary,
+                target,
+                output,
+                configure(new RowWriterBuilder(output, rows), mapping.schema()).build());
     }
 
     private Path temporaryFor(Path target) throws IOException {
@@ -322,7 +340,9 @@ public class ParquetArchive {
     private long footerRows(Path file) throws IOException {
         // Read options from our Configuration: without them parquet-mr builds a default Hadoop
         // Configuration per file, which parses core-default.xml (~10 % of the export's CPU).
-        try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf), HadoopReadOptions.builder(conf).build())) {
+        try (ParquetFileReader reader = ParquetFileReader.open(
+                HadoopInputFile.fromPath(file, conf),
+                HadoopReadOptions.builder(conf).build())) {
             return reader.getRecordCount();
         }
     }
@@ -380,7 +400,8 @@ public class ParquetArchive {
         if (schema == null) {
             return describe(file); // empty file: nothing to drop
         }
-        try (StagedFile<GenericRecord> staged = stage(file, schema); ParquetReader<GenericRecord> reader = reader(file)) {
+        try (StagedFile<GenericRecord> staged = stage(file, schema);
+                ParquetReader<GenericRecord> reader = reader(file)) {
             for (GenericRecord record; (record = reader.read()) != null; ) {
                 if (keep.test(record)) {
                     staged.write(record);
@@ -440,6 +461,7 @@ public class ParquetArchive {
         private final Path target;
         /** Digests and counts the bytes as they are written: the file is not read again for its checksum. */
         private final DigestingOutputFile output;
+
         private final ParquetWriter<T> writer;
         private long rows;
         private boolean done;
@@ -473,7 +495,8 @@ public class ParquetArchive {
             writer.close();
             long footerRows = footerRows(temporary);
             if (footerRows != rows) {
-                throw new IOException("Parquet footer of " + temporary + " counts " + footerRows + " rows, " + rows + " were written");
+                throw new IOException("Parquet footer of " + temporary + " counts " + footerRows + " rows, " + rows
+                        + " were written");
             }
             long length = fs().getFileStatus(temporary).getLen();
             if (length != output.bytes()) {

@@ -76,8 +76,8 @@ final class RowWriteSupport extends WriteSupport<CopyRows> {
     private void checkColumns(MessageType schema) {
         List<Type> fields = schema.getFields();
         if (fields.size() != columns.length) {
-            throw new IllegalStateException("Parquet schema of " + mapping.schema().getName() + " has " + fields.size() + " fields, the mapping "
-                    + columns.length);
+            throw new IllegalStateException("Parquet schema of "
+                    + mapping.schema().getName() + " has " + fields.size() + " fields, the mapping " + columns.length);
         }
         for (AvroMapping.Column column : columns) {
             Type field = fields.get(column.index);
@@ -89,9 +89,11 @@ final class RowWriteSupport extends WriteSupport<CopyRows> {
                 case BOOLEAN -> PrimitiveTypeName.BOOLEAN;
                 case DECIMAL, BYTES, TEXT -> PrimitiveTypeName.BINARY;
             };
-            if (!field.getName().equals(column.name) || !field.isPrimitive() || field.asPrimitiveType().getPrimitiveTypeName() != expected) {
-                throw new IllegalStateException("Parquet field " + column.index + " of " + mapping.schema().getName() + " is " + field
-                        + ", not " + expected + " " + column.name);
+            if (!field.getName().equals(column.name)
+                    || !field.isPrimitive()
+                    || field.asPrimitiveType().getPrimitiveTypeName() != expected) {
+                throw new IllegalStateException("Parquet field " + column.index + " of "
+                        + mapping.schema().getName() + " is " + field + ", not " + expected + " " + column.name);
             }
         }
     }

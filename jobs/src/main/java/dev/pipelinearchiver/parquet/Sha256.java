@@ -42,7 +42,8 @@ public final class Sha256 {
         } catch (LinkageError | RuntimeException e) {
             error = e;
         }
-        log.info("SHA-256 from the JDK: the Amazon Corretto Crypto Provider's native library did not load ({})",
+        log.info(
+                "SHA-256 from the JDK: the Amazon Corretto Crypto Provider's native library did not load ({})",
                 error.toString()); // one line: not as the exception, which would log its stack trace
         return null;
     }

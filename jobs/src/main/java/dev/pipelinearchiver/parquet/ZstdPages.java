@@ -33,6 +33,7 @@ public final class ZstdPages {
 
     /** zstd's bounds (ZSTD_WINDOWLOG_MIN, and the largest window decoders accept by default; ZSTD_HASHLOG_MIN/MAX on 64-bit). */
     public static final int MIN_WINDOW_LOG = 10;
+
     public static final int MAX_WINDOW_LOG = 27;
     public static final int MIN_HASH_LOG = 6;
     public static final int MAX_HASH_LOG = 30;
@@ -54,16 +55,17 @@ public final class ZstdPages {
     ZstdPages(int level, int windowLog, int hashLog, int pageBytes) {
         // bound at start by ArchiverProperties.Parquet's constraints (exit 2); checked again for other callers
         if (!validLevel(level)) {
-            throw new IllegalArgumentException("archiver.parquet.compression-level for ZSTD must be between " + Zstd.minCompressionLevel()
-                    + " and " + Zstd.maxCompressionLevel() + ", not " + level);
+            throw new IllegalArgumentException("archiver.parquet.compression-level for ZSTD must be between "
+                    + Zstd.minCompressionLevel() + " and " + Zstd.maxCompressionLevel() + ", not " + level);
         }
         if (!validWindowLog(windowLog)) {
-            throw new IllegalArgumentException("archiver.parquet.zstd-window-log must be 0 (the level's own) or between " + MIN_WINDOW_LOG
-                    + " and " + MAX_WINDOW_LOG + ", not " + windowLog);
+            throw new IllegalArgumentException(
+                    "archiver.parquet.zstd-window-log must be 0 (the level's own) or between " + MIN_WINDOW_LOG
+                            + " and " + MAX_WINDOW_LOG + ", not " + windowLog);
         }
         if (!validHashLog(hashLog)) {
-            throw new IllegalArgumentException("archiver.parquet.zstd-hash-log must be 0 (the level's own) or between " + MIN_HASH_LOG
-                    + " and " + MAX_HASH_LOG + ", not " + hashLog);
+            throw new IllegalArgumentException("archiver.parquet.zstd-hash-log must be 0 (the level's own) or between "
+                    + MIN_HASH_LOG + " and " + MAX_HASH_LOG + ", not " + hashLog);
         }
         this.level = level;
         this.windowLog = windowLog;
@@ -194,7 +196,7 @@ public final class ZstdPages {
                 return BytesInput.from(dst, 0, written);
             }
             // the page itself when Parquet holds it in one off-heap buffer (OffHeapBuffers), else copied into ours
-            ByteBuffer src = page.toByteBuffer(pooledIn, buffer -> { });
+            ByteBuffer src = page.toByteBuffer(pooledIn, buffer -> {});
             out = capacity(out, Math.toIntExact(Zstd.compressBound(size)));
             int written = ctx.compressDirectByteBuffer(out, 0, out.capacity(), src, src.position(), src.remaining());
             return BytesInput.from(out, 0, written);

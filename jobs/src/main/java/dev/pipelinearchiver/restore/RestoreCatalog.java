@@ -31,8 +31,12 @@ class RestoreCatalog {
         List<Long> oids = new ArrayList<>();
         for (SourceTable table : sources.tables()) {
             Long oid = jdbc.queryForObject(RestoreSql.TABLE_OID, Long.class, table.qualifiedName());
-            List<TargetTable.Column> columns = jdbc.query(RestoreSql.COLUMNS, (rs, i) -> new TargetTable.Column(rs.getString(1),
-                    rs.getString(2), rs.getBoolean(3), rs.getBoolean(4), rs.getString(5)), table.qualifiedName(), oid);
+            List<TargetTable.Column> columns = jdbc.query(
+                    RestoreSql.COLUMNS,
+                    (rs, i) -> new TargetTable.Column(
+                            rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getBoolean(4), rs.getString(5)),
+                    table.qualifiedName(),
+                    oid);
             byOid.put(oid, new TargetTable(table, List.copyOf(columns)));
             oids.add(oid);
         }
@@ -48,7 +52,8 @@ class RestoreCatalog {
                 ps.setArray(2, bigints(con, oids));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        parents.computeIfAbsent(rs.getLong(1), k -> new HashSet<>()).add(rs.getLong(2));
+                        parents.computeIfAbsent(rs.getLong(1), k -> new HashSet<>())
+                                .add(rs.getLong(2));
                     }
                 }
             }
@@ -57,14 +62,20 @@ class RestoreCatalog {
     }
 
     /** Each table after all the tables it references; ties keep the cascade's order (runs first). */
-    private static List<TargetTable> insertOrder(List<Long> oids, Map<Long, TargetTable> byOid, Map<Long, Set<Long>> parents) {
+    private static List<TargetTable> insertOrder(
+            List<Long> oids, Map<Long, TargetTable> byOid, Map<Long, Set<Long>> parents) {
         List<TargetTable> order = new ArrayList<>();
         Set<Long> placed = new HashSet<>();
         while (placed.size() < oids.size()) {
-            Long next = oids.stream().filter(oid -> !placed.contains(oid) && placed.containsAll(parents.getOrDefault(oid, Set.of())))
-                    .findFirst().orElse(null);
+            Long next = oids.stream()
+                    .filter(oid -> !placed.contains(oid) && placed.containsAll(parents.getOrDefault(oid, Set.of())))
+                    .findFirst()
+                    .orElse(null);
             if (next == null) {
-                List<String> cycle = oids.stream().filter(oid -> !placed.contains(oid)).map(oid -> byOid.get(oid).source().toString()).toList();
+                List<String> cycle = oids.stream()
+                        .filter(oid -> !placed.contains(oid))
+                        .map(oid -> byOid.get(oid).source().toString())
+                        .toList();
                 throw new SourceSchemaException("Cannot restore: the foreign keys between " + cycle
                         + " form a cycle, so no insert order satisfies them.");
             }

@@ -41,7 +41,9 @@ class RestoreLedger {
     List<ArchivedRun> archivedRuns(Collection<Long> runIds) {
         return jdbc.execute((ConnectionCallback<List<ArchivedRun>>) con -> {
             try (PreparedStatement ps = con.prepareStatement(RestoreSql.ARCHIVED_RUNS_BY_ID)) {
-                ps.setArray(1, bigints(con, runIds.stream().mapToLong(Long::longValue).toArray()));
+                ps.setArray(
+                        1,
+                        bigints(con, runIds.stream().mapToLong(Long::longValue).toArray()));
                 return archivedRuns(ps);
             }
         });
@@ -60,7 +62,8 @@ class RestoreLedger {
         List<ArchivedRun> runs = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                runs.add(new ArchivedRun(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getObject(4, LocalDate.class)));
+                runs.add(new ArchivedRun(
+                        rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getObject(4, LocalDate.class)));
             }
         }
         return runs;
@@ -83,7 +86,9 @@ class RestoreLedger {
     }
 
     long[] runs(long batchId, String state) {
-        return jdbc.queryForList(RestoreSql.RUNS_IN_STATE, Long.class, batchId, state).stream().mapToLong(Long::longValue).toArray();
+        return jdbc.queryForList(RestoreSql.RUNS_IN_STATE, Long.class, batchId, state).stream()
+                .mapToLong(Long::longValue)
+                .toArray();
     }
 
     /** Rows per table of each run at export, in the order of {@link #tables}. */
@@ -114,15 +119,21 @@ class RestoreLedger {
     }
 
     List<String> tables(long batchId) {
-        return jdbc.queryForObject(RestoreSql.BATCH_TABLES, (rs, i) -> Arrays.asList((String[]) rs.getArray(1).getArray()), batchId);
+        return jdbc.queryForObject(
+                RestoreSql.BATCH_TABLES,
+                (rs, i) -> Arrays.asList((String[]) rs.getArray(1).getArray()),
+                batchId);
     }
 
     /** The batch's files by table. */
     Map<String, String> files(long batchId) {
         Map<String, String> files = new HashMap<>();
-        jdbc.query(RestoreSql.FILES, rs -> {
-            files.put(rs.getString(1), rs.getString(2));
-        }, batchId);
+        jdbc.query(
+                RestoreSql.FILES,
+                rs -> {
+                    files.put(rs.getString(1), rs.getString(2));
+                },
+                batchId);
         return files;
     }
 

@@ -45,7 +45,8 @@ final class RestoreSql {
     /** The given runs that exist in the runs table; parameter: run ids. */
     static String existingRuns(ArchiveSources sources) {
         String id = SourceTable.quote(sources.settings().idColumn());
-        return "SELECT " + id + " FROM " + sources.runs().qualifiedName() + " WHERE " + id + " = ANY (?) ORDER BY " + id;
+        return "SELECT " + id + " FROM " + sources.runs().qualifiedName() + " WHERE " + id + " = ANY (?) ORDER BY "
+                + id;
     }
 
     // -- catalog of the tables rows go back into

@@ -56,21 +56,30 @@ final class RowInserter implements AutoCloseable {
         List<String> values = new ArrayList<>();
         boolean overriding = false;
         for (Schema.Field field : fileSchema.getFields()) {
-            String columnName = field.getProp(AvroMapping.PG_COLUMN) != null ? field.getProp(AvroMapping.PG_COLUMN) : field.name();
-            TargetTable.Column column = table.column(columnName).orElseThrow(() -> new RestoreException("Cannot restore into "
-                    + table.source() + ": the archive holds column \"" + columnName + "\", which the table no longer has."));
+            String columnName =
+                    field.getProp(AvroMapping.PG_COLUMN) != null ? field.getProp(AvroMapping.PG_COLUMN) : field.name();
+            TargetTable.Column column = table.column(columnName)
+                    .orElseThrow(() -> new RestoreException("Cannot restore into " + table.source()
+                            + ": the archive holds column \"" + columnName + "\", which the table no longer has."));
             if (column.generated()) {
                 continue; // PostgreSQL computes it again from the restored columns
             }
             overriding |= column.identityAlways();
-            fields.add(new Bound(field.name(), Binder.of(field.schema(), table.source(), columnName), column.sequence()));
+            fields.add(
+                    new Bound(field.name(), Binder.of(field.schema(), table.source(), columnName), column.sequence()));
             columns.add(SourceTable.quote(columnName));
             values.add("CAST(? AS " + column.type() + ")");
         }
         for (TargetTable.Column column : table.columns()) {
-            if (!column.generated() && fileSchema.getFields().stream().noneMatch(f -> column.name().equals(
-                    f.getProp(AvroMapping.PG_COLUMN) != null ? f.getProp(AvroMapping.PG_COLUMN) : f.name()))) {
-                notes.add(table.source() + "." + column.name() + " is not in the archive (added since?): restored rows get its default.");
+            if (!column.generated()
+                    && fileSchema.getFields().stream()
+                            .noneMatch(f -> column.name()
+                                    .equals(
+                                            f.getProp(AvroMapping.PG_COLUMN) != null
+                                                    ? f.getProp(AvroMapping.PG_COLUMN)
+                                                    : f.name()))) {
+                notes.add(table.source() + "." + column.name()
+                        + " is not in the archive (added since?): restored rows get its default.");
             }
         }
         String sql = "INSERT INTO " + table.source().qualifiedName() + " (" + String.join(", ", columns) + ")"
@@ -143,15 +152,19 @@ final class RowInserter implements AutoCloseable {
             Schema schema = nonNull(fieldSchema);
             LogicalType logical = schema.getLogicalType();
             return switch (schema.getType()) {
-                case INT -> logical instanceof LogicalTypes.Date
-                        ? new Binder(Types.DATE, v -> LocalDate.ofEpochDay((Integer) v))
-                        : new Binder(Types.INTEGER, v -> v);
+                case INT ->
+                    logical instanceof LogicalTypes.Date
+                            ? new Binder(Types.DATE, v -> LocalDate.ofEpochDay((Integer) v))
+                            : new Binder(Types.INTEGER, v -> v);
                 case LONG -> {
                     if (logical instanceof LogicalTypes.TimestampMicros) {
-                        yield new Binder(Types.TIMESTAMP_WITH_TIMEZONE, v -> instant((Long) v).atOffset(ZoneOffset.UTC));
+                        yield new Binder(
+                                Types.TIMESTAMP_WITH_TIMEZONE,
+                                v -> instant((Long) v).atOffset(ZoneOffset.UTC));
                     }
                     if (logical instanceof LogicalTypes.LocalTimestampMicros) {
-                        yield new Binder(Types.TIMESTAMP, v -> LocalDateTime.ofInstant(instant((Long) v), ZoneOffset.UTC));
+                        yield new Binder(
+                                Types.TIMESTAMP, v -> LocalDateTime.ofInstant(instant((Long) v), ZoneOffset.UTC));
                     }
                     yield new Binder(Types.BIGINT, v -> v);
                 }
@@ -161,13 +174,15 @@ final class RowInserter implements AutoCloseable {
                 case BYTES -> {
                     if (logical instanceof LogicalTypes.Decimal decimal) {
                         int scale = decimal.getScale(); // the scale is in the schema, not in the bytes
-                        yield new Binder(Types.NUMERIC, v -> new BigDecimal(new BigInteger(bytes((ByteBuffer) v)), scale));
+                        yield new Binder(
+                                Types.NUMERIC, v -> new BigDecimal(new BigInteger(bytes((ByteBuffer) v)), scale));
                     }
                     yield new Binder(Types.BINARY, v -> bytes((ByteBuffer) v));
                 }
                 case STRING -> new Binder(Types.VARCHAR, Object::toString); // Avro's Utf8, or a String
-                default -> throw new RestoreException("Cannot restore " + table + "." + column + ": the archive stores it as Avro "
-                        + schema + ", which the archiver never writes.");
+                default ->
+                    throw new RestoreException("Cannot restore " + table + "." + column
+                            + ": the archive stores it as Avro " + schema + ", which the archiver never writes.");
             };
         }
 
@@ -175,7 +190,9 @@ final class RowInserter implements AutoCloseable {
             if (schema.getType() != Schema.Type.UNION) {
                 return schema;
             }
-            List<Schema> types = schema.getTypes().stream().filter(s -> s.getType() != Schema.Type.NULL).toList();
+            List<Schema> types = schema.getTypes().stream()
+                    .filter(s -> s.getType() != Schema.Type.NULL)
+                    .toList();
             if (types.size() != 1) {
                 throw new RestoreException("Unexpected Avro union " + schema + " in an archive file.");
             }

@@ -68,8 +68,16 @@ public class RunRestorer {
     private final StatisticsStore statistics;
     private final ArchiverProperties properties;
 
-    RunRestorer(SourceCatalog catalog, RestoreCatalog restoreCatalog, RestoreLedger ledger, BatchFiles batchFiles, ParquetArchive archive,
-            JdbcTemplate jdbc, PlatformTransactionManager transactionManager, StatisticsStore statistics, ArchiverProperties properties) {
+    RunRestorer(
+            SourceCatalog catalog,
+            RestoreCatalog restoreCatalog,
+            RestoreLedger ledger,
+            BatchFiles batchFiles,
+            ParquetArchive archive,
+            JdbcTemplate jdbc,
+            PlatformTransactionManager transactionManager,
+            StatisticsStore statistics,
+            ArchiverProperties properties) {
         this.statistics = statistics;
         this.properties = properties;
         this.catalog = catalog;
@@ -100,18 +108,22 @@ public class RunRestorer {
         for (long batchId : ledger.batchesWithRestoredRuns()) {
             finishedEarlier += release(batchId, sources);
         }
-        List<ArchivedRun> archived = request.dt() != null ? ledger.archivedRuns(request.dt()) : ledger.archivedRuns(request.runIds());
+        List<ArchivedRun> archived =
+                request.dt() != null ? ledger.archivedRuns(request.dt()) : ledger.archivedRuns(request.runIds());
         checkArchivedOnce(archived);
         checkPurgeFinished(archived);
-        List<Long> alreadyRestored = request.runIds() == null ? List.of() : notArchived(request.runIds(), archived, sources);
+        List<Long> alreadyRestored =
+                request.runIds() == null ? List.of() : notArchived(request.runIds(), archived, sources);
         long[] archivedIds = archived.stream().mapToLong(ArchivedRun::runId).toArray();
         List<Long> existing = ledger.existingRuns(sources, archivedIds);
         if (!existing.isEmpty() && !request.skipExisting()) {
-            throw new RestoreException("Refusing to restore: runs " + RestoreReport.ids(existing) + " are archived but already exist in"
-                    + " PostgreSQL, and restoring would duplicate them; nothing was restored (--skip-existing restores the others).");
+            throw new RestoreException(
+                    "Refusing to restore: runs " + RestoreReport.ids(existing) + " are archived but already exist in"
+                            + " PostgreSQL, and restoring would duplicate them; nothing was restored (--skip-existing restores the others).");
         }
         Set<Long> skip = new HashSet<>(existing);
-        Map<Long, List<ArchivedRun>> byBatch = new TreeMap<>(archived.stream().filter(run -> !skip.contains(run.runId()))
+        Map<Long, List<ArchivedRun>> byBatch = new TreeMap<>(archived.stream()
+                .filter(run -> !skip.contains(run.runId()))
                 .collect(Collectors.groupingBy(ArchivedRun::batchId)));
         Set<String> notes = new LinkedHashSet<>(); // the same note from several batches is said once
         List<RestoreReport.Batch> restored = new ArrayList<>();
@@ -124,12 +136,18 @@ public class RunRestorer {
             if (release) {
                 release(first.batchId(), sources);
             }
-            RestoreReport.Batch batch = new RestoreReport.Batch(first.batchId(), first.dt(), runIds.length, rows,
-                    (System.nanoTime() - started) / 1_000_000);
+            RestoreReport.Batch batch = new RestoreReport.Batch(
+                    first.batchId(), first.dt(), runIds.length, rows, (System.nanoTime() - started) / 1_000_000);
             log.info(batch.line());
             restored.add(batch);
         }
-        return new RestoreReport(request.describe(), restored, finishedEarlier, alreadyRestored, List.copyOf(existing), List.copyOf(notes));
+        return new RestoreReport(
+                request.describe(),
+                restored,
+                finishedEarlier,
+                alreadyRestored,
+                List.copyOf(existing),
+                List.copyOf(notes));
     }
 
     /** First transaction: the runs' rows back into PostgreSQL, and the runs marked restored. */
@@ -140,12 +158,14 @@ public class RunRestorer {
             Set<Long> purged = new HashSet<>();
             Arrays.stream(ledger.runs(batchId, RestoreLedger.PURGED)).forEach(purged::add);
             if (!Arrays.stream(runIds).allMatch(purged::contains)) {
-                throw new RestoreException("Batch " + batchId + " changed while this restore was starting (another restore?); rerun it.");
+                throw new RestoreException(
+                        "Batch " + batchId + " changed while this restore was starting (another restore?); rerun it.");
             }
             List<Long> existing = ledger.existingRuns(sources, runIds);
             if (!existing.isEmpty()) {
-                throw new RestoreException("Refusing to restore batch " + batchId + ": runs " + RestoreReport.ids(existing)
-                        + " appeared in PostgreSQL meanwhile; restoring would duplicate them.");
+                throw new RestoreException(
+                        "Refusing to restore batch " + batchId + ": runs " + RestoreReport.ids(existing)
+                                + " appeared in PostgreSQL meanwhile; restoring would duplicate them.");
             }
             try (Statement statement = con.createStatement()) {
                 statement.execute("SET CONSTRAINTS ALL DEFERRED"); // helps only deferrable keys (a self-reference, say)
@@ -158,10 +178,14 @@ public class RunRestorer {
             for (TargetTable table : plan.insertOrder()) {
                 String path = files.get(table.name());
                 if (path == null) {
-                    throw new RestoreException("Batch " + batchId + " has no archive file of " + table.name() + " in the ledger.");
+                    throw new RestoreException(
+                            "Batch " + batchId + " has no archive file of " + table.name() + " in the ledger.");
                 }
-                boolean folded = properties.stats().enabled() && table.name().equals(properties.stats().table());
-                rows.put(table.name(), insertTable(con, table, path, selection, sequenceMaxima, notes, folded ? restoredSteps : null));
+                boolean folded = properties.stats().enabled()
+                        && table.name().equals(properties.stats().table());
+                rows.put(
+                        table.name(),
+                        insertTable(con, table, path, selection, sequenceMaxima, notes, folded ? restoredSteps : null));
             }
             String difference = selection.difference(batchId, ledger.rowCounts(batchId, runIds));
             if (difference != null) {
@@ -169,7 +193,8 @@ public class RunRestorer {
             }
             SequenceGuard.check(con, sequenceMaxima, notes);
             if (ledger.markRuns(batchId, runIds, RestoreLedger.PURGED, RestoreLedger.RESTORED) != runIds.length) {
-                throw new IllegalStateException("Batch " + batchId + ": not every restored run was still purged in the ledger");
+                throw new IllegalStateException(
+                        "Batch " + batchId + ": not every restored run was still purged in the ledger");
             }
             // same transaction: the day's statistics no longer count what is back in PostgreSQL
             statistics.subtractRestored(batchId, restoredSteps.byStepName());
@@ -177,8 +202,15 @@ public class RunRestorer {
         }));
     }
 
-    private long insertTable(Connection con, TargetTable table, String path, RunRows selection, Map<String, Long> sequenceMaxima,
-            Set<String> notes, StepStatistics restoredSteps) throws SQLException {
+    private long insertTable(
+            Connection con,
+            TargetTable table,
+            String path,
+            RunRows selection,
+            Map<String, Long> sequenceMaxima,
+            Set<String> notes,
+            StepStatistics restoredSteps)
+            throws SQLException {
         RowInserter inserter = null;
         try (ParquetReader<GenericRecord> reader = archive.reader(new Path(path))) {
             for (GenericRecord record; (record = reader.read()) != null; ) {
@@ -222,7 +254,8 @@ public class RunRestorer {
             try {
                 batchFiles.dropRuns(batchId, sources, runs);
             } catch (IOException e) {
-                throw new UncheckedIOException("Cannot rewrite the files of batch " + batchId + ": " + e.getMessage(), e);
+                throw new UncheckedIOException(
+                        "Cannot rewrite the files of batch " + batchId + ": " + e.getMessage(), e);
             }
             return ledger.markRuns(batchId, runs, RestoreLedger.RESTORED, RestoreLedger.RELEASED);
         });
@@ -231,33 +264,47 @@ public class RunRestorer {
 
     /** A run purged twice (put back by hand, then archived again) is in two batches: which copy is right is for a person to say. */
     private static void checkArchivedOnce(List<ArchivedRun> archived) {
-        Map<Long, List<Long>> batches = archived.stream().collect(Collectors.groupingBy(ArchivedRun::runId,
-                Collectors.mapping(ArchivedRun::batchId, Collectors.toList())));
+        Map<Long, List<Long>> batches = archived.stream()
+                .collect(Collectors.groupingBy(
+                        ArchivedRun::runId, Collectors.mapping(ArchivedRun::batchId, Collectors.toList())));
         batches.forEach((run, in) -> {
             if (in.size() > 1) {
-                throw new RestoreException("Run " + run + " is archived twice, in batches " + in + "; nothing was restored (restore it by hand"
-                        + " after comparing the copies).");
+                throw new RestoreException("Run " + run + " is archived twice, in batches " + in
+                        + "; nothing was restored (restore it by hand" + " after comparing the copies).");
             }
         });
     }
 
     /** A batch still being purged belongs to the archive job (whose purge rewrites its files): wait for it. */
     private static void checkPurgeFinished(List<ArchivedRun> archived) {
-        List<Long> busy = archived.stream().filter(run -> !"PURGED".equals(run.batchState())).map(ArchivedRun::batchId).distinct().toList();
+        List<Long> busy = archived.stream()
+                .filter(run -> !"PURGED".equals(run.batchState()))
+                .map(ArchivedRun::batchId)
+                .distinct()
+                .toList();
         if (!busy.isEmpty()) {
-            throw new RestoreException("Batches " + busy + " are still being purged (an archive job is running, or failed during its"
-                    + " purge); nothing was restored: let the archive job complete (relaunch it), then restore.");
+            throw new RestoreException(
+                    "Batches " + busy + " are still being purged (an archive job is running, or failed during its"
+                            + " purge); nothing was restored: let the archive job complete (relaunch it), then restore.");
         }
     }
 
     /** Requested runs the archive does not hold: those in PostgreSQL were restored before; any other is an error. */
     private List<Long> notArchived(List<Long> requested, List<ArchivedRun> archived, ArchiveSources sources) {
         Set<Long> archivedIds = archived.stream().map(ArchivedRun::runId).collect(Collectors.toSet());
-        long[] others = requested.stream().distinct().filter(id -> !archivedIds.contains(id)).mapToLong(Long::longValue).toArray();
+        long[] others = requested.stream()
+                .distinct()
+                .filter(id -> !archivedIds.contains(id))
+                .mapToLong(Long::longValue)
+                .toArray();
         List<Long> inPostgres = ledger.existingRuns(sources, others);
-        List<Long> unknown = Arrays.stream(others).filter(id -> !inPostgres.contains(id)).boxed().toList();
+        List<Long> unknown = Arrays.stream(others)
+                .filter(id -> !inPostgres.contains(id))
+                .boxed()
+                .toList();
         if (!unknown.isEmpty()) {
-            throw new RestoreException("Runs " + RestoreReport.ids(unknown) + " are neither in the archive nor in PostgreSQL; nothing was restored.");
+            throw new RestoreException("Runs " + RestoreReport.ids(unknown)
+                    + " are neither in the archive nor in PostgreSQL; nothing was restored.");
         }
         return inPostgres;
     }
@@ -266,8 +313,10 @@ public class RunRestorer {
     private void checkSameTables(long batchId, ArchiveSources sources) {
         List<String> archivedTables = ledger.tables(batchId);
         if (!archivedTables.equals(sources.tableNames())) {
-            throw new RestoreException("Batch " + batchId + " archived tables " + archivedTables + " but a run's deletion now cascades to "
-                    + sources.tableNames() + "; restoring it would leave rows out or find no file (the schema changed since), so it is refused.");
+            throw new RestoreException(
+                    "Batch " + batchId + " archived tables " + archivedTables + " but a run's deletion now cascades to "
+                            + sources.tableNames()
+                            + "; restoring it would leave rows out or find no file (the schema changed since), so it is refused.");
         }
     }
 }

@@ -38,7 +38,8 @@ final class SequenceGuard {
                         continue;
                     }
                     advance(con, sequence, restoredMax);
-                    notes.add("sequence " + sequence + " had handed out ids only up to " + (called ? last : start - 1) + ", below the restored "
+                    notes.add("sequence " + sequence + " had handed out ids only up to " + (called ? last : start - 1)
+                            + ", below the restored "
                             + restoredMax + " (rows once inserted with explicit ids?): advanced to " + restoredMax
                             + " so the backend's next insert cannot collide.");
                 }

@@ -13,7 +13,8 @@ import java.util.function.Predicate;
  * more than one cascade path is archived with the run of its first path; {@code otherPaths} are the
  * rest, checked before each delete (a row whose paths lead to different runs must not be lost).
  */
-public record ArchiveSources(List<SourceTable> tables, ArchiverProperties.Source settings, Map<String, List<List<CascadeLink>>> otherPaths) {
+public record ArchiveSources(
+        List<SourceTable> tables, ArchiverProperties.Source settings, Map<String, List<List<CascadeLink>>> otherPaths) {
 
     public SourceTable runs() {
         return tables.get(0);
@@ -66,13 +67,15 @@ public record ArchiveSources(List<SourceTable> tables, ArchiverProperties.Source
     public List<String> crossRunRowsSql(SourceTable table) {
         String archivedElsewhere = table.pathToRuns().size() <= 1
                 ? "NOT coalesce(" + runKey(table) + " = ANY (?), false)"
-                : SourceTable.ALIAS + ".ctid NOT IN (SELECT " + SourceTable.ALIAS + ".ctid FROM " + table.fromClause() + " WHERE "
-                        + runKey(table) + " = ANY (?))";
-        return otherPaths.getOrDefault(table.name(), List.of()).stream().map(path -> {
-            String runKey = SourceTable.runKeyExpression(path);
-            return "SELECT " + runKey + ", count(*) FROM " + table.fromClause(path) + " WHERE " + runKey + " = ANY (?) AND "
-                    + archivedElsewhere + " GROUP BY " + runKey;
-        }).toList();
+                : SourceTable.ALIAS + ".ctid NOT IN (SELECT " + SourceTable.ALIAS + ".ctid FROM " + table.fromClause()
+                        + " WHERE " + runKey(table) + " = ANY (?))";
+        return otherPaths.getOrDefault(table.name(), List.of()).stream()
+                .map(path -> {
+                    String runKey = SourceTable.runKeyExpression(path);
+                    return "SELECT " + runKey + ", count(*) FROM " + table.fromClause(path) + " WHERE " + runKey
+                            + " = ANY (?) AND " + archivedElsewhere + " GROUP BY " + runKey;
+                })
+                .toList();
     }
 
     public String countByRunSql(SourceTable table) {
@@ -85,11 +88,15 @@ public record ArchiveSources(List<SourceTable> tables, ArchiverProperties.Source
      * the steps, so it goes before them, although its own run key is a column of its own).
      */
     public List<SourceTable> deleteOrder() {
-        return tables.stream().sorted(Comparator.comparingInt(this::longestPath).reversed()).toList();
+        return tables.stream()
+                .sorted(Comparator.comparingInt(this::longestPath).reversed())
+                .toList();
     }
 
     private int longestPath(SourceTable table) {
-        return otherPaths.getOrDefault(table.name(), List.of()).stream().mapToInt(List::size).reduce(table.pathToRuns().size(), Math::max);
+        return otherPaths.getOrDefault(table.name(), List.of()).stream()
+                .mapToInt(List::size)
+                .reduce(table.pathToRuns().size(), Math::max);
     }
 
     public String deleteTotalsByRunSql(SourceTable table) {

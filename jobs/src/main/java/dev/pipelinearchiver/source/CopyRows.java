@@ -35,6 +35,7 @@ public final class CopyRows implements AutoCloseable {
 
     /** 2000-01-01, PostgreSQL's epoch, in days since 1970-01-01. */
     private static final int POSTGRES_EPOCH_DAY = 10_957;
+
     private static final int NUMERIC_POSITIVE = 0x0000;
     private static final int NUMERIC_NEGATIVE = 0x4000;
     private static final BigInteger TEN_THOUSAND = BigInteger.valueOf(10_000);
@@ -204,7 +205,8 @@ public final class CopyRows implements AutoCloseable {
     public int epochDay(int field) throws SQLException {
         int days = int32(field, "date");
         if (days == Integer.MIN_VALUE || days == Integer.MAX_VALUE) {
-            throw new SQLException("Field " + field + " is the date " + (days < 0 ? "-" : "") + "infinity, which has no calendar day to archive");
+            throw new SQLException("Field " + field + " is the date " + (days < 0 ? "-" : "")
+                    + "infinity, which has no calendar day to archive");
         }
         return Math.addExact(days, POSTGRES_EPOCH_DAY);
     }
@@ -216,7 +218,8 @@ public final class CopyRows implements AutoCloseable {
     public long epochMicros(int field) throws SQLException {
         long micros = int64(field, "timestamp");
         if (micros == Long.MIN_VALUE || micros == Long.MAX_VALUE) {
-            throw new SQLException("Field " + field + " is the timestamp " + (micros < 0 ? "-" : "") + "infinity, which has no instant to archive");
+            throw new SQLException("Field " + field + " is the timestamp " + (micros < 0 ? "-" : "")
+                    + "infinity, which has no instant to archive");
         }
         return Math.addExact(micros, POSTGRES_EPOCH_DAY * 86_400_000_000L);
     }
@@ -243,10 +246,13 @@ public final class CopyRows implements AutoCloseable {
             if (large == null && small <= (Long.MAX_VALUE - 9_999) / 10_000) {
                 small = small * 10_000 + digit;
             } else {
-                large = (large == null ? BigInteger.valueOf(small) : large).multiply(TEN_THOUSAND).add(BigInteger.valueOf(digit));
+                large = (large == null ? BigInteger.valueOf(small) : large)
+                        .multiply(TEN_THOUSAND)
+                        .add(BigInteger.valueOf(digit));
             }
         }
-        BigDecimal value = new BigDecimal(large == null ? BigInteger.valueOf(small) : large, 4 * (ndigits - 1 - weight));
+        BigDecimal value =
+                new BigDecimal(large == null ? BigInteger.valueOf(small) : large, 4 * (ndigits - 1 - weight));
         return sign == NUMERIC_NEGATIVE ? value.negate() : value;
     }
 
@@ -279,7 +285,8 @@ public final class CopyRows implements AutoCloseable {
 
     private void expectLength(int field, int length, String type) throws SQLException {
         if (lengths[field] != length) {
-            throw new SQLException("Field " + field + " is " + lengths[field] + " bytes, not a " + type + " (" + length + ")");
+            throw new SQLException(
+                    "Field " + field + " is " + lengths[field] + " bytes, not a " + type + " (" + length + ")");
         }
     }
 

@@ -124,8 +124,8 @@ public class SourceCatalog {
         SourceTable runs = table(settings.schema(), settings.runsTable(), List.of());
         for (String column : List.of(settings.idColumn(), settings.finishedAtColumn(), settings.statusColumn())) {
             if (runs.columns().stream().noneMatch(c -> c.name().equals(column))) {
-                throw new SourceSchemaException("The runs table " + runs + " has no column \"" + column
-                        + "\" (check archiver.source.*).");
+                throw new SourceSchemaException(
+                        "The runs table " + runs + " has no column \"" + column + "\" (check archiver.source.*).");
             }
         }
         Map<String, SourceTable> reached = new LinkedHashMap<>();
@@ -138,12 +138,17 @@ public class SourceCatalog {
             for (ForeignKey key : referencingKeys(parent)) {
                 String child = key.schema() + "." + key.table();
                 if (key.deleteAction() != 'c') {
-                    blockers.add("foreign key " + key.name() + " of " + child + " references " + parent + " with ON DELETE "
-                            + actionName(key.deleteAction()));
+                    blockers.add("foreign key " + key.name() + " of " + child + " references " + parent
+                            + " with ON DELETE " + actionName(key.deleteAction()));
                 } else if (key.childColumns().size() != 1) {
-                    blockers.add("foreign key " + key.name() + " of " + child + " has several columns, which the archiver does not follow");
+                    blockers.add("foreign key " + key.name() + " of " + child
+                            + " has several columns, which the archiver does not follow");
                 } else {
-                    CascadeLink hop = new CascadeLink(key.name(), key.childColumns().get(0), parent, key.parentColumns().get(0));
+                    CascadeLink hop = new CascadeLink(
+                            key.name(),
+                            key.childColumns().get(0),
+                            parent,
+                            key.parentColumns().get(0));
                     List<CascadeLink> path = new ArrayList<>();
                     path.add(hop);
                     path.addAll(parent.pathToRuns());
@@ -153,7 +158,9 @@ public class SourceCatalog {
                         queue.add(table);
                     } else {
                         // a second way the delete reaches this table (llm_calls: by run_id and by step_id)
-                        otherPaths.computeIfAbsent(child, c -> new ArrayList<>()).add(List.copyOf(path));
+                        otherPaths
+                                .computeIfAbsent(child, c -> new ArrayList<>())
+                                .add(List.copyOf(path));
                     }
                 }
             }
@@ -169,14 +176,16 @@ public class SourceCatalog {
                     + "; the archive names datasets by table name.");
         }
         Map<String, List<List<CascadeLink>>> byName = new LinkedHashMap<>();
-        otherPaths.forEach((qualified, paths) -> byName.put(reached.get(qualified).name(), List.copyOf(paths)));
+        otherPaths.forEach(
+                (qualified, paths) -> byName.put(reached.get(qualified).name(), List.copyOf(paths)));
         return new ArchiveSources(tables, settings, byName);
     }
 
     private SourceTable table(String schema, String name, List<CascadeLink> path) {
         Long oid = jdbc.queryForObject(TABLE_OID, Long.class, schema, name);
         if (oid == null) {
-            throw new SourceSchemaException("Table " + schema + "." + name + " does not exist or is not visible to this user.");
+            throw new SourceSchemaException(
+                    "Table " + schema + "." + name + " does not exist or is not visible to this user.");
         }
         List<SourceColumn> columns = jdbc.query(COLUMNS, SourceCatalog::column, oid);
         List<String> primaryKey = jdbc.queryForList(PRIMARY_KEY, String.class, oid);
@@ -192,13 +201,22 @@ public class SourceCatalog {
             precision = ((typmod - 4) >> 16) & 0xffff;
             scale = (typmod - 4) & 0xffff;
         }
-        return new SourceColumn(rs.getString("attname"), type, rs.getString("category"), rs.getBoolean("attnotnull"), precision, scale);
+        return new SourceColumn(
+                rs.getString("attname"), type, rs.getString("category"), rs.getBoolean("attnotnull"), precision, scale);
     }
 
     private List<ForeignKey> referencingKeys(SourceTable parent) {
         Long oid = jdbc.queryForObject(TABLE_OID, Long.class, parent.schema(), parent.name());
-        return jdbc.query(REFERENCING_KEYS, (rs, row) -> new ForeignKey(rs.getString(1), rs.getString(2), rs.getString(3),
-                rs.getString(4).charAt(0), strings(rs.getArray(5)), strings(rs.getArray(6))), oid);
+        return jdbc.query(
+                REFERENCING_KEYS,
+                (rs, row) -> new ForeignKey(
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getString(4).charAt(0),
+                        strings(rs.getArray(5)),
+                        strings(rs.getArray(6))),
+                oid);
     }
 
     private static List<String> strings(Array array) throws SQLException {
@@ -215,6 +233,11 @@ public class SourceCatalog {
         };
     }
 
-    private record ForeignKey(String name, String schema, String table, char deleteAction, List<String> childColumns,
+    private record ForeignKey(
+            String name,
+            String schema,
+            String table,
+            char deleteAction,
+            List<String> childColumns,
             List<String> parentColumns) {}
 }

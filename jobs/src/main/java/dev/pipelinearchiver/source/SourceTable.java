@@ -74,8 +74,8 @@ public record SourceTable(
     /** Per run: row count and the sum of the rows' xmin (changes on any insert, update or delete). */
     public String countByRunSql(String runsIdColumn) {
         String runKey = runKeyExpression(runsIdColumn);
-        return "SELECT " + runKey + ", count(*), coalesce(sum(" + XMIN + "), 0) FROM " + fromClause()
-                + " WHERE " + runKey + " = ANY (?) GROUP BY " + runKey;
+        return "SELECT " + runKey + ", count(*), coalesce(sum(" + XMIN + "), 0) FROM " + fromClause() + " WHERE "
+                + runKey + " = ANY (?) GROUP BY " + runKey;
     }
 
     /**
@@ -93,7 +93,8 @@ public record SourceTable(
             using.append(i == 0 ? " USING " : ", ").append(joinedTable(pathToRuns, i));
             joins.append(joinCondition(pathToRuns, i)).append(" AND ");
         }
-        return "WITH deleted AS (DELETE FROM " + qualifiedName() + " " + ALIAS + using + " WHERE " + joins + runKey + " = ANY (?) RETURNING "
+        return "WITH deleted AS (DELETE FROM " + qualifiedName() + " " + ALIAS + using + " WHERE " + joins + runKey
+                + " = ANY (?) RETURNING "
                 + XMIN + " AS row_xmin)"
                 + " SELECT count(*), coalesce(sum(row_xmin), 0) FROM deleted";
     }
@@ -104,27 +105,37 @@ public record SourceTable(
      * the columns {@code asTextOutput} picks are selected as their text output (the type's output
      * function, as a client reading text gets them; NULL stays NULL).
      */
-    public String selectByRunSql(String runsIdColumn, List<String> sortColumns, Predicate<SourceColumn> asTextOutput, long[] runIds) {
+    public String selectByRunSql(
+            String runsIdColumn, List<String> sortColumns, Predicate<SourceColumn> asTextOutput, long[] runIds) {
         String runKey = runKeyExpression(runsIdColumn);
-        String columnList = columns.stream().map(c -> {
-            String column = ALIAS + "." + quote(c.name());
-            return asTextOutput.test(c) ? "CASE WHEN " + column + " IS NULL THEN NULL ELSE format('%s', " + column + ") END" : column;
-        }).collect(Collectors.joining(", "));
+        String columnList = columns.stream()
+                .map(c -> {
+                    String column = ALIAS + "." + quote(c.name());
+                    return asTextOutput.test(c)
+                            ? "CASE WHEN " + column + " IS NULL THEN NULL ELSE format('%s', " + column + ") END"
+                            : column;
+                })
+                .collect(Collectors.joining(", "));
         // run ids are numbers, written by Long.toString: nothing from outside reaches the statement
         // (a COPY takes no parameters, so the export cannot bind them)
-        String ids = Arrays.stream(runIds).mapToObj(Long::toString).collect(Collectors.joining(",", "'{", "}'::bigint[]"));
+        String ids =
+                Arrays.stream(runIds).mapToObj(Long::toString).collect(Collectors.joining(",", "'{", "}'::bigint[]"));
         String order = sortColumns.stream().map(c -> ALIAS + "." + quote(c)).collect(Collectors.joining(", "));
         return "SELECT " + columnList + ", " + runKey + ", " + XMIN + " FROM " + fromClause() + " WHERE " + runKey
                 + " = ANY (" + ids + ") ORDER BY " + runKey + (order.isEmpty() ? "" : ", " + order);
     }
 
     /** {@link #selectByRunSql} as a binary {@code COPY … TO STDOUT}. */
-    public String copyByRunSql(String runsIdColumn, List<String> sortColumns, Predicate<SourceColumn> asTextOutput, long[] runIds) {
-        return "COPY (" + selectByRunSql(runsIdColumn, sortColumns, asTextOutput, runIds) + ") TO STDOUT (FORMAT binary)";
+    public String copyByRunSql(
+            String runsIdColumn, List<String> sortColumns, Predicate<SourceColumn> asTextOutput, long[] runIds) {
+        return "COPY (" + selectByRunSql(runsIdColumn, sortColumns, asTextOutput, runIds)
+                + ") TO STDOUT (FORMAT binary)";
     }
 
     public SourceColumn column(String columnName) {
-        return columns.stream().filter(c -> c.name().equals(columnName)).findFirst()
+        return columns.stream()
+                .filter(c -> c.name().equals(columnName))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("table " + name + " has no column " + columnName));
     }
 

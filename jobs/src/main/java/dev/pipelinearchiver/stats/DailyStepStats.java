@@ -26,7 +26,24 @@ public record DailyStepStats(
         List<ErrorCount> topErrors) {
 
     DailyStepStats withTopErrors(List<ErrorCount> top) {
-        return new DailyStepStats(dt, stepName, calls, ok, skipped, errors, otherStatus, errorRate, durationMsMin, durationMsMean,
-                durationMsMax, durationMsP50, durationMsP90, durationMsP95, durationMsP99, durationMsTotal, invalidDurations, top);
+        return new DailyStepStats(
+                dt,
+                stepName,
+                calls,
+                ok,
+                skipped,
+                errors,
+                otherStatus,
+                errorRate,
+                durationMsMin,
+                durationMsMean,
+                durationMsMax,
+                durationMsP50,
+                durationMsP90,
+                durationMsP95,
+                durationMsP99,
+                durationMsTotal,
+                invalidDurations,
+                top);
     }
 }

@@ -69,15 +69,18 @@ public class StatisticsStore {
 
     private static final String DELETE_DAY = "DELETE FROM archiver.step_stats WHERE dt = ? AND step_name = ?";
 
-    private static final String DELETE_DAY_ERRORS = "DELETE FROM archiver.step_error_stats WHERE dt = ? AND step_name = ?";
+    private static final String DELETE_DAY_ERRORS =
+            "DELETE FROM archiver.step_error_stats WHERE dt = ? AND step_name = ?";
 
     private static final String SUBTRACT_ERRORS = """
             UPDATE archiver.step_error_stats SET count = count - ? WHERE dt = ? AND step_name = ? AND pattern = ?""";
 
-    private static final String DELETE_EMPTY_ERRORS = "DELETE FROM archiver.step_error_stats WHERE dt = ? AND step_name = ? AND count <= 0";
+    private static final String DELETE_EMPTY_ERRORS =
+            "DELETE FROM archiver.step_error_stats WHERE dt = ? AND step_name = ? AND count <= 0";
 
     /** The next archive launch's statsStep rewrites the day file of this batch. */
-    private static final String DAY_FILE_STALE = "UPDATE archiver.archive_batch SET stats_written_at = NULL WHERE batch_id = ?";
+    private static final String DAY_FILE_STALE =
+            "UPDATE archiver.archive_batch SET stats_written_at = NULL WHERE batch_id = ?";
 
     private static final String DAYS = """
             SELECT dt, step_name, calls, ok, skipped, errors, other_status, error_rate, duration_ms_min, duration_ms_mean,
@@ -107,21 +110,52 @@ public class StatisticsStore {
     /** Saves (or replaces) a batch's contribution. */
     public void saveBatch(long batchId, Map<String, StepFigures> figures) {
         jdbc.update(DELETE_BATCH, batchId);
-        jdbc.batchUpdate(INSERT_BATCH, figures.entrySet().stream().map(entry -> {
-            StepFigures f = entry.getValue();
-            return new Object[] {batchId, entry.getKey(), f.calls(), f.ok(), f.skipped(), f.errors(), f.otherStatus(), f.invalidDurations(),
-                    f.durationTotal(), f.durationMin(), f.durationMax(), f.encodedHistogram(), toJson(f.allErrors())};
-        }).toList());
+        jdbc.batchUpdate(
+                INSERT_BATCH,
+                figures.entrySet().stream()
+                        .map(entry -> {
+                            StepFigures f = entry.getValue();
+                            return new Object[] {
+                                batchId,
+                                entry.getKey(),
+                                f.calls(),
+                                f.ok(),
+                                f.skipped(),
+                                f.errors(),
+                                f.otherStatus(),
+                                f.invalidDurations(),
+                                f.durationTotal(),
+                                f.durationMin(),
+                                f.durationMax(),
+                                f.encodedHistogram(),
+                                toJson(f.allErrors())
+                            };
+                        })
+                        .toList());
     }
 
     /** Merges a batch's contribution into its day's figures; call once per batch, in the transaction that closes it. */
     public void mergeBatch(long batchId, LocalDate dt) {
         Map<String, StepFigures> batch = new LinkedHashMap<>();
-        jdbc.query(BATCH_FIGURES, rs -> {
-            batch.put(rs.getString(1), StepFigures.restore(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6),
-                    rs.getLong(7), rs.getLong(8), rs.getObject(9, Long.class), rs.getObject(10, Long.class), rs.getBytes(11),
-                    fromJson(rs.getString(12))));
-        }, batchId);
+        jdbc.query(
+                BATCH_FIGURES,
+                rs -> {
+                    batch.put(
+                            rs.getString(1),
+                            StepFigures.restore(
+                                    rs.getLong(2),
+                                    rs.getLong(3),
+                                    rs.getLong(4),
+                                    rs.getLong(5),
+                                    rs.getLong(6),
+                                    rs.getLong(7),
+                                    rs.getLong(8),
+                                    rs.getObject(9, Long.class),
+                                    rs.getObject(10, Long.class),
+                                    rs.getBytes(11),
+                                    fromJson(rs.getString(12))));
+                },
+                batchId);
         if (batch.isEmpty()) {
             return;
         }
@@ -130,7 +164,11 @@ public class StatisticsStore {
         // serialises concurrent merges of the same day by several shards, without deadlocks), merge the
         // histograms here, write them back and add the error patterns.
         byte[] empty = new StepFigures().encodedHistogram();
-        jdbc.batchUpdate(ENSURE_DAY, batch.keySet().stream().map(stepName -> new Object[] {dt, stepName, empty}).toList());
+        jdbc.batchUpdate(
+                ENSURE_DAY,
+                batch.keySet().stream()
+                        .map(stepName -> new Object[] {dt, stepName, empty})
+                        .toList());
         Map<String, StepFigures> days = new LinkedHashMap<>();
         jdbc.execute((ConnectionCallback<Void>) con -> {
             try (PreparedStatement ps = con.prepareStatement(LOCK_DAY_STEPS)) {
@@ -138,27 +176,57 @@ public class StatisticsStore {
                 ps.setArray(2, con.createArrayOf("text", batch.keySet().toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        days.put(rs.getString(1), StepFigures.restore(rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
-                                rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getObject(9, Long.class), rs.getObject(10, Long.class),
-                                rs.getBytes(11), List.of()));
+                        days.put(
+                                rs.getString(1),
+                                StepFigures.restore(
+                                        rs.getLong(2),
+                                        rs.getLong(3),
+                                        rs.getLong(4),
+                                        rs.getLong(5),
+                                        rs.getLong(6),
+                                        rs.getLong(7),
+                                        rs.getLong(8),
+                                        rs.getObject(9, Long.class),
+                                        rs.getObject(10, Long.class),
+                                        rs.getBytes(11),
+                                        List.of()));
                     }
                 }
             }
             return null;
         });
         if (!days.keySet().equals(batch.keySet())) {
-            throw new IllegalStateException("Step statistics of " + dt + ": locked " + days.keySet() + " for " + batch.keySet());
+            throw new IllegalStateException(
+                    "Step statistics of " + dt + ": locked " + days.keySet() + " for " + batch.keySet());
         }
         List<Object[]> updates = new ArrayList<>();
         List<Object[]> errors = new ArrayList<>();
         days.forEach((stepName, day) -> {
             StepFigures added = batch.get(stepName);
             day.merge(added);
-            updates.add(new Object[] {day.calls(), day.ok(), day.skipped(), day.errors(), day.otherStatus(), day.errorRate(),
-                    day.durationMin(), day.durationMean(), day.durationMax(), day.durationPercentile(50), day.durationPercentile(90),
-                    day.durationPercentile(95), day.durationPercentile(99), day.durationTotal(), day.invalidDurations(),
-                    day.encodedHistogram(), dt, stepName});
-            added.allErrors().forEach(error -> errors.add(new Object[] {dt, stepName, error.pattern(), error.count(), error.example()}));
+            updates.add(new Object[] {
+                day.calls(),
+                day.ok(),
+                day.skipped(),
+                day.errors(),
+                day.otherStatus(),
+                day.errorRate(),
+                day.durationMin(),
+                day.durationMean(),
+                day.durationMax(),
+                day.durationPercentile(50),
+                day.durationPercentile(90),
+                day.durationPercentile(95),
+                day.durationPercentile(99),
+                day.durationTotal(),
+                day.invalidDurations(),
+                day.encodedHistogram(),
+                dt,
+                stepName
+            });
+            added.allErrors()
+                    .forEach(error ->
+                            errors.add(new Object[] {dt, stepName, error.pattern(), error.count(), error.example()}));
         });
         jdbc.batchUpdate(UPDATE_DAY, updates);
         jdbc.batchUpdate(MERGE_ERRORS, errors);
@@ -173,9 +241,22 @@ public class StatisticsStore {
         LocalDate dt = jdbc.queryForObject(BATCH_DAY, LocalDate.class, batchId);
         for (Map.Entry<String, StepFigures> entry : restored.entrySet()) {
             String stepName = entry.getKey();
-            List<StepFigures> days = jdbc.query(LOCK_DAY, (rs, i) -> StepFigures.restore(rs.getLong(1), rs.getLong(2), rs.getLong(3),
-                    rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getObject(8, Long.class), rs.getObject(9, Long.class),
-                    rs.getBytes(10), List.of()), dt, stepName);
+            List<StepFigures> days = jdbc.query(
+                    LOCK_DAY,
+                    (rs, i) -> StepFigures.restore(
+                            rs.getLong(1),
+                            rs.getLong(2),
+                            rs.getLong(3),
+                            rs.getLong(4),
+                            rs.getLong(5),
+                            rs.getLong(6),
+                            rs.getLong(7),
+                            rs.getObject(8, Long.class),
+                            rs.getObject(9, Long.class),
+                            rs.getBytes(10),
+                            List.of()),
+                    dt,
+                    stepName);
             if (days.isEmpty()) {
                 continue; // never merged (statistics were off when it was archived)
             }
@@ -186,10 +267,26 @@ public class StatisticsStore {
                 jdbc.update(DELETE_DAY_ERRORS, dt, stepName);
                 continue;
             }
-            jdbc.update(UPDATE_DAY, day.calls(), day.ok(), day.skipped(), day.errors(), day.otherStatus(), day.errorRate(),
-                    day.durationMin(), day.durationMean(), day.durationMax(), day.durationPercentile(50), day.durationPercentile(90),
-                    day.durationPercentile(95), day.durationPercentile(99), day.durationTotal(), day.invalidDurations(),
-                    day.encodedHistogram(), dt, stepName);
+            jdbc.update(
+                    UPDATE_DAY,
+                    day.calls(),
+                    day.ok(),
+                    day.skipped(),
+                    day.errors(),
+                    day.otherStatus(),
+                    day.errorRate(),
+                    day.durationMin(),
+                    day.durationMean(),
+                    day.durationMax(),
+                    day.durationPercentile(50),
+                    day.durationPercentile(90),
+                    day.durationPercentile(95),
+                    day.durationPercentile(99),
+                    day.durationTotal(),
+                    day.invalidDurations(),
+                    day.encodedHistogram(),
+                    dt,
+                    stepName);
             for (ErrorCount error : entry.getValue().allErrors()) {
                 jdbc.update(SUBTRACT_ERRORS, error.count(), dt, stepName, error.pattern());
             }
@@ -202,10 +299,19 @@ public class StatisticsStore {
     public List<DailyStepStats> read(LocalDate from, LocalDate to, String stepName, int topErrors) {
         List<DailyStepStats> days = jdbc.query(DAYS, StatisticsStore::day, from, to, stepName, stepName);
         Map<List<Object>, List<ErrorCount>> errors = new HashMap<>();
-        jdbc.query(TOP_ERRORS, rs -> {
-            errors.computeIfAbsent(List.of(rs.getObject(1, LocalDate.class), rs.getString(2)), key -> new ArrayList<>())
-                    .add(new ErrorCount(rs.getString(3), rs.getLong(4), rs.getString(5)));
-        }, from, to, stepName, stepName, topErrors);
+        jdbc.query(
+                TOP_ERRORS,
+                rs -> {
+                    errors.computeIfAbsent(
+                                    List.of(rs.getObject(1, LocalDate.class), rs.getString(2)),
+                                    key -> new ArrayList<>())
+                            .add(new ErrorCount(rs.getString(3), rs.getLong(4), rs.getString(5)));
+                },
+                from,
+                to,
+                stepName,
+                stepName,
+                topErrors);
         List<DailyStepStats> withErrors = new ArrayList<>(days.size());
         for (DailyStepStats day : days) {
             withErrors.add(day.withTopErrors(errors.getOrDefault(List.of(day.dt(), day.stepName()), List.of())));
@@ -214,10 +320,25 @@ public class StatisticsStore {
     }
 
     private static DailyStepStats day(ResultSet rs, int row) throws SQLException {
-        return new DailyStepStats(rs.getObject(1, LocalDate.class), rs.getString(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
-                rs.getLong(6), rs.getLong(7), rs.getDouble(8), rs.getObject(9, Long.class), rs.getObject(10, Double.class),
-                rs.getObject(11, Long.class), rs.getObject(12, Long.class), rs.getObject(13, Long.class), rs.getObject(14, Long.class),
-                rs.getObject(15, Long.class), rs.getLong(16), rs.getLong(17), List.of());
+        return new DailyStepStats(
+                rs.getObject(1, LocalDate.class),
+                rs.getString(2),
+                rs.getLong(3),
+                rs.getLong(4),
+                rs.getLong(5),
+                rs.getLong(6),
+                rs.getLong(7),
+                rs.getDouble(8),
+                rs.getObject(9, Long.class),
+                rs.getObject(10, Double.class),
+                rs.getObject(11, Long.class),
+                rs.getObject(12, Long.class),
+                rs.getObject(13, Long.class),
+                rs.getObject(14, Long.class),
+                rs.getObject(15, Long.class),
+                rs.getLong(16),
+                rs.getLong(17),
+                List.of());
     }
 
     private String toJson(List<ErrorCount> errors) {

@@ -25,6 +25,7 @@ public final class StepFigures {
 
     /** Error patterns kept per step name: beyond it, counts go to the pattern "(other)". */
     static final int MAX_PATTERNS = 1_000;
+
     static final String OTHER_PATTERN = "(other)";
 
     long calls;
@@ -80,8 +81,11 @@ public final class StepFigures {
     }
 
     private void addError(ErrorCount error) {
-        String key = errorPatterns.containsKey(error.pattern()) || errorPatterns.size() < MAX_PATTERNS ? error.pattern() : OTHER_PATTERN;
-        ErrorCount keyed = key.equals(error.pattern()) ? error : new ErrorCount(OTHER_PATTERN, error.count(), error.example());
+        String key = errorPatterns.containsKey(error.pattern()) || errorPatterns.size() < MAX_PATTERNS
+                ? error.pattern()
+                : OTHER_PATTERN;
+        ErrorCount keyed =
+                key.equals(error.pattern()) ? error : new ErrorCount(OTHER_PATTERN, error.count(), error.example());
         errorPatterns.merge(key, keyed, ErrorCount::plus);
     }
 
@@ -208,8 +212,18 @@ public final class StepFigures {
         return bytes;
     }
 
-    static StepFigures restore(long calls, long ok, long skipped, long errors, long otherStatus, long invalidDurations, long durationTotal,
-            Long durationMin, Long durationMax, byte[] histogram, List<ErrorCount> errorCounts) {
+    static StepFigures restore(
+            long calls,
+            long ok,
+            long skipped,
+            long errors,
+            long otherStatus,
+            long invalidDurations,
+            long durationTotal,
+            Long durationMin,
+            Long durationMax,
+            byte[] histogram,
+            List<ErrorCount> errorCounts) {
         try {
             Histogram decoded = Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(histogram), 1);
             StepFigures figures = new StepFigures(decoded, new LinkedHashMap<>());

@@ -44,16 +44,20 @@ public final class StepStatistics {
      * {@code Utf8} or {@code String}, the duration a number, the error any text; each may be null.
      */
     public void add(Object name, Object status, Object duration, Object error) {
-        StepFigures figures = byRawValue(figuresByValue, name, text -> byStepName.computeIfAbsent(text, n -> new StepFigures()));
-        figures.add(status == null ? null : byRawValue(statusByValue, status, text -> text),
-                duration == null ? null : ((Number) duration).longValue(), error == null ? null : error.toString());
+        StepFigures figures =
+                byRawValue(figuresByValue, name, text -> byStepName.computeIfAbsent(text, n -> new StepFigures()));
+        figures.add(
+                status == null ? null : byRawValue(statusByValue, status, text -> text),
+                duration == null ? null : ((Number) duration).longValue(),
+                error == null ? null : error.toString());
     }
 
     /** A field's value; a field the records do not have fails loudly. */
     private static Object field(GenericRecord step, String name) {
         Schema.Field field = step.getSchema().getField(name);
         if (field == null) {
-            throw new IllegalArgumentException("The step records (" + step.getSchema().getFullName() + ") have no field " + name);
+            throw new IllegalArgumentException(
+                    "The step records (" + step.getSchema().getFullName() + ") have no field " + name);
         }
         return step.get(field.pos());
     }

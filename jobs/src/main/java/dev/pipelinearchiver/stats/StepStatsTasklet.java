@@ -61,8 +61,10 @@ public class StepStatsTasklet implements Tasklet {
     private static final int FILE_WRITERS = 4;
 
     /** The published schema of the step_stats dataset (schema/avro/step_stats.avsc). */
-    public static final Schema SCHEMA = SchemaBuilder.record(DATASET).namespace(AvroMapping.NAMESPACE)
-            .doc("Per-step statistics of one day (dt, in the path): the runs' finished date in UTC").fields()
+    public static final Schema SCHEMA = SchemaBuilder.record(DATASET)
+            .namespace(AvroMapping.NAMESPACE)
+            .doc("Per-step statistics of one day (dt, in the path): the runs' finished date in UTC")
+            .fields()
             .requiredString("step_name")
             .requiredLong("calls")
             .requiredLong("ok")
@@ -79,8 +81,17 @@ public class StepStatsTasklet implements Tasklet {
             .optionalLong("duration_ms_p99")
             .requiredLong("duration_ms_total")
             .requiredLong("invalid_durations")
-            .name("top_errors").type().array().items(SchemaBuilder.record("error_pattern").namespace(AvroMapping.NAMESPACE).fields()
-                    .requiredString("pattern").requiredLong("count").requiredString("example").endRecord()).noDefault()
+            .name("top_errors")
+            .type()
+            .array()
+            .items(SchemaBuilder.record("error_pattern")
+                    .namespace(AvroMapping.NAMESPACE)
+                    .fields()
+                    .requiredString("pattern")
+                    .requiredLong("count")
+                    .requiredString("example")
+                    .endRecord())
+            .noDefault()
             .endRecord();
 
     private final StatisticsStore store;
@@ -88,7 +99,8 @@ public class StepStatsTasklet implements Tasklet {
     private final JdbcTemplate jdbc;
     private final ArchiverProperties properties;
 
-    public StepStatsTasklet(StatisticsStore store, ParquetArchive archive, JdbcTemplate jdbc, ArchiverProperties properties) {
+    public StepStatsTasklet(
+            StatisticsStore store, ParquetArchive archive, JdbcTemplate jdbc, ArchiverProperties properties) {
         this.store = store;
         this.archive = archive;
         this.jdbc = jdbc;
@@ -109,11 +121,14 @@ public class StepStatsTasklet implements Tasklet {
         }
         // the figures of every day in two queries, read after the locks (a day's other shard has finished merging)
         Map<LocalDate, List<DailyStepStats>> figures = new HashMap<>();
-        for (DailyStepStats stats : store.read(days.get(0), days.get(days.size() - 1), null, properties.stats().topErrors())) {
+        for (DailyStepStats stats : store.read(
+                days.get(0), days.get(days.size() - 1), null, properties.stats().topErrors())) {
             figures.computeIfAbsent(stats.dt(), day -> new ArrayList<>()).add(stats);
         }
-        // the files side by side: each is written, synced and renamed, its directory synced (README "Performance", eighth round)
-        ExecutorService writers = Executors.newFixedThreadPool(Math.min(FILE_WRITERS, days.size()), task -> new Thread(task, "stats-files"));
+        // the files side by side: each is written, synced and renamed, its directory synced (README "Performance",
+        // eighth round)
+        ExecutorService writers = Executors.newFixedThreadPool(
+                Math.min(FILE_WRITERS, days.size()), task -> new Thread(task, "stats-files"));
         try {
             List<Future<Integer>> written = new ArrayList<>();
             for (LocalDate day : days) {
@@ -128,7 +143,11 @@ public class StepStatsTasklet implements Tasklet {
             writers.shutdownNow();
         }
         jdbc.update(MARK_WRITTEN, shard, days.stream().map(LocalDate::toString).toArray(String[]::new));
-        log.info("step statistics: rewrote {} day files of dataset {} ({} .. {})", days.size(), DATASET, days.get(0),
+        log.info(
+                "step statistics: rewrote {} day files of dataset {} ({} .. {})",
+                days.size(),
+                DATASET,
+                days.get(0),
                 days.get(days.size() - 1));
         return RepeatStatus.FINISHED;
     }

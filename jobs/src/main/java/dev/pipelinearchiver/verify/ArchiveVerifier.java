@@ -43,7 +43,14 @@ public class ArchiveVerifier {
         this.properties = properties;
     }
 
-    private record LedgerFile(long batchId, String table, String path, long rows, long bytes, String sha256, LocalDate dt,
+    private record LedgerFile(
+            long batchId,
+            String table,
+            String path,
+            long rows,
+            long bytes,
+            String sha256,
+            LocalDate dt,
             boolean restorePending) {
 
         String where() {
@@ -61,9 +68,21 @@ public class ArchiveVerifier {
             counts.merge(problem.kind(), 1L, Long::sum);
             problems.accept(problem);
         };
-        List<LedgerFile> files = jdbc.query(VerifySql.FILES, (rs, i) -> new LedgerFile(rs.getLong(1), rs.getString(2), rs.getString(3),
-                rs.getLong(4), rs.getLong(5), rs.getString(6), rs.getObject(7, LocalDate.class), rs.getBoolean(8)),
-                range.from(), range.to(), table, table);
+        List<LedgerFile> files = jdbc.query(
+                VerifySql.FILES,
+                (rs, i) -> new LedgerFile(
+                        rs.getLong(1),
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getLong(4),
+                        rs.getLong(5),
+                        rs.getString(6),
+                        rs.getObject(7, LocalDate.class),
+                        rs.getBoolean(8)),
+                range.from(),
+                range.to(),
+                table,
+                table);
         long rows = 0;
         for (LedgerFile file : files) {
             rows += check(file, counted);
@@ -74,27 +93,45 @@ public class ArchiveVerifier {
 
     /** Compares one recorded file with what is in the archive; returns the rows it holds. */
     private long check(LedgerFile file, Consumer<Problem> problems) {
-        String hint = file.restorePending() ? " (a restore of runs of this batch did not finish: rerun restore to finish it)" : "";
+        String hint = file.restorePending()
+                ? " (a restore of runs of this batch did not finish: rerun restore to finish it)"
+                : "";
         Path path = new Path(file.path());
         WrittenFile actual;
         try {
             if (!archive.exists(path)) {
-                problems.accept(new Problem(Kind.MISSING, file.path(), file.where() + ": in the ledger (" + file.rows()
-                        + " rows), not in the archive"));
+                problems.accept(new Problem(
+                        Kind.MISSING,
+                        file.path(),
+                        file.where() + ": in the ledger (" + file.rows() + " rows), not in the archive"));
                 return 0;
             }
             actual = archive.describe(path);
         } catch (IOException | RuntimeException e) {
-            problems.accept(new Problem(Kind.UNREADABLE, file.path(), file.where() + ": cannot be read as Parquet: " + oneLine(e)));
+            problems.accept(new Problem(
+                    Kind.UNREADABLE, file.path(), file.where() + ": cannot be read as Parquet: " + oneLine(e)));
             return 0;
         }
         if (!actual.sha256().equals(file.sha256()) || actual.bytes() != file.bytes()) {
-            problems.accept(new Problem(Kind.CHANGED, file.path(), String.format(
-                    "%s: SHA-256 %s (%,d bytes, %,d rows) in the archive, %s (%,d bytes, %,d rows) in the ledger%s", file.where(),
-                    abbreviate(actual.sha256()), actual.bytes(), actual.rows(), abbreviate(file.sha256()), file.bytes(), file.rows(), hint)));
+            problems.accept(new Problem(
+                    Kind.CHANGED,
+                    file.path(),
+                    String.format(
+                            "%s: SHA-256 %s (%,d bytes, %,d rows) in the archive, %s (%,d bytes, %,d rows) in the ledger%s",
+                            file.where(),
+                            abbreviate(actual.sha256()),
+                            actual.bytes(),
+                            actual.rows(),
+                            abbreviate(file.sha256()),
+                            file.bytes(),
+                            file.rows(),
+                            hint)));
         } else if (actual.rows() != file.rows()) {
-            problems.accept(new Problem(Kind.ROWS, file.path(), file.where() + ": " + actual.rows() + " rows in the footer, "
-                    + file.rows() + " in the ledger" + hint));
+            problems.accept(new Problem(
+                    Kind.ROWS,
+                    file.path(),
+                    file.where() + ": " + actual.rows() + " rows in the footer, " + file.rows() + " in the ledger"
+                            + hint));
         }
         return actual.rows();
     }
@@ -114,7 +151,10 @@ public class ArchiveVerifier {
         for (String dataset : datasets) {
             for (Path file : archive.datasetFiles(dataset)) {
                 if (inRange(file, range) && !known.contains(archive.qualified(file))) {
-                    problems.accept(new Problem(Kind.UNKNOWN, archive.qualified(file), dataset + ": not in the ledger" + unknownHint(file)));
+                    problems.accept(new Problem(
+                            Kind.UNKNOWN,
+                            archive.qualified(file),
+                            dataset + ": not in the ledger" + unknownHint(file)));
                 }
             }
         }
@@ -145,7 +185,8 @@ public class ArchiveVerifier {
         long batchId = Long.parseLong(matcher.group(1));
         List<String> state = jdbc.queryForList(VerifySql.BATCH_STATE, String.class, batchId);
         if (state.equals(List.of("PLANNED"))) {
-            return " (batch " + batchId + " is PLANNED: its export did not finish; the next archive launch rewrites and records it)";
+            return " (batch " + batchId
+                    + " is PLANNED: its export did not finish; the next archive launch rewrites and records it)";
         }
         return "";
     }

@@ -33,7 +33,8 @@ public record DtRange(LocalDate from, LocalDate to) {
         } catch (DateTimeParseException e) {
             // fall through to the one message below
         }
-        throw new IllegalArgumentException("The dt '" + text + "' is not a date YYYY-MM-DD or a range YYYY-MM-DD..YYYY-MM-DD.");
+        throw new IllegalArgumentException(
+                "The dt '" + text + "' is not a date YYYY-MM-DD or a range YYYY-MM-DD..YYYY-MM-DD.");
     }
 
     public boolean contains(LocalDate dt) {

@@ -19,7 +19,8 @@ public record VerifyReport(long filesChecked, long rowsChecked, Map<Problem.Kind
     }
 
     public String summary() {
-        StringBuilder text = new StringBuilder(String.format("verify: %,d files of the ledger checked (%,d rows): ", filesChecked, rowsChecked));
+        StringBuilder text = new StringBuilder(
+                String.format("verify: %,d files of the ledger checked (%,d rows): ", filesChecked, rowsChecked));
         if (clean()) {
             return text.append("all match, no unknown file").toString();
         }
@@ -27,7 +28,10 @@ public record VerifyReport(long filesChecked, long rowsChecked, Map<Problem.Kind
         String separator = "";
         for (Map.Entry<Problem.Kind, Long> kind : problems.entrySet()) {
             if (kind.getValue() > 0) {
-                text.append(separator).append(kind.getValue()).append(' ').append(kind.getKey().name().toLowerCase());
+                text.append(separator)
+                        .append(kind.getValue())
+                        .append(' ')
+                        .append(kind.getKey().name().toLowerCase());
                 separator = ", ";
             }
         }

@@ -29,8 +29,10 @@ class ArchiveFileChecksumTest extends ArchiveTestSupport {
         for (List<Object> file : files) {
             byte[] content = Files.readAllBytes(Path.of(URI.create((String) file.get(0))));
             assertThat(file.get(1)).as("%s bytes", file.get(0)).isEqualTo((long) content.length);
-            assertThat(file.get(2)).as("%s sha256", file.get(0))
-                    .isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content)));
+            assertThat(file.get(2))
+                    .as("%s sha256", file.get(0))
+                    .isEqualTo(HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-256").digest(content)));
         }
     }
 }

@@ -29,12 +29,12 @@ class ArchiveJobTest extends ArchiveTestSupport {
 
     /** Eligible and ineligible runs around {@link #CUTOFF}, over several days. */
     private void mixedRuns() {
-        fixture.runs(90, "ok", Instant.parse("2026-05-27T03:00:00Z"), 4_000, 6);      // 4+ days before the cutoff
+        fixture.runs(90, "ok", Instant.parse("2026-05-27T03:00:00Z"), 4_000, 6); // 4+ days before the cutoff
         fixture.runs(12, "error", Instant.parse("2026-05-30T10:00:00Z"), 3_000, 3);
         fixture.runs(6, "cancelled", Instant.parse("2026-05-31T23:00:00Z"), 60, 2);
-        fixture.runs(8, "ok", Instant.parse("2026-06-01T00:00:00Z"), 600, 4);         // at or after the cutoff
-        fixture.runs(5, "running", null, 0, 3);                                          // unfinished
-        fixture.runs(4, "paused", Instant.parse("2026-05-20T00:00:00Z"), 60, 2);       // not a finished status
+        fixture.runs(8, "ok", Instant.parse("2026-06-01T00:00:00Z"), 600, 4); // at or after the cutoff
+        fixture.runs(5, "running", null, 0, 3); // unfinished
+        fixture.runs(4, "paused", Instant.parse("2026-05-20T00:00:00Z"), 60, 2); // not a finished status
     }
 
     private Map<String, List<List<Object>>> snapshot(String runFilter) throws Exception {
@@ -75,7 +75,8 @@ class ArchiveJobTest extends ArchiveTestSupport {
         assertThat(recountedTransactions(result)).isZero();
 
         // and every batch is purged, every run marked purged, one file per table and batch
-        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state <> 'purged'")).isZero();
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state <> 'purged'"))
+                .isZero();
         long batches = DB.count("SELECT count(*) FROM archiver.archive_batch WHERE state = 'PURGED'");
         assertThat(batches).isGreaterThanOrEqualTo(5); // five days of eligible runs
         assertThat(DB.count("SELECT count(*) FROM archiver.archive_file")).isEqualTo(batches * TABLES.size());
@@ -99,7 +100,9 @@ class ArchiveJobTest extends ArchiveTestSupport {
         List<Long> inOrder = byStart.stream().sorted().toList();
         assertThat(byStart).hasSizeGreaterThanOrEqualTo(5);
         for (int position = 0; position < byStart.size(); position++) {
-            assertThat(Math.abs(inOrder.indexOf(byStart.get(position)) - position)).as("batches by start: %s", byStart).isLessThanOrEqualTo(1);
+            assertThat(Math.abs(inOrder.indexOf(byStart.get(position)) - position))
+                    .as("batches by start: %s", byStart)
+                    .isLessThanOrEqualTo(1);
         }
     }
 
@@ -113,31 +116,41 @@ class ArchiveJobTest extends ArchiveTestSupport {
 
         // then: step_name and status (varchar) have dictionaries; numbers and payloads go without
         // (hashing them cost CPU and memory and gained nothing under zstd)
-        assertThat(archive.query("SELECT path_in_schema, bool_or(dictionary_page_offset IS NOT NULL) FROM parquet_metadata('"
-                + ROOT.resolve("pipeline_steps") + "/*/*.parquet') GROUP BY 1 ORDER BY 1")).containsExactly(
-                List.of("duration_ms", false), List.of("error", false), List.of("id", false), List.of("input_json", false),
-                List.of("output_json", false), List.of("run_id", false), List.of("seq", false), List.of("status", true),
-                List.of("step_name", true));
+        assertThat(archive.query(
+                        "SELECT path_in_schema, bool_or(dictionary_page_offset IS NOT NULL) FROM parquet_metadata('"
+                                + ROOT.resolve("pipeline_steps") + "/*/*.parquet') GROUP BY 1 ORDER BY 1"))
+                .containsExactly(
+                        List.of("duration_ms", false),
+                        List.of("error", false),
+                        List.of("id", false),
+                        List.of("input_json", false),
+                        List.of("output_json", false),
+                        List.of("run_id", false),
+                        List.of("seq", false),
+                        List.of("status", true),
+                        List.of("step_name", true));
     }
 
     @Test
     void partitionsByTheRunsFinishedDayAndWritesAManifestAndPrivateFiles() throws Exception {
         // given
         mixedRuns();
-        List<List<Object>> days = postgres("SELECT DISTINCT (finished_at AT TIME ZONE 'UTC')::date FROM pipeline_runs WHERE id IN ("
-                + eligibleRunIds(CUTOFF) + ") ORDER BY 1");
+        List<List<Object>> days =
+                postgres("SELECT DISTINCT (finished_at AT TIME ZONE 'UTC')::date FROM pipeline_runs WHERE id IN ("
+                        + eligibleRunIds(CUTOFF) + ") ORDER BY 1");
 
         // when
         launcher.archive(CUTOFF);
 
         // then: dt partitions are the runs' finished days, for runs and their child rows alike
         for (String table : TABLES) {
-            assertThat(archive.query("SELECT DISTINCT dt FROM " + archive.dataset(table) + " ORDER BY 1")).as(table).isEqualTo(days);
+            assertThat(archive.query("SELECT DISTINCT dt FROM " + archive.dataset(table) + " ORDER BY 1"))
+                    .as(table)
+                    .isEqualTo(days);
         }
         assertThat(archive.query("""
                 SELECT count(*) FROM %s s JOIN %s r ON s.run_id = r.id
-                WHERE s.dt <> r.dt OR r.dt <> CAST(timezone('UTC', r.finished_at) AS DATE)""".formatted(
-                        archive.dataset("pipeline_steps"), archive.dataset("pipeline_runs"))))
+                WHERE s.dt <> r.dt OR r.dt <> CAST(timezone('UTC', r.finished_at) AS DATE)""".formatted(archive.dataset("pipeline_steps"), archive.dataset("pipeline_runs"))))
                 .containsExactly(List.of(0L));
 
         // and the manifest lists every file with the ledger's counts and checksums
@@ -148,7 +161,8 @@ class ArchiveJobTest extends ArchiveTestSupport {
             JsonNode manifest = new ObjectMapper().readTree(list.get(0).toFile());
             assertThat(manifest.get("runsPurged").asLong()).isEqualTo(108);
             assertThat(manifest.get("tables").get("pipeline_steps").get("rows").asLong())
-                    .isEqualTo(DB.count("SELECT sum(row_count) FROM archiver.archive_file WHERE table_name = 'pipeline_steps'"));
+                    .isEqualTo(DB.count(
+                            "SELECT sum(row_count) FROM archiver.archive_file WHERE table_name = 'pipeline_steps'"));
             assertThat(manifest.get("batches")).hasSize((int) DB.count("SELECT count(*) FROM archiver.archive_batch"));
         }
 
@@ -156,12 +170,15 @@ class ArchiveJobTest extends ArchiveTestSupport {
         try (Stream<Path> all = Files.walk(ROOT)) {
             for (Path path : all.filter(p -> !p.equals(ROOT)).toList()) {
                 Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(path);
-                assertThat(permissions).as(path.toString()).doesNotContain(PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
+                assertThat(permissions)
+                        .as(path.toString())
+                        .doesNotContain(PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
             }
         }
         // and no temporary file is left behind
         try (Stream<Path> all = Files.walk(ROOT)) {
-            assertThat(all.filter(p -> p.getFileName().toString().endsWith(".tmp"))).isEmpty();
+            assertThat(all.filter(p -> p.getFileName().toString().endsWith(".tmp")))
+                    .isEmpty();
         }
     }
 
@@ -171,7 +188,8 @@ class ArchiveJobTest extends ArchiveTestSupport {
         mixedRuns();
         launcher.archive(CUTOFF);
         List<List<Object>> archived = archive.rows("pipeline_steps", "id");
-        fixture.runs(3, "ok", Instant.parse("2026-05-30T00:00:00Z"), 60, 2); // would be eligible, but this cutoff is done
+        fixture.runs(
+                3, "ok", Instant.parse("2026-05-30T00:00:00Z"), 60, 2); // would be eligible, but this cutoff is done
 
         // when
         Result again = launcher.archive(CUTOFF);
@@ -179,7 +197,8 @@ class ArchiveJobTest extends ArchiveTestSupport {
         // then
         assertThat(again.outcome()).isEqualTo(Outcome.ALREADY_COMPLETED);
         assertThat(archive.rows("pipeline_steps", "id")).isEqualTo(archived);
-        assertThat(DB.count("SELECT count(*) FROM pipeline_runs WHERE status = 'ok' AND finished_at < '2026-06-01'")).isEqualTo(3);
+        assertThat(DB.count("SELECT count(*) FROM pipeline_runs WHERE status = 'ok' AND finished_at < '2026-06-01'"))
+                .isEqualTo(3);
     }
 
     @Test
@@ -199,7 +218,8 @@ class ArchiveJobTest extends ArchiveTestSupport {
                   (2, 2, 4, 'モデル', 'error', '💥', '{"a": [1, 2.50, null, "é"]}', '"just a string"', 123456.123456, '2026-05-02T10:00:00Z');
                 """);
         Map<String, List<List<Object>>> before = snapshot("IS NOT NULL");
-        assertThat(DB.count("SELECT octet_length(input_json) FROM pipeline_steps WHERE id = 3")).isEqualTo(5_242_880);
+        assertThat(DB.count("SELECT octet_length(input_json) FROM pipeline_steps WHERE id = 3"))
+                .isEqualTo(5_242_880);
 
         // when
         Result result = launcher.archive(CUTOFF);
@@ -246,9 +266,17 @@ class ArchiveJobTest extends ArchiveTestSupport {
         // then
         assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
         assertThat(archive.rows("step_artifacts", "id")).isEqualTo(before);
-        assertThat(archive.query("SELECT typeof(kind), typeof(price), typeof(produced_at), typeof(produced_local), typeof(produced_on), typeof(blob), typeof(ok) FROM "
-                + archive.dataset("step_artifacts") + " LIMIT 1"))
-                .containsExactly(List.of("INTEGER", "DECIMAL(10,3)", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP", "DATE", "BLOB", "BOOLEAN"));
+        assertThat(archive.query(
+                        "SELECT typeof(kind), typeof(price), typeof(produced_at), typeof(produced_local), typeof(produced_on), typeof(blob), typeof(ok) FROM "
+                                + archive.dataset("step_artifacts") + " LIMIT 1"))
+                .containsExactly(List.of(
+                        "INTEGER",
+                        "DECIMAL(10,3)",
+                        "TIMESTAMP WITH TIME ZONE",
+                        "TIMESTAMP",
+                        "DATE",
+                        "BLOB",
+                        "BOOLEAN"));
         assertThat(DB.count("SELECT count(*) FROM step_artifacts")).isZero();
     }
 
@@ -260,14 +288,18 @@ class ArchiveJobTest extends ArchiveTestSupport {
         fixture.runs(6, "error", Instant.parse("2026-05-20T01:00:00Z"), 600, 3);
         fixture.runs(5, "ok", Instant.parse("2026-05-20T02:00:00Z"), 600, 4);
         fixture.runs(2, "running", null, 0, 2);
-        long stepsNoCalls = DB.count("SELECT max(run_id) FROM pipeline_steps WHERE run_id IN (" + eligibleRunIds(CUTOFF) + ")");
+        long stepsNoCalls =
+                DB.count("SELECT max(run_id) FROM pipeline_steps WHERE run_id IN (" + eligibleRunIds(CUTOFF) + ")");
         DB.execute("DELETE FROM llm_calls WHERE run_id = " + stepsNoCalls);
-        DB.execute("INSERT INTO llm_calls (run_id, step_id, model, status) SELECT min(run_id), NULL, 'gpt-x', 'ok' FROM pipeline_steps");
+        DB.execute(
+                "INSERT INTO llm_calls (run_id, step_id, model, status) SELECT min(run_id), NULL, 'gpt-x', 'ok' FROM pipeline_steps");
         DB.execute("UPDATE pipeline_steps SET output_json = '{\"edited\": true}' WHERE seq = 2 AND run_id % 2 = 0");
         DB.execute("UPDATE pipeline_runs SET error = 'annotated' WHERE id % 3 = 0");
-        // and the purge fails: the launch stops with every exported run's stamp in the ledger and its rows in PostgreSQL
+        // and the purge fails: the launch stops with every exported run's stamp in the ledger and its rows in
+        // PostgreSQL
         DB.failDeletingRun(DB.count("SELECT min(id) FROM (" + eligibleRunIds(CUTOFF) + ") e"));
-        assertThat(DB.count("SELECT count(DISTINCT xmin::text) FROM pipeline_steps")).isGreaterThan(1);
+        assertThat(DB.count("SELECT count(DISTINCT xmin::text) FROM pipeline_steps"))
+                .isGreaterThan(1);
 
         // when
         Result failed = launcher.archive(CUTOFF);
@@ -275,25 +307,35 @@ class ArchiveJobTest extends ArchiveTestSupport {
         // then: each run's stamp is exactly what PostgreSQL counts for it: rows per table in the batch's
         // table order, and the xmin sum over all three tables
         assertThat(failed.outcome()).isEqualTo(Outcome.FAILED);
-        assertThat(DB.count("SELECT count(*) FROM archiver.archive_batch WHERE state = 'WRITTEN'")).isEqualTo(1);
-        List<String> order = List.of(DB.text("SELECT array_to_string(tables, ',') FROM archiver.archive_batch").split(","));
+        assertThat(DB.count("SELECT count(*) FROM archiver.archive_batch WHERE state = 'WRITTEN'"))
+                .isEqualTo(1);
+        List<String> order = List.of(DB.text("SELECT array_to_string(tables, ',') FROM archiver.archive_batch")
+                .split(","));
         assertThat(order).containsExactlyInAnyOrderElementsOf(TABLES).startsWith("pipeline_runs");
-        Map<String, String> rowsOf = Map.of("pipeline_runs", "SELECT count(*) FROM pipeline_runs x WHERE x.id = r.id",
-                "pipeline_steps", "SELECT count(*) FROM pipeline_steps x WHERE x.run_id = r.id",
-                "llm_calls", "SELECT count(*) FROM llm_calls x WHERE x.run_id = r.id");
+        Map<String, String> rowsOf = Map.of(
+                "pipeline_runs",
+                "SELECT count(*) FROM pipeline_runs x WHERE x.id = r.id",
+                "pipeline_steps",
+                "SELECT count(*) FROM pipeline_steps x WHERE x.run_id = r.id",
+                "llm_calls",
+                "SELECT count(*) FROM llm_calls x WHERE x.run_id = r.id");
         String counts = order.stream().map(t -> "(" + rowsOf.get(t) + ")").collect(Collectors.joining(", "));
-        String xminSums = TABLES.stream().map(t -> "coalesce((" + rowsOf.get(t).replace("count(*)", "sum(x.xmin::text::bigint)") + "), 0)")
+        String xminSums = TABLES.stream()
+                .map(t -> "coalesce((" + rowsOf.get(t).replace("count(*)", "sum(x.xmin::text::bigint)") + "), 0)")
                 .collect(Collectors.joining(" + "));
-        List<List<Object>> counted = postgres("SELECT r.id, ARRAY[" + counts + "]::int[], (" + xminSums + ")::bigint FROM pipeline_runs r"
-                + " WHERE r.id IN (" + eligibleRunIds(CUTOFF) + ") ORDER BY r.id");
+        List<List<Object>> counted = postgres("SELECT r.id, ARRAY[" + counts + "]::int[], (" + xminSums
+                + ")::bigint FROM pipeline_runs r" + " WHERE r.id IN (" + eligibleRunIds(CUTOFF) + ") ORDER BY r.id");
         assertThat(counted).hasSize(14);
-        assertThat(postgres("SELECT run_id, row_counts, fingerprint FROM " + RUN_STAMPS + " x WHERE state = 'planned' ORDER BY run_id"))
+        assertThat(postgres("SELECT run_id, row_counts, fingerprint FROM " + RUN_STAMPS
+                        + " x WHERE state = 'planned' ORDER BY run_id"))
                 .isEqualTo(counted);
         int steps = order.indexOf("pipeline_steps");
         int calls = order.indexOf("llm_calls");
-        assertThat(DB.count("SELECT row_counts[" + (steps + 1) + "] * 10 + row_counts[" + (calls + 1) + "] FROM " + RUN_STAMPS
-                + " x WHERE run_id = " + stepsNoCalls)).isEqualTo(40); // 4 steps, no call
-        assertThat(DB.count("SELECT count(*) FROM " + RUN_STAMPS + " x WHERE row_counts = '{1,0,0}'")).isEqualTo(3);
+        assertThat(DB.count("SELECT row_counts[" + (steps + 1) + "] * 10 + row_counts[" + (calls + 1) + "] FROM "
+                        + RUN_STAMPS + " x WHERE run_id = " + stepsNoCalls))
+                .isEqualTo(40); // 4 steps, no call
+        assertThat(DB.count("SELECT count(*) FROM " + RUN_STAMPS + " x WHERE row_counts = '{1,0,0}'"))
+                .isEqualTo(3);
 
         // when: the purge can delete again
         DB.stopFailingDeletes();
@@ -301,7 +343,8 @@ class ArchiveJobTest extends ArchiveTestSupport {
 
         // then: the purge's re-count agrees with every stamp: all runs deleted, none taken for changed
         assertThat(resumed.outcome()).isEqualTo(Outcome.COMPLETED);
-        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state <> 'purged'")).isZero();
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state <> 'purged'"))
+                .isZero();
         assertThat(DB.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(2);
     }
 
@@ -312,8 +355,8 @@ class ArchiveJobTest extends ArchiveTestSupport {
         fixture.runs(1, "running", null, 0, 1);
         long finished = DB.count("SELECT min(id) FROM pipeline_runs");
         long running = DB.count("SELECT id FROM pipeline_runs WHERE status = 'running'");
-        DB.execute("INSERT INTO llm_calls (id, run_id, step_id, model, status) SELECT 9999, " + running + ", min(id), 'gpt-x', 'ok'"
-                + " FROM pipeline_steps WHERE run_id = " + finished);
+        DB.execute("INSERT INTO llm_calls (id, run_id, step_id, model, status) SELECT 9999, " + running
+                + ", min(id), 'gpt-x', 'ok'" + " FROM pipeline_steps WHERE run_id = " + finished);
         List<List<Object>> crossCall = postgres("SELECT * FROM llm_calls WHERE id = 9999");
 
         // when
@@ -323,11 +366,15 @@ class ArchiveJobTest extends ArchiveTestSupport {
         assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
         assertThat(postgres("SELECT * FROM llm_calls WHERE id = 9999")).isEqualTo(crossCall);
         assertThat(DB.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(2);
-        assertThat(DB.count("SELECT count(*) FROM pipeline_steps WHERE run_id = " + finished)).isEqualTo(2);
-        assertThat(archive.query("SELECT count(*) FROM " + archive.dataset("pipeline_runs") + " WHERE id = " + finished))
+        assertThat(DB.count("SELECT count(*) FROM pipeline_steps WHERE run_id = " + finished))
+                .isEqualTo(2);
+        assertThat(archive.query(
+                        "SELECT count(*) FROM " + archive.dataset("pipeline_runs") + " WHERE id = " + finished))
                 .containsExactly(List.of(0L));
-        assertThat(archive.query("SELECT count(*) FROM " + archive.dataset("pipeline_steps"))).containsExactly(List.of(8L));
-        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'released'")).isEqualTo(1);
+        assertThat(archive.query("SELECT count(*) FROM " + archive.dataset("pipeline_steps")))
+                .containsExactly(List.of(8L));
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'released'"))
+                .isEqualTo(1);
         // found by the check after the delete, which rolled back and counted run by run
         assertThat(recountedTransactions(result)).isPositive();
     }
@@ -341,7 +388,8 @@ class ArchiveJobTest extends ArchiveTestSupport {
                 CREATE TABLE run_events_low PARTITION OF run_events FOR VALUES FROM (MINVALUE) TO (3);
                 CREATE TABLE run_events_high PARTITION OF run_events FOR VALUES FROM (3) TO (MAXVALUE);""");
         fixture.runs(6, "ok", Instant.parse("2026-05-20T00:00:00Z"), 600, 2);
-        DB.execute("INSERT INTO run_events SELECT g, r.id, 'event ' || g FROM pipeline_runs r, generate_series(1, 3) g");
+        DB.execute(
+                "INSERT INTO run_events SELECT g, r.id, 'event ' || g FROM pipeline_runs r, generate_series(1, 3) g");
         List<List<Object>> events = postgres("SELECT * FROM run_events ORDER BY run_id, id");
 
         // when
@@ -377,12 +425,16 @@ class ArchiveJobTest extends ArchiveTestSupport {
 
         // then: both checks saw more rows go than were archived; the launch failed and deleted nothing
         assertThat(failed.outcome()).isEqualTo(Outcome.FAILED);
-        assertThat(failed.execution().getAllFailureExceptions()).extracting(Throwable::getMessage)
-                .anySatisfy(message -> assertThat(message).containsPattern("removed \\d+ rows of llm_calls where \\d+ were counted and archived"));
+        assertThat(failed.execution().getAllFailureExceptions())
+                .extracting(Throwable::getMessage)
+                .anySatisfy(message -> assertThat(message)
+                        .containsPattern("removed \\d+ rows of llm_calls where \\d+ were counted and archived"));
         assertThat(recountedTransactions(failed)).isPositive();
         assertThat(snapshot("IS NOT NULL")).isEqualTo(before);
         assertThat(DB.count("SELECT count(*) FROM archiver.batch_run JOIN archiver.archive_batch a USING (batch_id)"
-                + " WHERE a.state = 'WRITTEN' AND batch_run.state = 'planned'")).as("exported, still to purge").isEqualTo(4);
+                        + " WHERE a.state = 'WRITTEN' AND batch_run.state = 'planned'"))
+                .as("exported, still to purge")
+                .isEqualTo(4);
 
         // when: the trigger is gone, a relaunch purges what was archived
         DB.execute("DROP TRIGGER late_call ON pipeline_runs; DROP FUNCTION late_call();");
@@ -391,13 +443,16 @@ class ArchiveJobTest extends ArchiveTestSupport {
         // then
         assertThat(resumed.outcome()).isEqualTo(Outcome.COMPLETED);
         assertThat(DB.count("SELECT count(*) FROM pipeline_runs")).isZero();
-        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state <> 'purged'")).isZero();
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state <> 'purged'"))
+                .isZero();
     }
 
     /** Purge transactions that found a difference after deleting and checked their runs one by one. */
     private static long recountedTransactions(Result result) {
-        return result.execution().getStepExecutions().stream().filter(s -> s.getStepName().startsWith("purgeWorkerStep"))
-                .mapToLong(s -> s.getExecutionContext().getLong("purge.recounted", 0L)).sum();
+        return result.execution().getStepExecutions().stream()
+                .filter(s -> s.getStepName().startsWith("purgeWorkerStep"))
+                .mapToLong(s -> s.getExecutionContext().getLong("purge.recounted", 0L))
+                .sum();
     }
 
     @Test
@@ -410,9 +465,11 @@ class ArchiveJobTest extends ArchiveTestSupport {
                     step_id integer NULL REFERENCES pipeline_steps (id) ON DELETE CASCADE, note text)""");
         fixture.runs(3, "ok", Instant.parse("2026-05-20T00:00:00Z"), 600, 2);
         long finished = DB.count("SELECT min(id) FROM pipeline_runs");
-        DB.execute("INSERT INTO step_notes (run_id, step_id, note) SELECT run_id, id, 'with its run' FROM pipeline_steps");
-        DB.execute("INSERT INTO step_notes (id, run_id, step_id, note) SELECT 9999, NULL, min(id), 'no run' FROM pipeline_steps"
-                + " WHERE run_id = " + finished);
+        DB.execute(
+                "INSERT INTO step_notes (run_id, step_id, note) SELECT run_id, id, 'with its run' FROM pipeline_steps");
+        DB.execute(
+                "INSERT INTO step_notes (id, run_id, step_id, note) SELECT 9999, NULL, min(id), 'no run' FROM pipeline_steps"
+                        + " WHERE run_id = " + finished);
         List<List<Object>> orphan = postgres("SELECT * FROM step_notes WHERE id = 9999");
 
         // when
@@ -422,25 +479,33 @@ class ArchiveJobTest extends ArchiveTestSupport {
         assertThat(result.outcome()).isEqualTo(Outcome.COMPLETED);
         assertThat(postgres("SELECT * FROM step_notes WHERE id = 9999")).isEqualTo(orphan);
         assertThat(postgres("SELECT id FROM pipeline_runs")).containsExactly(List.of(finished));
-        assertThat(DB.count("SELECT count(*) FROM step_notes WHERE run_id = " + finished)).isEqualTo(2);
-        assertThat(archive.query("SELECT count(*), count(*) FILTER (WHERE run_id = " + finished + " OR run_id IS NULL) FROM "
-                + archive.dataset("step_notes"))).containsExactly(List.of(4L, 0L));
-        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'released'")).isEqualTo(1);
+        assertThat(DB.count("SELECT count(*) FROM step_notes WHERE run_id = " + finished))
+                .isEqualTo(2);
+        assertThat(archive.query("SELECT count(*), count(*) FILTER (WHERE run_id = " + finished
+                        + " OR run_id IS NULL) FROM " + archive.dataset("step_notes")))
+                .containsExactly(List.of(4L, 0L));
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'released'"))
+                .isEqualTo(1);
     }
 
     @Test
     void aForeignKeyThatWouldBlockTheDeleteStopsTheJobBeforeAnyDeletion() throws Exception {
         // given
-        DB.execute("CREATE TABLE run_reviews (id serial PRIMARY KEY, run_id integer REFERENCES pipeline_runs (id), note text)");
+        DB.execute(
+                "CREATE TABLE run_reviews (id serial PRIMARY KEY, run_id integer REFERENCES pipeline_runs (id), note text)");
         mixedRuns();
         long runs = DB.count("SELECT count(*) FROM pipeline_runs");
 
         // when / then
-        assertThatThrownBy(() -> launcher.preflight()).isInstanceOf(SourceSchemaException.class).hasMessageContaining("run_reviews")
+        assertThatThrownBy(() -> launcher.preflight())
+                .isInstanceOf(SourceSchemaException.class)
+                .hasMessageContaining("run_reviews")
                 .hasMessageContaining("NO ACTION");
         Result result = launcher.archive(CUTOFF);
         assertThat(result.outcome()).isEqualTo(Outcome.FAILED);
-        assertThat(result.execution().getStepExecutions()).extracting(StepExecution::getStatus).containsExactly(BatchStatus.FAILED);
+        assertThat(result.execution().getStepExecutions())
+                .extracting(StepExecution::getStatus)
+                .containsExactly(BatchStatus.FAILED);
         assertThat(DB.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(runs);
         assertThat(archive.exists("pipeline_runs")).isFalse();
     }

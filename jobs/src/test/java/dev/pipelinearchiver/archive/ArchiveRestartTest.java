@@ -21,7 +21,7 @@ class ArchiveRestartTest extends ArchiveTestSupport {
 
     private void threeDaysOfRuns() {
         fixture.runs(60, "ok", Instant.parse("2026-05-28T00:00:00Z"), 4_000, 4); // 2026-05-28 .. 2026-05-30
-        fixture.runs(5, "ok", Instant.parse("2026-06-02T00:00:00Z"), 60, 2);     // after the cutoff
+        fixture.runs(5, "ok", Instant.parse("2026-06-02T00:00:00Z"), 60, 2); // after the cutoff
         fixture.runs(3, "running", null, 0, 2);
     }
 
@@ -50,7 +50,8 @@ class ArchiveRestartTest extends ArchiveTestSupport {
 
     /** A step of a run updated in place after its export. */
     private void editStep(long run) {
-        DB.execute("UPDATE pipeline_steps SET output_json = '{\"edited\": true}' WHERE run_id = " + run + " AND seq = 2");
+        DB.execute(
+                "UPDATE pipeline_steps SET output_json = '{\"edited\": true}' WHERE run_id = " + run + " AND seq = 2");
     }
 
     /** The runs ({@code (id, …)}) are in PostgreSQL exactly as snapshotted, and in no archive file. */
@@ -58,8 +59,10 @@ class ArchiveRestartTest extends ArchiveTestSupport {
         assertThat(snapshot("IN " + runs)).isEqualTo(asTheyAre);
         for (String table : TABLES) {
             String runColumn = table.equals("pipeline_runs") ? "id" : "run_id";
-            assertThat(archive.query("SELECT count(*) FROM " + archive.dataset(table) + " WHERE " + runColumn + " IN " + runs))
-                    .as(table).containsExactly(List.of(0L));
+            assertThat(archive.query(
+                            "SELECT count(*) FROM " + archive.dataset(table) + " WHERE " + runColumn + " IN " + runs))
+                    .as(table)
+                    .containsExactly(List.of(0L));
         }
     }
 
@@ -80,20 +83,33 @@ class ArchiveRestartTest extends ArchiveTestSupport {
         // deleted (by the purge running beside the export) are those of batches written and recorded
         assertThat(failed.outcome()).isEqualTo(Outcome.FAILED);
         long batches = DB.count("SELECT count(*) FROM archiver.archive_batch");
-        assertThat(DB.count("SELECT count(*) FROM archiver.archive_batch WHERE state = 'PLANNED'")).isBetween(1L, batches - 1);
-        assertThat(DB.count("SELECT count(*) FROM archiver.archive_batch WHERE state = 'PURGED'")).isPositive();
-        assertThat(DB.count("SELECT count(*) FROM archiver.archive_batch b WHERE b.dt = '2026-05-29' AND b.state <> 'PLANNED'")).isZero();
-        assertThat(DB.count("SELECT count(*) FROM pipeline_runs r WHERE NOT EXISTS (SELECT 1 FROM archiver.batch_run b"
-                + " JOIN archiver.archive_batch a USING (batch_id) WHERE b.run_id = r.id AND a.state = 'PURGED')"))
+        assertThat(DB.count("SELECT count(*) FROM archiver.archive_batch WHERE state = 'PLANNED'"))
+                .isBetween(1L, batches - 1);
+        assertThat(DB.count("SELECT count(*) FROM archiver.archive_batch WHERE state = 'PURGED'"))
+                .isPositive();
+        assertThat(
+                        DB.count(
+                                "SELECT count(*) FROM archiver.archive_batch b WHERE b.dt = '2026-05-29' AND b.state <> 'PLANNED'"))
+                .isZero();
+        assertThat(
+                        DB.count(
+                                "SELECT count(*) FROM pipeline_runs r WHERE NOT EXISTS (SELECT 1 FROM archiver.batch_run b"
+                                        + " JOIN archiver.archive_batch a USING (batch_id) WHERE b.run_id = r.id AND a.state = 'PURGED')"))
                 .isEqualTo(DB.count("SELECT count(*) FROM pipeline_runs"));
         assertThat(DB.count("SELECT count(*) FROM archiver.batch_run b JOIN archiver.archive_batch a USING (batch_id)"
-                + " WHERE a.state = 'PURGED' AND b.state = 'purged'") + DB.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(68);
+                                + " WHERE a.state = 'PURGED' AND b.state = 'purged'")
+                        + DB.count("SELECT count(*) FROM pipeline_runs"))
+                .isEqualTo(68);
         assertThat(snapshot("NOT IN (" + eligibleRunIds(CUTOFF) + ")")).isEqualTo(others);
         Map<String, List<List<Object>>> left = snapshot("IN (" + eligibleRunIds(CUTOFF) + ")");
         for (String table : TABLES) { // exactly the rows of the purged runs are gone, as the ledger counted them
-            long purgedRows = DB.count("SELECT coalesce(sum(b.row_counts[array_position(a.tables, '" + table + "')]), 0)"
-                    + " FROM " + RUN_STAMPS + " b JOIN archiver.archive_batch a USING (batch_id) WHERE b.state = 'purged'");
-            assertThat(left.get(table)).as(table).isSubsetOf(eligible.get(table)).hasSize(eligible.get(table).size() - (int) purgedRows);
+            long purgedRows = DB.count("SELECT coalesce(sum(b.row_counts[array_position(a.tables, '" + table
+                    + "')]), 0)" + " FROM " + RUN_STAMPS
+                    + " b JOIN archiver.archive_batch a USING (batch_id) WHERE b.state = 'purged'");
+            assertThat(left.get(table))
+                    .as(table)
+                    .isSubsetOf(eligible.get(table))
+                    .hasSize(eligible.get(table).size() - (int) purgedRows);
         }
 
         // when: the obstacle is gone and the same cutoff is launched again
@@ -102,7 +118,8 @@ class ArchiveRestartTest extends ArchiveTestSupport {
 
         // then: the same job instance completed, with the batches planned the first time
         assertThat(resumed.outcome()).isEqualTo(Outcome.COMPLETED);
-        assertThat(resumed.execution().getJobInstance().getInstanceId()).isEqualTo(failed.execution().getJobInstance().getInstanceId());
+        assertThat(resumed.execution().getJobInstance().getInstanceId())
+                .isEqualTo(failed.execution().getJobInstance().getInstanceId());
         assertThat(DB.count("SELECT count(*) FROM archiver.archive_batch")).isEqualTo(batches);
         assertArchiveHoldsExactly(eligible);
         assertThat(snapshot("IS NOT NULL")).isEqualTo(others);
@@ -123,9 +140,11 @@ class ArchiveRestartTest extends ArchiveTestSupport {
         // batches in the order the export beside it writes them), and every eligible run is archived
         assertThat(failed.outcome()).isEqualTo(Outcome.FAILED);
         long remaining = DB.count("SELECT count(*) FROM pipeline_runs");
-        assertThat(remaining).isGreaterThan(8)
+        assertThat(remaining)
+                .isGreaterThan(8)
                 .isEqualTo(68 - DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'purged'"));
-        assertThat(DB.count("SELECT count(*) FROM pipeline_runs WHERE id = " + eligibleRun(25))).isOne();
+        assertThat(DB.count("SELECT count(*) FROM pipeline_runs WHERE id = " + eligibleRun(25)))
+                .isOne();
         assertArchiveHoldsExactly(eligible);
 
         // when
@@ -136,7 +155,8 @@ class ArchiveRestartTest extends ArchiveTestSupport {
         assertThat(resumed.outcome()).isEqualTo(Outcome.COMPLETED);
         assertArchiveHoldsExactly(eligible);
         assertThat(snapshot("IS NOT NULL")).isEqualTo(others);
-        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state <> 'purged'")).isZero();
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state <> 'purged'"))
+                .isZero();
     }
 
     @Test
@@ -149,7 +169,8 @@ class ArchiveRestartTest extends ArchiveTestSupport {
         long updated = eligibleRun(41);
         DB.failDeletingRun(late, updated);
         assertThat(launcher.archive(CUTOFF).outcome()).isEqualTo(Outcome.FAILED);
-        assertThat(DB.count("SELECT count(*) FROM pipeline_runs WHERE id IN (" + late + ", " + updated + ")")).isEqualTo(2);
+        assertThat(DB.count("SELECT count(*) FROM pipeline_runs WHERE id IN (" + late + ", " + updated + ")"))
+                .isEqualTo(2);
         addLateStep(late);
         editStep(updated);
         DB.stopFailingDeletes();
@@ -162,8 +183,10 @@ class ArchiveRestartTest extends ArchiveTestSupport {
         // then: the changed runs are still in PostgreSQL, whole, and in no archive file
         assertThat(resumed.outcome()).isEqualTo(Outcome.COMPLETED);
         assertKeptWholeAndUnarchived(changed, changedRuns);
-        assertThat(DB.count(eligibleRunIds(CUTOFF).replace("SELECT id", "SELECT count(*)"))).isEqualTo(2); // only they are left
-        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'released'")).isEqualTo(2);
+        assertThat(DB.count(eligibleRunIds(CUTOFF).replace("SELECT id", "SELECT count(*)")))
+                .isEqualTo(2); // only they are left
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'released'"))
+                .isEqualTo(2);
 
         // when: a later launch
         Result later = launcher.archive(Instant.parse("2026-06-01T12:00:00Z"));
@@ -172,8 +195,10 @@ class ArchiveRestartTest extends ArchiveTestSupport {
         assertThat(later.outcome()).isEqualTo(Outcome.COMPLETED);
         for (String table : TABLES) {
             String runColumn = table.equals("pipeline_runs") ? "id" : "run_id";
-            assertThat(archive.query("SELECT * EXCLUDE (dt) FROM " + archive.dataset(table) + " WHERE " + runColumn + " IN " + changed
-                    + " ORDER BY id")).as(table).isEqualTo(changedRuns.get(table));
+            assertThat(archive.query("SELECT * EXCLUDE (dt) FROM " + archive.dataset(table) + " WHERE " + runColumn
+                            + " IN " + changed + " ORDER BY id"))
+                    .as(table)
+                    .isEqualTo(changedRuns.get(table));
         }
         assertThat(archive.query("SELECT count(*), count(DISTINCT id) FROM " + archive.dataset("pipeline_steps")))
                 .containsExactly(List.of(241L, 241L)); // 60 runs x 4 steps, plus the late one
@@ -190,11 +215,14 @@ class ArchiveRestartTest extends ArchiveTestSupport {
         long gained = eligibleRun(2);
         long updated = eligibleRun(30);
         String changed = "(" + lost + ", " + gained + ", " + updated + ")";
-        Map<String, List<List<Object>>> others = snapshot("IN (" + eligibleRunIds(CUTOFF) + " AND id NOT IN " + changed + ")");
+        Map<String, List<List<Object>>> others =
+                snapshot("IN (" + eligibleRunIds(CUTOFF) + " AND id NOT IN " + changed + ")");
         DB.failDeletingRun(lost, gained, updated);
         assertThat(launcher.archive(CUTOFF).outcome()).isEqualTo(Outcome.FAILED);
-        assertThat(DB.count("SELECT count(*) FROM pipeline_runs WHERE id IN " + changed)).isEqualTo(3);
-        assertThat(DB.count("SELECT count(DISTINCT batch_id) FROM archiver.batch_run WHERE run_id IN (" + lost + ", " + gained + ")"))
+        assertThat(DB.count("SELECT count(*) FROM pipeline_runs WHERE id IN " + changed))
+                .isEqualTo(3);
+        assertThat(DB.count("SELECT count(DISTINCT batch_id) FROM archiver.batch_run WHERE run_id IN (" + lost + ", "
+                        + gained + ")"))
                 .isOne();
         DB.execute("DELETE FROM pipeline_steps WHERE run_id = " + lost + " AND seq = 2"); // an even step: no LLM call
         addLateStep(gained);
@@ -210,10 +238,15 @@ class ArchiveRestartTest extends ArchiveTestSupport {
         assertThat(resumed.outcome()).isEqualTo(Outcome.COMPLETED);
         assertKeptWholeAndUnarchived(changed, changedRuns);
         assertArchiveHoldsExactly(others);
-        assertThat(DB.count(eligibleRunIds(CUTOFF).replace("SELECT id", "SELECT count(*)"))).isEqualTo(3); // only they are left
-        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'released' AND run_id IN " + changed)).isEqualTo(3);
-        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state NOT IN ('purged', 'released')")).isZero();
-        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'purged'")).isEqualTo(57);
+        assertThat(DB.count(eligibleRunIds(CUTOFF).replace("SELECT id", "SELECT count(*)")))
+                .isEqualTo(3); // only they are left
+        assertThat(DB.count(
+                        "SELECT count(*) FROM archiver.batch_run WHERE state = 'released' AND run_id IN " + changed))
+                .isEqualTo(3);
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state NOT IN ('purged', 'released')"))
+                .isZero();
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'purged'"))
+                .isEqualTo(57);
     }
 
     @Test
@@ -236,7 +269,8 @@ class ArchiveRestartTest extends ArchiveTestSupport {
         // then: every run purged against its own batch's stamps, none taken for changed
         assertThat(relaunched.outcome()).isEqualTo(Outcome.COMPLETED);
         assertArchiveHoldsExactly(eligible);
-        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state <> 'purged'")).isZero();
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state <> 'purged'"))
+                .isZero();
         assertThat(DB.count("SELECT count(*) FROM pipeline_runs")).isZero();
     }
 }

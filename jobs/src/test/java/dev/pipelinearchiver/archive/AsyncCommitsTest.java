@@ -30,7 +30,8 @@ class AsyncCommitsTest {
     void aLaunchsPoolCommitsAsynchronouslyAfterItsOwnInitSql() throws SQLException {
         try (HikariDataSource pool = pool(true, "SET TIME ZONE 'UTC'")) {
             for (int i = 0; i < 3; i++) {
-                try (Connection a = pool.getConnection(); Connection b = pool.getConnection()) {
+                try (Connection a = pool.getConnection();
+                        Connection b = pool.getConnection()) {
                     for (Connection connection : new Connection[] {a, b}) {
                         assertThat(setting(connection, "synchronous_commit")).isEqualTo("off");
                         assertThat(setting(connection, "TimeZone")).isEqualTo("UTC");
@@ -38,14 +39,16 @@ class AsyncCommitsTest {
                 }
             }
         }
-        try (HikariDataSource pool = pool(true, null); Connection connection = pool.getConnection()) {
+        try (HikariDataSource pool = pool(true, null);
+                Connection connection = pool.getConnection()) {
             assertThat(setting(connection, "synchronous_commit")).isEqualTo("off");
         }
     }
 
     @Test
     void anyOtherProcessKeepsPostgreSqlsDefault() throws SQLException {
-        try (HikariDataSource pool = pool(false, "SET TIME ZONE 'UTC'"); Connection connection = pool.getConnection()) {
+        try (HikariDataSource pool = pool(false, "SET TIME ZONE 'UTC'");
+                Connection connection = pool.getConnection()) {
             assertThat(setting(connection, "synchronous_commit")).isEqualTo("on");
             assertThat(pool.getConnectionInitSql()).isEqualTo("SET TIME ZONE 'UTC'");
         }
@@ -53,11 +56,14 @@ class AsyncCommitsTest {
 
     @Test
     void theFlushCommitsSynchronouslyAndLeavesTheConnectionAsItWas() throws SQLException {
-        try (HikariDataSource pool = pool(true, null); Connection connection = pool.getConnection()) {
+        try (HikariDataSource pool = pool(true, null);
+                Connection connection = pool.getConnection()) {
             long xact = Long.parseLong(setting(connection, "pg_current_xact_id()::text", "SELECT "));
             AsyncCommits.flush(connection);
             assertThat(connection.getAutoCommit()).isTrue();
-            assertThat(setting(connection, "synchronous_commit")).as("SET LOCAL: only the flush's own commit waits").isEqualTo("off");
+            assertThat(setting(connection, "synchronous_commit"))
+                    .as("SET LOCAL: only the flush's own commit waits")
+                    .isEqualTo("off");
             // the flush's transaction took an id (so that its commit wrote a record to wait for) and committed
             long next = Long.parseLong(setting(connection, "pg_current_xact_id()::text", "SELECT "));
             assertThat(next).isGreaterThan(xact + 1);
@@ -72,7 +78,9 @@ class AsyncCommitsTest {
         pool.setMaximumPoolSize(2);
         pool.setConnectionInitSql(initSql);
         StandardEnvironment environment = new StandardEnvironment();
-        environment.getPropertySources().addFirst(new MapPropertySource("test", Map.of(AsyncCommits.LAUNCH_PROPERTY, String.valueOf(launch))));
+        environment
+                .getPropertySources()
+                .addFirst(new MapPropertySource("test", Map.of(AsyncCommits.LAUNCH_PROPERTY, String.valueOf(launch))));
         return (HikariDataSource) new AsyncCommits(environment).postProcessAfterInitialization(pool, "dataSource");
     }
 
@@ -81,7 +89,8 @@ class AsyncCommitsTest {
     }
 
     private static String setting(Connection connection, String name, String verb) throws SQLException {
-        try (var statement = connection.createStatement(); var rows = statement.executeQuery(verb + name)) {
+        try (var statement = connection.createStatement();
+                var rows = statement.executeQuery(verb + name)) {
             rows.next();
             return rows.getString(1);
         }

@@ -29,10 +29,16 @@ class DryRunTest extends ArchiveTestSupport {
 
         // then
         assertThat(report.tables()).containsExactly("pipeline_runs", "llm_calls", "pipeline_steps");
-        assertThat(report.days()).extracting(DryRun.Day::dt).containsExactly(LocalDate.parse("2026-05-30"), LocalDate.parse("2026-05-31"));
-        assertThat(report.days().get(0).rows()).containsEntry("pipeline_runs", 10L).containsEntry("pipeline_steps", 30L)
+        assertThat(report.days())
+                .extracting(DryRun.Day::dt)
+                .containsExactly(LocalDate.parse("2026-05-30"), LocalDate.parse("2026-05-31"));
+        assertThat(report.days().get(0).rows())
+                .containsEntry("pipeline_runs", 10L)
+                .containsEntry("pipeline_steps", 30L)
                 .containsEntry("llm_calls", 20L);
-        assertThat(report.days().get(1).rows()).containsEntry("pipeline_runs", 4L).containsEntry("pipeline_steps", 8L)
+        assertThat(report.days().get(1).rows())
+                .containsEntry("pipeline_runs", 4L)
+                .containsEntry("pipeline_steps", 8L)
                 .containsEntry("llm_calls", 4L);
         assertThat(report.total("pipeline_steps")).isEqualTo(38);
         assertThat(report.totalBytes()).isPositive();
@@ -45,6 +51,7 @@ class DryRunTest extends ArchiveTestSupport {
         }
         // and a real launch then archives exactly what it announced
         launcher.archive(CUTOFF);
-        assertThat(archive.query("SELECT count(*) FROM " + archive.dataset("pipeline_steps"))).containsExactly(List.of(38L));
+        assertThat(archive.query("SELECT count(*) FROM " + archive.dataset("pipeline_steps")))
+                .containsExactly(List.of(38L));
     }
 }

@@ -39,18 +39,30 @@ class LedgerMigrationTest {
         flyway(null).migrate();
 
         try (Connection con = DB.connect()) {
-            assertThat(Rows.query(con, "SELECT batch_id, table_count, run_ids, row_counts, fingerprints FROM archiver.batch_stamps"))
-                    .containsExactly(List.of(1L, 3L, "{11,12,13,14}", "{1,2,3,1,5,6,1,0,7,1,1,1}", "{1100,1200,1300,1400}"));
-            assertThat(Rows.query(con, "SELECT batch_id, run_id, state FROM archiver.batch_run ORDER BY batch_id, run_id")).containsExactly(
-                    List.of(1L, 11L, "purged"), List.of(1L, 12L, "purged"), List.of(1L, 13L, "planned"), List.of(1L, 14L, "changed"),
-                    List.of(1L, 15L, "released"), List.of(2L, 21L, "planned"));
+            assertThat(
+                            Rows.query(
+                                    con,
+                                    "SELECT batch_id, table_count, run_ids, row_counts, fingerprints FROM archiver.batch_stamps"))
+                    .containsExactly(
+                            List.of(1L, 3L, "{11,12,13,14}", "{1,2,3,1,5,6,1,0,7,1,1,1}", "{1100,1200,1300,1400}"));
+            assertThat(Rows.query(
+                            con, "SELECT batch_id, run_id, state FROM archiver.batch_run ORDER BY batch_id, run_id"))
+                    .containsExactly(
+                            List.of(1L, 11L, "purged"),
+                            List.of(1L, 12L, "purged"),
+                            List.of(1L, 13L, "planned"),
+                            List.of(1L, 14L, "changed"),
+                            List.of(1L, 15L, "released"),
+                            List.of(2L, 21L, "planned"));
             // what the purge reads for a run
             BatchStamps stamps = BatchStamps.read(con, 1);
             assertThat(stamps.stamp(13).rowCounts()).containsExactly(1, 0, 7);
             assertThat(stamps.stamp(13).fingerprint()).isEqualTo(1300);
             assertThat(stamps.stamp(14).rowCounts()).containsExactly(1, 1, 1);
             assertThat(stamps.stamp(15)).as("released before export: no stamp").isNull();
-            assertThat(BatchStamps.read(con, 2).rowCounts(21)).as("only planned: no stamps").isNull();
+            assertThat(BatchStamps.read(con, 2).rowCounts(21))
+                    .as("only planned: no stamps")
+                    .isNull();
         }
     }
 

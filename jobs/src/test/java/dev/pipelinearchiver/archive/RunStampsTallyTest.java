@@ -34,7 +34,7 @@ class RunStampsTallyTest {
         tally.add(0, 7, 100);
 
         assertThat(tally.add(1, 7, 200)).isTrue();
-        assertThat(tally.add(1, 8, 201)).isFalse();  // right after run 7's row: not taken for run 7
+        assertThat(tally.add(1, 8, 201)).isFalse(); // right after run 7's row: not taken for run 7
         assertThat(tally.add(1, 7, 202)).isTrue();
 
         assertThat(tally.stamps()).containsOnlyKeys(7L);

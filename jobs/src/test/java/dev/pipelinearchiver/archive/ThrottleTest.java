@@ -15,14 +15,15 @@ import org.springframework.test.context.TestPropertySource;
  * Replication lag holds the deletes back, and --max-runtime stops the launch at a safe point; the lag
  * comes from a table the test controls (the lag query is configurable, as on a real standby setup).
  */
-@TestPropertySource(properties = {
-    "archiver.batch-size=10",
-    "archiver.purge-batch-size=4",
-    "archiver.purge-threads=2",
-    "archiver.throttle.max-replication-lag=1s",
-    "archiver.throttle.lag-poll-interval=50ms",
-    "archiver.throttle.replication-lag-query=SELECT coalesce((SELECT max(seconds) FROM fake_lag), 0)"
-})
+@TestPropertySource(
+        properties = {
+            "archiver.batch-size=10",
+            "archiver.purge-batch-size=4",
+            "archiver.purge-threads=2",
+            "archiver.throttle.max-replication-lag=1s",
+            "archiver.throttle.lag-poll-interval=50ms",
+            "archiver.throttle.replication-lag-query=SELECT coalesce((SELECT max(seconds) FROM fake_lag), 0)"
+        })
 class ThrottleTest extends ArchiveTestSupport {
 
     @BeforeEach
@@ -58,7 +59,8 @@ class ThrottleTest extends ArchiveTestSupport {
 
         // then
         assertThat(resumed.outcome()).isEqualTo(Outcome.COMPLETED);
-        assertThat(resumed.execution().getJobInstance().getInstanceId()).isEqualTo(stopped.execution().getJobInstance().getInstanceId());
+        assertThat(resumed.execution().getJobInstance().getInstanceId())
+                .isEqualTo(stopped.execution().getJobInstance().getInstanceId());
         assertThat(DB.count("SELECT count(*) FROM pipeline_runs")).isZero();
         assertThat(archive.rows("pipeline_steps", "id")).isEqualTo(steps);
     }
@@ -74,12 +76,15 @@ class ThrottleTest extends ArchiveTestSupport {
         // then
         assertThat(stopped.outcome()).isEqualTo(Outcome.STOPPED);
         assertThat(DB.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(12);
-        assertThat(DB.count("SELECT count(*) FROM archiver.archive_batch WHERE state <> 'PLANNED'")).isZero();
+        assertThat(DB.count("SELECT count(*) FROM archiver.archive_batch WHERE state <> 'PLANNED'"))
+                .isZero();
 
         // and a later launch with another cutoff finishes the batches planned by this one
         DB.execute("DROP TRIGGER lag_behind ON pipeline_runs");
-        assertThat(launcher.archive(Instant.parse("2026-05-31T00:00:00Z")).outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(launcher.archive(Instant.parse("2026-05-31T00:00:00Z")).outcome())
+                .isEqualTo(Outcome.COMPLETED);
         assertThat(DB.count("SELECT count(*) FROM pipeline_runs")).isZero();
-        assertThat(archive.query("SELECT count(*) FROM " + archive.dataset("pipeline_runs"))).containsExactly(List.of(12L));
+        assertThat(archive.query("SELECT count(*) FROM " + archive.dataset("pipeline_runs")))
+                .containsExactly(List.of(12L));
     }
 }

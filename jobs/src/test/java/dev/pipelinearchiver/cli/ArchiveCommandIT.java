@@ -66,7 +66,8 @@ class ArchiveCommandIT {
         assertThat(first.exitCode()).as(first.stderr()).isZero();
         assertThat(first.stdout()).contains("COMPLETED");
         assertThat(db.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(4);
-        assertThat(Files.list(root.resolve("archive").resolve("pipeline_steps")).count()).isEqualTo(1);
+        assertThat(Files.list(root.resolve("archive").resolve("pipeline_steps")).count())
+                .isEqualTo(1);
 
         Outcome second = ArchiverProcess.run(env(), "archive", "--cutoff=2026-06-01");
         assertThat(second.exitCode()).isZero();
@@ -76,11 +77,13 @@ class ArchiveCommandIT {
     @Test
     void theJarUnpackedAsTheImageRunsItArchivesTheSame() throws Exception {
         // config/Dockerfile, scripts/demo.sh and scripts/bench.sh run the jar unpacked, started by JarLauncher
-        Outcome outcome = ArchiverProcess.startUnpacked(env(), "archive", "--cutoff=2026-06-01T00:00:00Z").await(Duration.ofMinutes(3));
+        Outcome outcome = ArchiverProcess.startUnpacked(env(), "archive", "--cutoff=2026-06-01T00:00:00Z")
+                .await(Duration.ofMinutes(3));
         assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
         assertThat(outcome.stdout()).contains("COMPLETED");
         assertThat(db.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(4);
-        assertThat(Files.list(root.resolve("archive").resolve("pipeline_steps")).count()).isEqualTo(1);
+        assertThat(Files.list(root.resolve("archive").resolve("pipeline_steps")).count())
+                .isEqualTo(1);
     }
 
     @Test
@@ -100,7 +103,8 @@ class ArchiveCommandIT {
         Map<String, String> env = new HashMap<>(env());
         env.put("JAVA_TOOL_OPTIONS", "-XX:StartFlightRecording=filename=" + recording);
         // launched as the image launches it
-        Outcome outcome = ArchiverProcess.startUnpacked(env, "archive", "--cutoff=2026-06-01T00:00:00Z").await(Duration.ofMinutes(3));
+        Outcome outcome = ArchiverProcess.startUnpacked(env, "archive", "--cutoff=2026-06-01T00:00:00Z")
+                .await(Duration.ofMinutes(3));
         assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
         assertThat(outcome.stdout()).contains("COMPLETED");
         assertThat(db.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(4);
@@ -120,18 +124,24 @@ class ArchiveCommandIT {
     @Test
     void anUnwritableOutputRootExitsTwoAndDeletesNothing() throws Exception {
         Path file = Files.writeString(root.resolve("a-file"), "not a directory");
-        Outcome outcome = archiveWith("ARCHIVER_OUTPUT_ROOT", file.resolve("archive").toString());
+        Outcome outcome =
+                archiveWith("ARCHIVER_OUTPUT_ROOT", file.resolve("archive").toString());
         assertThat(outcome.exitCode()).isEqualTo(2);
-        assertThat(lastLine(outcome.stderr())).startsWith("pipeline-archiver: The archive root").contains("is not writable");
+        assertThat(lastLine(outcome.stderr()))
+                .startsWith("pipeline-archiver: The archive root")
+                .contains("is not writable");
         assertThat(db.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(24);
     }
 
     @Test
     void anArchiveRootOnAnUnknownFileSystemExitsTwoAndDeletesNothing() throws Exception {
-        // the root's file system is opened in the background during the start: its failure still stops the launch before any write
+        // the root's file system is opened in the background during the start: its failure still stops the launch
+        // before any write
         Outcome outcome = archiveWith("ARCHIVER_OUTPUT_ROOT", "nosuchfs://bucket/archive");
         assertThat(outcome.exitCode()).isEqualTo(2);
-        assertThat(lastLine(outcome.stderr())).startsWith("pipeline-archiver: The archive root").contains("nosuchfs");
+        assertThat(lastLine(outcome.stderr()))
+                .startsWith("pipeline-archiver: The archive root")
+                .contains("nosuchfs");
         assertThat(db.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(24);
     }
 

@@ -49,10 +49,14 @@ class ArchiveOptionsIT {
         Outcome outcome = ArchiverProcess.run(env(), "archive", "--cutoff=2026-06-01", "--dry-run");
 
         assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
-        assertThat(outcome.stdout()).contains("nothing was written or deleted").containsPattern("2026-05-30 +12 +")
-                .containsPattern("2026-05-31 +3 +").containsPattern("total +15 +\\d+ +45 ");
+        assertThat(outcome.stdout())
+                .contains("nothing was written or deleted")
+                .containsPattern("2026-05-30 +12 +")
+                .containsPattern("2026-05-31 +3 +")
+                .containsPattern("total +15 +\\d+ +45 ");
         assertThat(db.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(18);
-        assertThat(db.count("SELECT count(*) FROM pg_namespace WHERE nspname = 'archiver'")).isZero(); // not even migrated
+        assertThat(db.count("SELECT count(*) FROM pg_namespace WHERE nspname = 'archiver'"))
+                .isZero(); // not even migrated
         assertThat(root.resolve("archive")).doesNotExist();
     }
 
@@ -87,6 +91,7 @@ class ArchiveOptionsIT {
         }
         assertThat(purge).isNotNull();
         assertThat(purge.get("written").asLong()).isEqualTo(15);
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(summary))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(summary)))
+                .isEqualTo("rw-------");
     }
 }

@@ -51,14 +51,19 @@ class LargeRowsIT {
                 FROM generate_series(1, 10000) s;
                 """);
         String payloadMd5 = db.text("SELECT md5(input_json) FROM pipeline_steps WHERE run_id = 1");
-        assertThat(db.count("SELECT octet_length(input_json) FROM pipeline_steps WHERE run_id = 1")).isEqualTo(52_428_800);
+        assertThat(db.count("SELECT octet_length(input_json) FROM pipeline_steps WHERE run_id = 1"))
+                .isEqualTo(52_428_800);
 
         List<String> production = ArchiverProcess.jvmOptions();
         assertThat(production).as("config/jvm.options bounds the heap").anyMatch(option -> option.startsWith("-Xmx"));
 
         // when
-        Outcome outcome = ArchiverProcess.start(production, ArchiverProcess.environment(db, root.resolve("archive")),
-                "archive", "--cutoff=2026-06-01").await(Duration.ofMinutes(5));
+        Outcome outcome = ArchiverProcess.start(
+                        production,
+                        ArchiverProcess.environment(db, root.resolve("archive")),
+                        "archive",
+                        "--cutoff=2026-06-01")
+                .await(Duration.ofMinutes(5));
 
         // then
         assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
@@ -66,9 +71,11 @@ class LargeRowsIT {
         assertThat(db.count("SELECT count(*) FROM pipeline_runs")).isZero();
         DuckDbArchive archive = new DuckDbArchive(root.resolve("archive"));
         assertThat(archive.query("SELECT strlen(input_json), md5(input_json) FROM " + archive.dataset("pipeline_steps")
-                + " WHERE run_id = 1")).containsExactly(List.of(52_428_800L, payloadMd5));
-        assertThat(archive.query("SELECT count(*), count(DISTINCT seq), min(seq), max(seq) FROM " + archive.dataset("pipeline_steps")
-                + " WHERE run_id = 2")).containsExactly(List.of(10_000L, 10_000L, 1L, 10_000L));
+                        + " WHERE run_id = 1"))
+                .containsExactly(List.of(52_428_800L, payloadMd5));
+        assertThat(archive.query("SELECT count(*), count(DISTINCT seq), min(seq), max(seq) FROM "
+                        + archive.dataset("pipeline_steps") + " WHERE run_id = 2"))
+                .containsExactly(List.of(10_000L, 10_000L, 1L, 10_000L));
     }
 
     @Test
@@ -82,11 +89,16 @@ class LargeRowsIT {
                 SELECT 1, s, 'report_agent', 'ok', repeat(md5(s::text), 7500), s FROM generate_series(1, 2000) s;
                 """);
         String checksum = db.text("SELECT md5(string_agg(md5(input_json), '' ORDER BY seq)) FROM pipeline_steps");
-        assertThat(db.count("SELECT sum(octet_length(input_json)) FROM pipeline_steps")).isEqualTo(480_000_000L);
+        assertThat(db.count("SELECT sum(octet_length(input_json)) FROM pipeline_steps"))
+                .isEqualTo(480_000_000L);
 
         // when
-        Outcome outcome = ArchiverProcess.start(ArchiverProcess.jvmOptions(), ArchiverProcess.environment(db, root.resolve("archive")),
-                "archive", "--cutoff=2026-06-01").await(Duration.ofMinutes(5));
+        Outcome outcome = ArchiverProcess.start(
+                        ArchiverProcess.jvmOptions(),
+                        ArchiverProcess.environment(db, root.resolve("archive")),
+                        "archive",
+                        "--cutoff=2026-06-01")
+                .await(Duration.ofMinutes(5));
 
         // then
         assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
@@ -94,6 +106,7 @@ class LargeRowsIT {
         assertThat(db.count("SELECT count(*) FROM pipeline_steps")).isZero();
         DuckDbArchive archive = new DuckDbArchive(root.resolve("archive"));
         assertThat(archive.query("SELECT count(*), md5(string_agg(md5(input_json), '' ORDER BY seq)) FROM "
-                + archive.dataset("pipeline_steps"))).containsExactly(List.of(2000L, checksum));
+                        + archive.dataset("pipeline_steps")))
+                .containsExactly(List.of(2000L, checksum));
     }
 }

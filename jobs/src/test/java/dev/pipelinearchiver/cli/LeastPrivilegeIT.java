@@ -30,7 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 class LeastPrivilegeIT {
 
     private static final Instant CUTOFF = Instant.parse("2026-06-01T00:00:00Z");
-    private static final String ROLE = "pipeline_archiver_it_" + UUID.randomUUID().toString().substring(0, 8);
+    private static final String ROLE =
+            "pipeline_archiver_it_" + UUID.randomUUID().toString().substring(0, 8);
     private static final String PASSWORD = UUID.randomUUID().toString();
 
     private static TestDatabase db;
@@ -57,7 +58,8 @@ class LeastPrivilegeIT {
         fixture.runs(30, "ok", Instant.parse("2026-05-30T00:00:00Z"), 3_600, 3);
         fixture.runs(4, "running", null, 0, 1);
         // the file as shipped, with this run's role name
-        String grants = Files.readString(Path.of("..", "config", "least-privilege.sql")).replaceAll("\\bpipeline_archiver\\b", ROLE);
+        String grants = Files.readString(Path.of("..", "config", "least-privilege.sql"))
+                .replaceAll("\\bpipeline_archiver\\b", ROLE);
         db.execute(grants);
         db.execute("ALTER ROLE " + ROLE + " PASSWORD '" + PASSWORD + "'");
     }
@@ -82,9 +84,11 @@ class LeastPrivilegeIT {
         assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
         assertThat(outcome.stdout()).contains("COMPLETED");
         RunSnapshot.assertArchivedExactlyOnce(db, new DuckDbArchive(root.resolve("archive")), eligible, others);
-        assertThat(db.count("SELECT count(*) FROM pg_tables WHERE schemaname = 'archiver' AND tableowner = '" + ROLE + "'"))
+        assertThat(db.count(
+                        "SELECT count(*) FROM pg_tables WHERE schemaname = 'archiver' AND tableowner = '" + ROLE + "'"))
                 .isGreaterThanOrEqualTo(10);
-        assertThat(db.count("SELECT count(*) FROM archiver.batch_job_execution WHERE status = 'COMPLETED'")).isEqualTo(1);
+        assertThat(db.count("SELECT count(*) FROM archiver.batch_job_execution WHERE status = 'COMPLETED'"))
+                .isEqualTo(1);
     }
 
     @Test
@@ -99,8 +103,10 @@ class LeastPrivilegeIT {
 
         // then: the same archive and the same deletions, and one line saying why the purge is slower
         assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
-        assertSaidOnce(outcome, "The role lacks DELETE on \"public\".\"llm_calls\", \"public\".\"pipeline_steps\":"
-                + " each purge transaction counts its runs' rows before the cascading delete");
+        assertSaidOnce(
+                outcome,
+                "The role lacks DELETE on \"public\".\"llm_calls\", \"public\".\"pipeline_steps\":"
+                        + " each purge transaction counts its runs' rows before the cascading delete");
         RunSnapshot.assertArchivedExactlyOnce(db, new DuckDbArchive(root.resolve("archive")), eligible, others);
     }
 
@@ -117,8 +123,10 @@ class LeastPrivilegeIT {
 
             // then: the same archive and the same deletions, through the counting path, and one line saying why
             assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
-            assertSaidOnce(outcome, "track_counts is off, so PostgreSQL does not count a transaction's deletes:"
-                    + " each purge transaction counts its runs' rows before the cascading delete");
+            assertSaidOnce(
+                    outcome,
+                    "track_counts is off, so PostgreSQL does not count a transaction's deletes:"
+                            + " each purge transaction counts its runs' rows before the cascading delete");
             RunSnapshot.assertArchivedExactlyOnce(db, new DuckDbArchive(root.resolve("archive")), eligible, others);
         } finally {
             db.execute("ALTER ROLE " + ROLE + " IN DATABASE " + db.name() + " RESET track_counts");
@@ -136,17 +144,23 @@ class LeastPrivilegeIT {
 
         // then: one line naming the privilege; nothing deleted, planned or written
         assertThat(outcome.exitCode()).isEqualTo(2);
-        assertThat(ArchiverCommands.lastLine(outcome.stderr())).isEqualTo("pipeline-archiver: The database role " + ROLE
-                + " lacks SELECT on public.llm_calls (see config/least-privilege.sql); nothing was archived or deleted.");
+        assertThat(ArchiverCommands.lastLine(outcome.stderr()))
+                .isEqualTo(
+                        "pipeline-archiver: The database role " + ROLE
+                                + " lacks SELECT on public.llm_calls (see config/least-privilege.sql); nothing was archived or deleted.");
         assertThat(outcome.stderr()).doesNotContain("\tat ");
         assertThat(RunSnapshot.of(db, "IS NOT NULL")).isEqualTo(before);
         assertThat(db.count("SELECT count(*) FROM archiver.archive_batch")).isZero();
-        assertThat(db.count("SELECT count(*) FROM archiver.batch_job_execution")).isZero();
-        assertThat(new DuckDbArchive(root.resolve("archive")).exists("pipeline_runs")).isFalse();
+        assertThat(db.count("SELECT count(*) FROM archiver.batch_job_execution"))
+                .isZero();
+        assertThat(new DuckDbArchive(root.resolve("archive")).exists("pipeline_runs"))
+                .isFalse();
     }
 
     /** The launch's output holds the line exactly once, however many purgers ran into the reason. */
     private static void assertSaidOnce(Outcome outcome, String line) {
-        assertThat((outcome.stdout() + outcome.stderr()).split(Pattern.quote(line), -1)).as("said once per launch: " + line).hasSize(2);
+        assertThat((outcome.stdout() + outcome.stderr()).split(Pattern.quote(line), -1))
+                .as("said once per launch: " + line)
+                .hasSize(2);
     }
 }

@@ -54,7 +54,7 @@ class OperatorCommandsTest {
         db.resetSource();
         SourceFixture fixture = new SourceFixture(db);
         fixture.runs(40, "ok", Instant.parse("2026-05-29T00:00:00Z"), 5_000, 3); // 2026-05-29 .. 2026-05-31
-        fixture.runs(5, "ok", Instant.parse("2026-06-02T00:00:00Z"), 60, 2);     // after the cutoff
+        fixture.runs(5, "ok", Instant.parse("2026-06-02T00:00:00Z"), 60, 2); // after the cutoff
         fixture.runs(3, "running", null, 0, 2);
         cli = new ArchiverCommands(db, root);
         archive = new DuckDbArchive(root);
@@ -87,8 +87,11 @@ class OperatorCommandsTest {
 
     private String status(long executionId) {
         try (Connection con = db.connect()) {
-            return (String) Rows.query(con, "SELECT status FROM archiver.batch_job_execution WHERE job_execution_id = " + executionId)
-                    .get(0).get(0);
+            return (String) Rows.query(
+                            con,
+                            "SELECT status FROM archiver.batch_job_execution WHERE job_execution_id = " + executionId)
+                    .get(0)
+                    .get(0);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -103,24 +106,30 @@ class OperatorCommandsTest {
         db.failDeletingRun(secondShardsRun);
 
         // when: shard 0 completes; shard 1 fails on one run
-        Outcome first = cli.run("archive", "--cutoff=" + CUTOFF, "--archiver.shard.index=0", "--archiver.shard.count=2");
-        Outcome second = cli.run("archive", "--cutoff=" + CUTOFF, "--archiver.shard.index=1", "--archiver.shard.count=2");
+        Outcome first =
+                cli.run("archive", "--cutoff=" + CUTOFF, "--archiver.shard.index=0", "--archiver.shard.count=2");
+        Outcome second =
+                cli.run("archive", "--cutoff=" + CUTOFF, "--archiver.shard.index=1", "--archiver.shard.count=2");
         long failedExecution = lastExecutionId();
 
         // then: shard 1 ran (it is not "already completed" by shard 0's instance), as an instance of its own
         assertThat(first.exitCode()).as(first.stderr()).isZero();
         assertThat(second.exitCode()).isEqualTo(1);
-        assertThat(db.count("SELECT count(DISTINCT job_instance_id) FROM archiver.batch_job_execution")).isEqualTo(2);
+        assertThat(db.count("SELECT count(DISTINCT job_instance_id) FROM archiver.batch_job_execution"))
+                .isEqualTo(2);
 
         // and a restart of shard 1's execution under shard 0's settings is refused before it touches anything
-        Outcome wrongShard = cli.run("restart", Long.toString(failedExecution), "--archiver.shard.index=0", "--archiver.shard.count=2");
+        Outcome wrongShard = cli.run(
+                "restart", Long.toString(failedExecution), "--archiver.shard.index=0", "--archiver.shard.count=2");
         assertThat(wrongShard.exitCode()).isEqualTo(2);
-        assertThat(ArchiverCommands.lastLine(wrongShard.stderr())).contains("job execution " + failedExecution + " archived shard 1/2,"
-                + " but this process is configured as shard 0/2");
+        assertThat(ArchiverCommands.lastLine(wrongShard.stderr()))
+                .contains("job execution " + failedExecution + " archived shard 1/2,"
+                        + " but this process is configured as shard 0/2");
 
         // when: the backend deletes again and shard 1 is restarted with its own settings
         db.stopFailingDeletes();
-        Outcome restarted = cli.run("restart", Long.toString(failedExecution), "--archiver.shard.index=1", "--archiver.shard.count=2");
+        Outcome restarted = cli.run(
+                "restart", Long.toString(failedExecution), "--archiver.shard.index=1", "--archiver.shard.count=2");
 
         // then: every eligible run archived exactly once between the two shards
         assertThat(restarted.exitCode()).as(restarted.stderr()).isZero();
@@ -134,10 +143,12 @@ class OperatorCommandsTest {
         RunSnapshot others = snapshot("NOT IN (" + ELIGIBLE + ")");
         long failing = eligibleRun(25);
         db.failDeletingRun(failing);
-        Outcome failed = cli.run("archive", "--cutoff=" + CUTOFF, "--archiver.batch-size=10", "--archiver.purge-batch-size=4");
+        Outcome failed =
+                cli.run("archive", "--cutoff=" + CUTOFF, "--archiver.batch-size=10", "--archiver.purge-batch-size=4");
         long executionId = lastExecutionId();
         assertThat(failed.exitCode()).isEqualTo(1);
-        assertThat(ArchiverCommands.lastLine(failed.stderr())).startsWith("pipeline-archiver: archive job execution " + executionId + " FAILED")
+        assertThat(ArchiverCommands.lastLine(failed.stderr()))
+                .startsWith("pipeline-archiver: archive job execution " + executionId + " FAILED")
                 .contains("simulated failure deleting run " + failing);
 
         // when
@@ -151,7 +162,8 @@ class OperatorCommandsTest {
         assertThat(purged).isBetween(0L, 36L); // the purge meets batches in the order they are written
         assertThat(executions.exitCode()).as(executions.stderr()).isZero();
         assertThat(executions.stdout().lines().skip(1).findFirst().orElseThrow())
-                .matches("\\s*" + executionId + "\\s+\\d+\\s+" + CUTOFF + "\\s+FAILED\\s+\\S+\\s+\\S+\\s+40\\s+240\\s+" + purged + "\\s*");
+                .matches("\\s*" + executionId + "\\s+\\d+\\s+" + CUTOFF + "\\s+FAILED\\s+\\S+\\s+\\S+\\s+40\\s+240\\s+"
+                        + purged + "\\s*");
         // and show gives the steps with their counts and the root cause in one line
         assertThat(show.exitCode()).as(show.stderr()).isZero();
         assertThat(show.stdout())
@@ -159,7 +171,8 @@ class OperatorCommandsTest {
                 .containsPattern("exportStep\\s+COMPLETED\\s+240\\s+240\\s+" + batches + "\\s+0")
                 .containsPattern("purgeStep\\s+FAILED\\s+0\\s+" + purged + "\\s+")
                 .contains("export partitions (one per archive batch): " + batches + " COMPLETED")
-                .contains("cause: purgeStep: PostgreSQL ERROR: simulated failure deleting run " + failing + " (SQL state P0001)")
+                .contains("cause: purgeStep: PostgreSQL ERROR: simulated failure deleting run " + failing
+                        + " (SQL state P0001)")
                 .contains("restart " + executionId);
 
         // when: the cause is fixed and the execution restarted
@@ -170,9 +183,11 @@ class OperatorCommandsTest {
         // then: the same job instance completed, and every eligible run is in the archive exactly once
         assertThat(restarted.exitCode()).as(restarted.stderr()).isZero();
         long restartId = lastExecutionId();
-        assertThat(restarted.stdout()).contains("archive " + CUTOFF + ": COMPLETED (execution " + restartId + ")")
+        assertThat(restarted.stdout())
+                .contains("archive " + CUTOFF + ": COMPLETED (execution " + restartId + ")")
                 .containsPattern("purgeStep\\s+[0-9.]+\\s+0\\s+" + (40 - purged) + "\\s");
-        assertThat(db.count("SELECT count(DISTINCT job_instance_id) FROM archiver.batch_job_execution")).isEqualTo(1);
+        assertThat(db.count("SELECT count(DISTINCT job_instance_id) FROM archiver.batch_job_execution"))
+                .isEqualTo(1);
         assertEveryRunArchivedExactlyOnce(eligible, others);
         assertThat(again.exitCode()).isZero();
         assertThat(again.stdout()).contains("already completed (execution " + restartId + "), nothing to do");
@@ -184,17 +199,22 @@ class OperatorCommandsTest {
         RunSnapshot eligible = snapshot("IN (" + ELIGIBLE + ")");
         RunSnapshot others = snapshot("NOT IN (" + ELIGIBLE + ")");
         db.failDeletingRun(eligibleRun(25));
-        assertThat(cli.run("archive", "--cutoff=" + CUTOFF, "--archiver.purge-batch-size=4").exitCode()).isEqualTo(1);
+        assertThat(cli.run("archive", "--cutoff=" + CUTOFF, "--archiver.purge-batch-size=4")
+                        .exitCode())
+                .isEqualTo(1);
         db.stopFailingDeletes();
         long executionId = lastExecutionId();
-        db.execute("UPDATE archiver.batch_job_execution SET status = 'STARTED', end_time = NULL, exit_code = 'EXECUTING',"
-                + " exit_message = '' WHERE job_execution_id = " + executionId);
-        db.execute("UPDATE archiver.batch_step_execution SET status = 'STARTED', end_time = NULL, exit_code = 'EXECUTING',"
-                + " exit_message = '' WHERE step_name LIKE 'purge%'"); // the purge step and its purgers
+        db.execute(
+                "UPDATE archiver.batch_job_execution SET status = 'STARTED', end_time = NULL, exit_code = 'EXECUTING',"
+                        + " exit_message = '' WHERE job_execution_id = " + executionId);
+        db.execute(
+                "UPDATE archiver.batch_step_execution SET status = 'STARTED', end_time = NULL, exit_code = 'EXECUTING',"
+                        + " exit_message = '' WHERE step_name LIKE 'purge%'"); // the purge step and its purgers
 
         // when: another session holds the archive lock (as a running archive process does)
         Outcome refused;
-        try (Connection con = db.connect(); Statement st = con.createStatement()) {
+        try (Connection con = db.connect();
+                Statement st = con.createStatement()) {
             st.execute("SELECT pg_advisory_lock(" + ArchiveLauncher.LOCK_CLASS + ", 0)");
             refused = cli.run("recover", String.valueOf(executionId));
         }
@@ -218,7 +238,8 @@ class OperatorCommandsTest {
         assertThat(status(executionId)).isEqualTo("FAILED");
         assertThat(restarted.exitCode()).as(restarted.stderr()).isZero();
         assertEveryRunArchivedExactlyOnce(eligible, others);
-        assertThat(cli.run("recover", String.valueOf(executionId)).stdout()).contains("is FAILED, not running: nothing to recover");
+        assertThat(cli.run("recover", String.valueOf(executionId)).stdout())
+                .contains("is FAILED, not running: nothing to recover");
     }
 
     @Test
@@ -230,7 +251,8 @@ class OperatorCommandsTest {
         CompletableFuture<Outcome> running = CompletableFuture.supplyAsync(
                 () -> cli.run("archive", "--cutoff=" + CUTOFF, "--archiver.purge-batch-size=2"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (db.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'purged'") == 0 && System.nanoTime() < deadline) {
+        while (db.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'purged'") == 0
+                && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }
         long executionId = lastExecutionId();
@@ -241,14 +263,18 @@ class OperatorCommandsTest {
 
         // then: the running launch stopped, exit 1 with one line, the execution and its purge step STOPPED
         assertThat(stop.exitCode()).as(stop.stderr()).isZero();
-        assertThat(stop.stdout()).contains("job execution " + executionId + " marked STOPPING")
+        assertThat(stop.stdout())
+                .contains("job execution " + executionId + " marked STOPPING")
                 .contains("job execution " + executionId + " STOPPED");
         assertThat(stopped.exitCode()).isEqualTo(1);
         assertThat(ArchiverCommands.lastLine(stopped.stderr()))
                 .isEqualTo("pipeline-archiver: archive job execution " + executionId
-                        + " STOPPED on request at a safe point (relaunch the same command, or restart " + executionId + ", to resume)");
+                        + " STOPPED on request at a safe point (relaunch the same command, or restart " + executionId
+                        + ", to resume)");
         assertThat(status(executionId)).isEqualTo("STOPPED");
-        assertThat(db.count("SELECT count(*) FROM archiver.batch_step_execution WHERE step_name = 'purgeStep' AND status = 'STOPPED'"))
+        assertThat(
+                        db.count(
+                                "SELECT count(*) FROM archiver.batch_step_execution WHERE step_name = 'purgeStep' AND status = 'STOPPED'"))
                 .isEqualTo(1);
         // and every run is either deleted and marked purged in the same transaction, or still there
         long purged = db.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'purged'");
@@ -268,19 +294,26 @@ class OperatorCommandsTest {
     void pruneMetadataDeletesOnlyOldFinishedInstancesAndTheirPurgedBatches() throws Exception {
         // given: an old completed job instance, an old failed one (restartable) that purged some of its batches,
         // and a recent completed one
-        assertThat(cli.run("archive", "--cutoff=2026-05-30T00:00:00Z").exitCode()).isZero();        // old, completed
-        db.failDeletingRun(db.count("SELECT max(id) FROM pipeline_runs WHERE finished_at < timestamptz '2026-05-31T00:00:00Z'"));
-        assertThat(cli.run("archive", "--cutoff=2026-05-31T00:00:00Z", "--archiver.batch-size=5").exitCode()).isEqualTo(1); // old, failed
+        assertThat(cli.run("archive", "--cutoff=2026-05-30T00:00:00Z").exitCode())
+                .isZero(); // old, completed
+        db.failDeletingRun(
+                db.count("SELECT max(id) FROM pipeline_runs WHERE finished_at < timestamptz '2026-05-31T00:00:00Z'"));
+        assertThat(cli.run("archive", "--cutoff=2026-05-31T00:00:00Z", "--archiver.batch-size=5")
+                        .exitCode())
+                .isEqualTo(1); // old, failed
         db.stopFailingDeletes();
         db.execute("""
                 UPDATE archiver.batch_job_execution SET start_time = start_time - interval '100 days', end_time = end_time - interval '100 days';
                 UPDATE archiver.archive_batch SET purged_at = purged_at - interval '100 days' WHERE state = 'PURGED';
                 """);
-        assertThat(cli.run("archive", "--cutoff=2026-05-29T12:00:00Z").exitCode()).isZero();        // recent, completed (nothing to do)
+        assertThat(cli.run("archive", "--cutoff=2026-05-29T12:00:00Z").exitCode())
+                .isZero(); // recent, completed (nothing to do)
         long oldInstance = db.count("SELECT min(job_instance_id) FROM archiver.batch_job_instance");
-        long oldBatches = db.count("SELECT count(*) FROM archiver.archive_batch WHERE job_instance_id = " + oldInstance);
-        long oldRuns = db.count("SELECT count(*) FROM archiver.batch_run r JOIN archiver.archive_batch b USING (batch_id)"
-                + " WHERE b.job_instance_id = " + oldInstance);
+        long oldBatches =
+                db.count("SELECT count(*) FROM archiver.archive_batch WHERE job_instance_id = " + oldInstance);
+        long oldRuns =
+                db.count("SELECT count(*) FROM archiver.batch_run r JOIN archiver.archive_batch b USING (batch_id)"
+                        + " WHERE b.job_instance_id = " + oldInstance);
         long batches = db.count("SELECT count(*) FROM archiver.archive_batch");
         long stepExecutions = db.count("SELECT count(*) FROM archiver.batch_step_execution");
         long failedInstancePurgedBatches = db.count("SELECT count(*) FROM archiver.archive_batch WHERE state = 'PURGED'"
@@ -293,25 +326,38 @@ class OperatorCommandsTest {
 
         // then: counted, nothing deleted
         assertThat(dryRun.exitCode()).as(dryRun.stderr()).isZero();
-        assertThat(dryRun.stdout()).contains("would prune").contains("job metadata: 1 job instances, 1 job executions")
-                .contains("ledger:       " + oldBatches + " archive batches, " + oldRuns + " batch runs, " + oldBatches * 3 + " archive files");
-        assertThat(db.count("SELECT count(*) FROM archiver.batch_step_execution")).isEqualTo(stepExecutions);
+        assertThat(dryRun.stdout())
+                .contains("would prune")
+                .contains("job metadata: 1 job instances, 1 job executions")
+                .contains("ledger:       " + oldBatches + " archive batches, " + oldRuns + " batch runs, "
+                        + oldBatches * 3 + " archive files");
+        assertThat(db.count("SELECT count(*) FROM archiver.batch_step_execution"))
+                .isEqualTo(stepExecutions);
 
         // when
         Outcome pruned = cli.run("prune-metadata", "--older-than=90d");
 
-        // then: the old completed instance's metadata and batches are gone; the failed and the recent instances stay whole
+        // then: the old completed instance's metadata and batches are gone; the failed and the recent instances stay
+        // whole
         assertThat(pruned.exitCode()).as(pruned.stderr()).isZero();
-        assertThat(pruned.stdout()).startsWith("pruned what ended before")
-                .contains("ledger:       " + oldBatches + " archive batches, " + oldRuns + " batch runs, " + oldBatches * 3 + " archive files");
+        assertThat(pruned.stdout())
+                .startsWith("pruned what ended before")
+                .contains("ledger:       " + oldBatches + " archive batches, " + oldRuns + " batch runs, "
+                        + oldBatches * 3 + " archive files");
         assertThat(db.count("SELECT count(*) FROM archiver.batch_job_instance")).isEqualTo(2);
-        assertThat(db.count("SELECT count(*) FROM archiver.batch_job_instance WHERE job_instance_id = " + oldInstance)).isZero();
-        assertThat(db.count("SELECT count(*) FROM archiver.batch_job_execution")).isEqualTo(2);
-        assertThat(db.count("SELECT count(*) FROM archiver.batch_job_execution_params")).isEqualTo(2);
+        assertThat(db.count("SELECT count(*) FROM archiver.batch_job_instance WHERE job_instance_id = " + oldInstance))
+                .isZero();
+        assertThat(db.count("SELECT count(*) FROM archiver.batch_job_execution"))
+                .isEqualTo(2);
+        assertThat(db.count("SELECT count(*) FROM archiver.batch_job_execution_params"))
+                .isEqualTo(2);
         assertThat(db.count("SELECT count(*) FROM archiver.archive_batch")).isEqualTo(batches - oldBatches);
-        assertThat(db.count("SELECT count(*) FROM archiver.archive_batch WHERE job_instance_id = " + oldInstance)).isZero();
-        assertThat(db.count("SELECT count(*) FROM archiver.archive_file f LEFT JOIN archiver.archive_batch b USING (batch_id)"
-                + " WHERE b.batch_id IS NULL")).isZero();
+        assertThat(db.count("SELECT count(*) FROM archiver.archive_batch WHERE job_instance_id = " + oldInstance))
+                .isZero();
+        assertThat(db.count(
+                        "SELECT count(*) FROM archiver.archive_file f LEFT JOIN archiver.archive_batch b USING (batch_id)"
+                                + " WHERE b.batch_id IS NULL"))
+                .isZero();
         // and the failed instance can still be resumed
         Outcome resumed = cli.run("archive", "--cutoff=2026-05-31T00:00:00Z");
         assertThat(resumed.exitCode()).as(resumed.stderr()).isZero();
@@ -330,7 +376,8 @@ class OperatorCommandsTest {
         assertThat(missingId.exitCode()).isEqualTo(2);
         assertThat(missingId.stderr()).startsWith("pipeline-archiver: Missing required parameter: 'EXECUTION_ID'");
         assertThat(unknownId.exitCode()).isEqualTo(2);
-        assertThat(ArchiverCommands.lastLine(unknownId.stderr())).isEqualTo("pipeline-archiver: there is no job execution 999 (see executions).");
+        assertThat(ArchiverCommands.lastLine(unknownId.stderr()))
+                .isEqualTo("pipeline-archiver: there is no job execution 999 (see executions).");
         assertThat(badAge.exitCode()).isEqualTo(2);
         assertThat(badAge.stderr()).contains("'soon' is not a number followed by d, h, m or s");
         assertThat(junk.exitCode()).isEqualTo(2);

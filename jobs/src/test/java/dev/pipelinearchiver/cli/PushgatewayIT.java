@@ -42,7 +42,9 @@ class PushgatewayIT {
         pushgateway = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         pushgateway.createContext("/", exchange -> {
             try (InputStream body = exchange.getRequestBody()) {
-                pushes.add(new Push(exchange.getRequestMethod(), exchange.getRequestURI().getPath(),
+                pushes.add(new Push(
+                        exchange.getRequestMethod(),
+                        exchange.getRequestURI().getPath(),
                         new String(body.readAllBytes(), StandardCharsets.UTF_8)));
             }
             exchange.sendResponseHeaders(200, -1);
@@ -61,7 +63,9 @@ class PushgatewayIT {
     void theLaunchsFiguresArePushedWhenItEnds() throws Exception {
         Map<String, String> env = new HashMap<>(ArchiverProcess.environment(db, root.resolve("archive")));
         env.put("MANAGEMENT_PROMETHEUS_METRICS_EXPORT_PUSHGATEWAY_ENABLED", "true");
-        env.put("MANAGEMENT_PROMETHEUS_METRICS_EXPORT_PUSHGATEWAY_ADDRESS", "127.0.0.1:" + pushgateway.getAddress().getPort());
+        env.put(
+                "MANAGEMENT_PROMETHEUS_METRICS_EXPORT_PUSHGATEWAY_ADDRESS",
+                "127.0.0.1:" + pushgateway.getAddress().getPort());
 
         Outcome outcome = ArchiverProcess.run(env, "archive", "--cutoff=2026-06-01T00:00:00Z");
 
@@ -70,7 +74,8 @@ class PushgatewayIT {
         Push last = pushes.get(pushes.size() - 1);
         assertThat(last.method()).isEqualTo("PUT");
         assertThat(last.path()).isEqualTo("/metrics/job/pipeline-archiver");
-        assertThat(last.body()).containsPattern("(?m)^archiver_runs_purged(\\{[^}]*\\})? 12(\\.0)?$")
+        assertThat(last.body())
+                .containsPattern("(?m)^archiver_runs_purged(\\{[^}]*\\})? 12(\\.0)?$")
                 .containsPattern("(?m)^archiver_launch_outcome\\{[^}]*outcome=\"COMPLETED\"[^}]*\\} 1(\\.0)?$")
                 .contains("spring_batch_job");
     }

@@ -59,7 +59,7 @@ class RobustRunningIT {
         db.resetSource();
         SourceFixture fixture = new SourceFixture(db);
         fixture.runs(200, "ok", Instant.parse("2026-05-28T00:00:00Z"), 1_200, 4); // 2026-05-28 .. 2026-05-30
-        fixture.runs(10, "ok", Instant.parse("2026-06-02T00:00:00Z"), 60, 2);     // after the cutoff
+        fixture.runs(10, "ok", Instant.parse("2026-06-02T00:00:00Z"), 60, 2); // after the cutoff
         fixture.runs(5, "running", null, 0, 2);
         eligible = RunSnapshot.of(db, "IN (" + ELIGIBLE + ")");
         others = RunSnapshot.of(db, "NOT IN (" + ELIGIBLE + ")");
@@ -91,7 +91,9 @@ class RobustRunningIT {
     private static void awaitLedger(Running process, LongSupplier value, String what) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (ledgerValue(value) == 0) {
-            assertThat(process.isAlive()).as("the archive process ended before " + what + ": " + process.stdoutSoFar()).isTrue();
+            assertThat(process.isAlive())
+                    .as("the archive process ended before " + what + ": " + process.stdoutSoFar())
+                    .isTrue();
             assertThat(System.nanoTime()).as("waiting for " + what).isLessThan(deadline);
             Thread.sleep(100);
         }
@@ -110,8 +112,11 @@ class RobustRunningIT {
     }
 
     private String executionStatus() {
-        return db.count("SELECT count(*) FROM archiver.batch_job_execution WHERE status = 'STOPPED'") == 1 ? "STOPPED"
-                : db.count("SELECT count(*) FROM archiver.batch_job_execution WHERE status = 'STARTED'") == 1 ? "STARTED" : "?";
+        return db.count("SELECT count(*) FROM archiver.batch_job_execution WHERE status = 'STOPPED'") == 1
+                ? "STOPPED"
+                : db.count("SELECT count(*) FROM archiver.batch_job_execution WHERE status = 'STARTED'") == 1
+                        ? "STARTED"
+                        : "?";
     }
 
     @Test
@@ -126,7 +131,8 @@ class RobustRunningIT {
         // then: it does not start, and says why in one line
         assertThat(second.exitCode()).as(second.stderr()).isEqualTo(3);
         assertThat(ArchiverCommands.lastLine(second.stderr()))
-                .isEqualTo("pipeline-archiver: another archive job is running on this database (advisory lock held); not started.");
+                .isEqualTo(
+                        "pipeline-archiver: another archive job is running on this database (advisory lock held); not started.");
         assertThat(first.isAlive()).as("the first launch is still running").isTrue();
 
         // when: the first one gets SIGTERM, as Kubernetes sends on eviction
@@ -137,26 +143,32 @@ class RobustRunningIT {
 
         // then: it stopped at a safe point, exit 1, one line saying so, its execution STOPPED
         assertThat(stopped.exitCode()).as(stopped.stdout() + stopped.stderr()).isEqualTo(1);
-        assertThat(ArchiverCommands.lastLine(stopped.stderr())).matches(
-                "pipeline-archiver: archive job execution \\d+ STOPPED on request at a safe point \\(relaunch the same command, or restart \\d+, to resume\\)");
+        assertThat(ArchiverCommands.lastLine(stopped.stderr()))
+                .matches(
+                        "pipeline-archiver: archive job execution \\d+ STOPPED on request at a safe point \\(relaunch the same command, or restart \\d+, to resume\\)");
         assertThat(stopped.stdout()).contains("stop signal: stopping the archive job at its next safe point");
         assertThat(executionStatus()).isEqualTo("STOPPED");
-        assertThat(db.count("SELECT count(*) FROM archiver.batch_step_execution WHERE step_name = 'purgeStep' AND status = 'STOPPED'"))
+        assertThat(
+                        db.count(
+                                "SELECT count(*) FROM archiver.batch_step_execution WHERE step_name = 'purgeStep' AND status = 'STOPPED'"))
                 .isEqualTo(1);
         // and every run is either deleted and marked purged (same transaction) or still in PostgreSQL
         long purged = purgedRuns();
         assertThat(purged).isBetween(1L, 199L);
         assertThat(db.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(RUNS - purged);
-        System.out.printf("RobustRunningIT: SIGTERM to exit %d ms, %d of 200 runs purged before the stop%n", stopMillis, purged);
+        System.out.printf(
+                "RobustRunningIT: SIGTERM to exit %d ms, %d of 200 runs purged before the stop%n", stopMillis, purged);
 
         // when: relaunched (on a backend back to normal speed)
         db.execute("DROP TRIGGER slow_delete ON pipeline_runs");
         Outcome resumed = ArchiverProcess.run(env(), archive());
 
-        // then: the same job instance resumed and completed: every eligible run archived exactly once, the rest untouched
+        // then: the same job instance resumed and completed: every eligible run archived exactly once, the rest
+        // untouched
         assertThat(resumed.exitCode()).as(resumed.stderr()).isZero();
         assertThat(resumed.stdout()).contains("archive " + CUTOFF + ": COMPLETED");
-        assertThat(db.count("SELECT count(DISTINCT job_instance_id) FROM archiver.batch_job_execution")).isEqualTo(1);
+        assertThat(db.count("SELECT count(DISTINCT job_instance_id) FROM archiver.batch_job_execution"))
+                .isEqualTo(1);
         RunSnapshot.assertArchivedExactlyOnce(db, new DuckDbArchive(root.resolve("archive")), eligible, others);
     }
 
@@ -164,12 +176,14 @@ class RobustRunningIT {
     void aJobKilledWithSigkillIsRecognisedAsDeadByTheNextLaunchWhichResumesAndCompletesIt() throws Exception {
         // given: an archive killed (SIGKILL) once its export has written a batch (of four)
         Running first = ArchiverProcess.start(env(), archive(SMALL_STEPS));
-        awaitLedger(first, () -> db.count("SELECT count(*) FROM archiver.archive_batch WHERE state <> 'PLANNED'"),
+        awaitLedger(
+                first,
+                () -> db.count("SELECT count(*) FROM archiver.archive_batch WHERE state <> 'PLANNED'"),
                 "a batch to be exported");
         first.kill();
         Outcome killed = first.await(Duration.ofSeconds(30));
-        String ledgerAtKill = db.count("SELECT count(*) FROM archiver.archive_batch WHERE state = 'WRITTEN'") + " written, "
-                + purgedRuns() + " runs purged";
+        String ledgerAtKill = db.count("SELECT count(*) FROM archiver.archive_batch WHERE state = 'WRITTEN'")
+                + " written, " + purgedRuns() + " runs purged";
 
         // then: its execution is left marked running, as after any crash
         assertThat(killed.exitCode()).isEqualTo(137);
@@ -181,10 +195,13 @@ class RobustRunningIT {
 
         // then: it recognised the dead execution, resumed the same job instance and completed it
         assertThat(resumed.exitCode()).as(resumed.stderr()).isZero();
-        assertThat(resumed.stdout()).contains("is marked STARTED but its process is gone: marking it failed and resuming")
+        assertThat(resumed.stdout())
+                .contains("is marked STARTED but its process is gone: marking it failed and resuming")
                 .contains("archive " + CUTOFF + ": COMPLETED");
-        assertThat(db.count("SELECT count(*) FROM archiver.batch_job_execution WHERE status = 'FAILED'")).isEqualTo(1);
-        assertThat(db.count("SELECT count(DISTINCT job_instance_id) FROM archiver.batch_job_execution")).isEqualTo(1);
+        assertThat(db.count("SELECT count(*) FROM archiver.batch_job_execution WHERE status = 'FAILED'"))
+                .isEqualTo(1);
+        assertThat(db.count("SELECT count(DISTINCT job_instance_id) FROM archiver.batch_job_execution"))
+                .isEqualTo(1);
         RunSnapshot.assertArchivedExactlyOnce(db, new DuckDbArchive(root.resolve("archive")), eligible, others);
         System.out.println("RobustRunningIT: SIGKILL landed with " + ledgerAtKill);
     }
@@ -204,9 +221,13 @@ class RobustRunningIT {
         // (same transaction), or still in PostgreSQL
         db.execute("DROP TRIGGER slow_delete ON pipeline_runs");
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (db.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                + " AND state <> 'idle' AND query LIKE '%DELETE%'") > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(100); // the killed process's backend finishes its statement, finds its client gone and rolls back
+        while (db.count(
+                                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                                        + " AND state <> 'idle' AND query LIKE '%DELETE%'")
+                        > 0
+                && System.nanoTime() < deadline) {
+            Thread.sleep(
+                    100); // the killed process's backend finishes its statement, finds its client gone and rolls back
         }
         long purged = purgedRuns();
         assertThat(db.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(RUNS - purged);
@@ -218,6 +239,7 @@ class RobustRunningIT {
         assertThat(resumed.exitCode()).as(resumed.stderr()).isZero();
         assertThat(resumed.stdout()).contains("archive " + CUTOFF + ": COMPLETED");
         RunSnapshot.assertArchivedExactlyOnce(db, new DuckDbArchive(root.resolve("archive")), eligible, others);
-        System.out.println("RobustRunningIT: SIGKILL in a purge transaction, " + purged + " of 200 runs purged before it");
+        System.out.println(
+                "RobustRunningIT: SIGKILL in a purge transaction, " + purged + " of 200 runs purged before it");
     }
 }

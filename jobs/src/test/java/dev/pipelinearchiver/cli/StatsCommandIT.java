@@ -54,27 +54,36 @@ class StatsCommandIT {
         int callsEnd = lines.get(0).indexOf("calls") + "calls".length();
         for (String line : lines.subList(1, lines.size())) {
             assertThat(line.charAt(callsEnd - 1)).as(line).isBetween('0', '9');
-            assertThat(line.length() > callsEnd && line.charAt(callsEnd) == ' ').as(line).isTrue();
+            assertThat(line.length() > callsEnd && line.charAt(callsEnd) == ' ')
+                    .as(line)
+                    .isTrue();
         }
     }
 
     @Test
     void printsCsvAndJsonWithTheStoredFigures() throws Exception {
-        Outcome csv = ArchiverProcess.run(env(), "stats", "--from=2026-05-30", "--to=2026-05-31", "--step=trend_agent", "--format=csv");
+        Outcome csv = ArchiverProcess.run(
+                env(), "stats", "--from=2026-05-30", "--to=2026-05-31", "--step=trend_agent", "--format=csv");
         assertThat(csv.exitCode()).as(csv.stderr()).isZero();
         List<String> rows = csv.stdout().lines().toList();
         assertThat(rows.get(0)).startsWith("dt,step_name,calls,ok,skipped,errors");
         assertThat(rows).hasSize(3);
-        long calls = rows.stream().skip(1).mapToLong(r -> Long.parseLong(r.split(",")[2])).sum();
-        assertThat(calls).isEqualTo(db.count("SELECT sum(calls) FROM archiver.step_stats WHERE step_name = 'trend_agent'"));
+        long calls = rows.stream()
+                .skip(1)
+                .mapToLong(r -> Long.parseLong(r.split(",")[2]))
+                .sum();
+        assertThat(calls)
+                .isEqualTo(db.count("SELECT sum(calls) FROM archiver.step_stats WHERE step_name = 'trend_agent'"));
 
         Outcome json = ArchiverProcess.run(env(), "stats", "--from=2026-05-30", "--to=2026-05-30", "--format=json");
         assertThat(json.exitCode()).as(json.stderr()).isZero();
         JsonNode days = new ObjectMapper().readTree(json.stdout());
         assertThat(days).hasSize(4);
         assertThat(days.get(0).get("dt").asText()).isEqualTo("2026-05-30");
-        assertThat(days.get(0).get("duration_ms_p99").asLong()).isEqualTo(
-                db.count("SELECT duration_ms_p99 FROM archiver.step_stats WHERE dt = '2026-05-30' ORDER BY step_name LIMIT 1"));
+        assertThat(days.get(0).get("duration_ms_p99").asLong())
+                .isEqualTo(
+                        db.count(
+                                "SELECT duration_ms_p99 FROM archiver.step_stats WHERE dt = '2026-05-30' ORDER BY step_name LIMIT 1"));
         assertThat(days.get(0).has("top_errors")).isTrue();
     }
 

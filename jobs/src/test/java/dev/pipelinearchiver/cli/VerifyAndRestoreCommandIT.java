@@ -41,7 +41,8 @@ class VerifyAndRestoreCommandIT {
     @BeforeEach
     void archivedRuns() throws Exception {
         db.resetSource();
-        new SourceFixture(db).runs(20, "ok", Instant.parse("2026-05-29T12:00:00Z"), 3_600, 3); // 2026-05-29 .. 2026-05-30
+        new SourceFixture(db)
+                .runs(20, "ok", Instant.parse("2026-05-29T12:00:00Z"), 3_600, 3); // 2026-05-29 .. 2026-05-30
         Outcome archived = ArchiverProcess.run(env(), "archive", "--cutoff=2026-06-01");
         assertThat(archived.exitCode()).as(archived.stderr()).isZero();
         assertThat(db.count("SELECT count(*) FROM pipeline_runs")).isZero();
@@ -85,17 +86,25 @@ class VerifyAndRestoreCommandIT {
         }
         Outcome changed = ArchiverProcess.run(env(), "verify");
         assertThat(changed.exitCode()).isEqualTo(4);
-        assertThat(changed.stdout()).containsPattern("CHANGED +" + altered.replace(".", "\\.") + ": pipeline_steps dt=2026-05-29");
-        assertThat(lastLine(changed.stderr())).isEqualTo("pipeline-archiver: verify found 1 difference between the archive and the ledger (listed above).");
+        assertThat(changed.stdout())
+                .containsPattern("CHANGED +" + altered.replace(".", "\\.") + ": pipeline_steps dt=2026-05-29");
+        assertThat(lastLine(changed.stderr()))
+                .isEqualTo(
+                        "pipeline-archiver: verify found 1 difference between the archive and the ledger (listed above).");
 
         // a file removed, and a file the ledger does not know
         String removed = ledgerPath("llm_calls", "2026-05-30");
         Files.move(local(removed), local(removed).resolveSibling("part-moved-by-hand.parquet"));
         Outcome missing = ArchiverProcess.run(env(), "verify", "--dt=2026-05-30");
         assertThat(missing.exitCode()).isEqualTo(4);
-        assertThat(missing.stdout()).contains("MISSING    " + removed).contains("UNKNOWN").contains("part-moved-by-hand.parquet")
+        assertThat(missing.stdout())
+                .contains("MISSING    " + removed)
+                .contains("UNKNOWN")
+                .contains("part-moved-by-hand.parquet")
                 .doesNotContain("CHANGED");
-        assertThat(lastLine(missing.stdout())).contains("3 files of the ledger checked").contains("2 problems (1 missing, 1 unknown)");
+        assertThat(lastLine(missing.stdout()))
+                .contains("3 files of the ledger checked")
+                .contains("2 problems (1 missing, 1 unknown)");
 
         // bad usage, and the exit code documented
         Outcome help = ArchiverProcess.run(Map.of(), "--help");
@@ -115,8 +124,9 @@ class VerifyAndRestoreCommandIT {
         long runs = db.count("SELECT count(*) FROM pipeline_runs");
         assertThat(runs).isEqualTo(12); // 12:00 .. 23:00
         assertThat(db.count("SELECT count(*) FROM pipeline_steps")).isEqualTo(36);
-        assertThat(lastLine(restored.stdout())).isEqualTo(
-                "restore dt=2026-05-29: 12 runs, 72 rows restored in 1 batches; they are no longer in the archive");
+        assertThat(lastLine(restored.stdout()))
+                .isEqualTo(
+                        "restore dt=2026-05-29: 12 runs, 72 rows restored in 1 batches; they are no longer in the archive");
 
         // when: again
         Outcome again = ArchiverProcess.run(env(), "restore", "--dt=2026-05-29");
@@ -128,12 +138,14 @@ class VerifyAndRestoreCommandIT {
 
         // when: an archived run's id is taken in PostgreSQL
         long archivedRun = db.count("SELECT max(run_id) FROM archiver.batch_run WHERE state = 'purged'");
-        db.execute("INSERT INTO pipeline_runs (id, pipeline, symbol, status) VALUES (" + archivedRun + ", 'p', 'S', 'running')");
+        db.execute("INSERT INTO pipeline_runs (id, pipeline, symbol, status) VALUES (" + archivedRun
+                + ", 'p', 'S', 'running')");
         Outcome refused = ArchiverProcess.run(env(), "restore", "--run-id=" + archivedRun);
 
         // then
         assertThat(refused.exitCode()).isEqualTo(1);
-        assertThat(lastLine(refused.stderr())).startsWith("pipeline-archiver: Refusing to restore: runs " + archivedRun);
+        assertThat(lastLine(refused.stderr()))
+                .startsWith("pipeline-archiver: Refusing to restore: runs " + archivedRun);
         assertThat(db.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(runs + 1);
 
         // and bad usage

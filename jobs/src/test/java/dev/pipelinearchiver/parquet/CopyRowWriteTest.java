@@ -96,7 +96,9 @@ class CopyRowWriteTest extends ArchiveTestSupport {
                 """);
         ArchiveSources sources = catalog.inspect();
         assertThat(sources.tableNames()).contains("pipeline_steps", "llm_calls", "step_artifacts");
-        long[] runIds = postgres("SELECT id FROM pipeline_runs").stream().mapToLong(row -> ((Number) row.get(0)).longValue()).toArray();
+        long[] runIds = postgres("SELECT id FROM pipeline_runs").stream()
+                .mapToLong(row -> ((Number) row.get(0)).longValue())
+                .toArray();
 
         for (SourceTable table : sources.tables()) {
             // when: the rows written from the binary COPY, and as Avro records of the driver's values
@@ -109,7 +111,9 @@ class CopyRowWriteTest extends ArchiveTestSupport {
             try (Connection con = DB.connect()) {
                 con.setAutoCommit(false);
                 String copy = sources.copyByRunSql(table, AvroMapping::selectsTextOutput, runIds);
-                try (var staged = parquet.stage(fromCopy, mapping); CopyRows copied = CopyRows.start(con, copy, table.columns().size() + 2)) {
+                try (var staged = parquet.stage(fromCopy, mapping);
+                        CopyRows copied =
+                                CopyRows.start(con, copy, table.columns().size() + 2)) {
                     while (copied.next()) {
                         staged.write(copied);
                         List<Object> values = new ArrayList<>();
@@ -131,7 +135,8 @@ class CopyRowWriteTest extends ArchiveTestSupport {
                             for (int i = 0; i < table.columns().size(); i++) {
                                 Object value = driverValue(table.columns().get(i), rs, i + 1);
                                 record.put(i, value);
-                                values.add(value == null ? null : value instanceof String text ? new Utf8(text) : value);
+                                values.add(
+                                        value == null ? null : value instanceof String text ? new Utf8(text) : value);
                             }
                             driverValues.add(values);
                             staged.write(record);
@@ -144,7 +149,8 @@ class CopyRowWriteTest extends ArchiveTestSupport {
             // then: the same values, and byte for byte the same file
             assertThat(rows).as(table.name()).isPositive();
             assertThat(copiedValues).as(table.name()).isEqualTo(driverValues);
-            assertThat(Files.readAllBytes(Paths.get(fromCopy.toUri()))).as(table.name())
+            assertThat(Files.readAllBytes(Paths.get(fromCopy.toUri())))
+                    .as(table.name())
                     .isEqualTo(Files.readAllBytes(Paths.get(fromDriver.toUri())));
         }
     }
@@ -162,24 +168,35 @@ class CopyRowWriteTest extends ArchiveTestSupport {
                 SELECT id, CASE WHEN id % 3 = 0 THEN 'infinity' END::timestamptz, CASE WHEN id % 3 = 1 THEN '-infinity' END::date,
                        CASE WHEN id % 3 = 2 THEN 'NaN' END::numeric FROM pipeline_runs
                 """);
-        SourceTable table = catalog.inspect().tables().stream().filter(t -> t.name().equals("odd_values")).findFirst().orElseThrow();
+        SourceTable table = catalog.inspect().tables().stream()
+                .filter(t -> t.name().equals("odd_values"))
+                .findFirst()
+                .orElseThrow();
         AvroMapping mapping = AvroMapping.of(table);
         for (String problem : List.of("timestamp infinity", "date -infinity", "numeric NaN")) {
-            long[] runIds = postgres("SELECT run_id FROM odd_values WHERE " + switch (problem) {
-                case "timestamp infinity" -> "at IS NOT NULL";
-                case "date -infinity" -> "on_day IS NOT NULL";
-                default -> "amount IS NOT NULL";
-            }).stream().mapToLong(row -> ((Number) row.get(0)).longValue()).toArray();
+            long[] runIds = postgres("SELECT run_id FROM odd_values WHERE "
+                            + switch (problem) {
+                                case "timestamp infinity" -> "at IS NOT NULL";
+                                case "date -infinity" -> "on_day IS NOT NULL";
+                                default -> "amount IS NOT NULL";
+                            })
+                    .stream()
+                    .mapToLong(row -> ((Number) row.get(0)).longValue())
+                    .toArray();
             try (Connection con = DB.connect()) {
                 con.setAutoCommit(false);
                 String copy = catalog.inspect().copyByRunSql(table, AvroMapping::selectsTextOutput, runIds);
                 // when: such a row is written
                 try (var staged = parquet.stage(parquet.file("odd", LocalDate.EPOCH, "odd.parquet"), mapping);
-                        CopyRows copied = CopyRows.start(con, copy, table.columns().size() + 2)) {
+                        CopyRows copied =
+                                CopyRows.start(con, copy, table.columns().size() + 2)) {
                     assertThat(copied.next()).isTrue();
                     // then: it fails, naming the problem; the connection stays usable (the COPY is cancelled on close)
-                    assertThatThrownBy(() -> staged.write(copied)).as(problem).hasRootCauseInstanceOf(SQLException.class)
-                            .rootCause().hasMessageContaining(problem.startsWith("numeric") ? "NaN" : "infinity");
+                    assertThatThrownBy(() -> staged.write(copied))
+                            .as(problem)
+                            .hasRootCauseInstanceOf(SQLException.class)
+                            .rootCause()
+                            .hasMessageContaining(problem.startsWith("numeric") ? "NaN" : "infinity");
                 }
                 con.rollback();
                 assertThat(Rows.query(con, "SELECT 1")).containsExactly(List.of(1L));

@@ -32,15 +32,23 @@ class OffHeapBuffersTest {
         ArchiverProperties.Parquet settings = new ArchiverProperties.Parquet("ZSTD", 1, 1 << 20, 1 << 16, 22, 18);
         ParquetArchive archive = new ParquetArchive(
                 new ArchiverProperties(root.toString(), null, 5000, 500, 2, 2, settings, null, null, null), buffers);
-        Schema schema = SchemaBuilder.record("step").namespace(AvroMapping.NAMESPACE).fields()
-                .requiredLong("id").optionalString("status").optionalString("payload").endRecord();
+        Schema schema = SchemaBuilder.record("step")
+                .namespace(AvroMapping.NAMESPACE)
+                .fields()
+                .requiredLong("id")
+                .optionalString("status")
+                .optionalString("payload")
+                .endRecord();
         Random random = new Random(7);
         List<GenericRecord> written = new ArrayList<>();
         for (int i = 0; i < 5_000; i++) {
             GenericData.Record record = new GenericData.Record(schema);
             record.put("id", (long) i);
-            record.put("status", i % 7 == 0 ? null : List.of("ok", "skip", "error").get(i % 3));
-            String payload = i == 4000 ? text(random, 17_000_000) : i % 2500 == 2499 ? text(random, 1_200_000) : text(random, 50 + random.nextInt(800));
+            record.put(
+                    "status", i % 7 == 0 ? null : List.of("ok", "skip", "error").get(i % 3));
+            String payload = i == 4000
+                    ? text(random, 17_000_000)
+                    : i % 2500 == 2499 ? text(random, 1_200_000) : text(random, 50 + random.nextInt(800));
             record.put("payload", i % 11 == 0 ? null : payload);
             written.add(record);
         }
@@ -51,7 +59,9 @@ class OffHeapBuffersTest {
             for (GenericRecord record : written) {
                 staged.write(record);
             }
-            assertThat(buffers.outstandingBytes()).as("pages held while the file is open").isPositive();
+            assertThat(buffers.outstandingBytes())
+                    .as("pages held while the file is open")
+                    .isPositive();
             assertThat(staged.commit().rows()).isEqualTo(written.size());
         }
 
@@ -88,7 +98,9 @@ class OffHeapBuffersTest {
     }
 
     private static String text(Random random, int length) {
-        String[] words = {"signal", "trend", "the", "momentum", "é", "rate", "limit", "🚀", "agent", "{\"k\":", "[1, 2]", "null"};
+        String[] words = {
+            "signal", "trend", "the", "momentum", "é", "rate", "limit", "🚀", "agent", "{\"k\":", "[1, 2]", "null"
+        };
         StringBuilder text = new StringBuilder(length + 16);
         while (text.length() < length) {
             text.append(words[random.nextInt(words.length)]).append(' ');

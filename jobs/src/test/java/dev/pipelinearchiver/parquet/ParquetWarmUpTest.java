@@ -20,7 +20,9 @@ class ParquetWarmUpTest extends ArchiveTestSupport {
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
         long before = warmUpDirectories(tmp);
 
-        assertThat(parquet.warmUp()).as("a zstd file written with the archive's settings, its footer and SHA-256 read").isTrue();
+        assertThat(parquet.warmUp())
+                .as("a zstd file written with the archive's settings, its footer and SHA-256 read")
+                .isTrue();
         Thread background = parquet.warmUpInBackground();
         background.join(60_000);
 
@@ -34,7 +36,8 @@ class ParquetWarmUpTest extends ArchiveTestSupport {
 
     private static long warmUpDirectories(Path tmp) throws Exception {
         try (Stream<Path> entries = Files.list(tmp)) {
-            return entries.filter(p -> p.getFileName().toString().startsWith("pipeline-archiver-warm-up")).count();
+            return entries.filter(p -> p.getFileName().toString().startsWith("pipeline-archiver-warm-up"))
+                    .count();
         }
     }
 }

@@ -36,9 +36,13 @@ class Sha256Test {
 
     @Test
     void isTheNativeOneOnLinuxX8664() {
-        assumeTrue(Set.of("amd64", "x86_64").contains(System.getProperty("os.arch")), "the jar carries ACCP's library for x86_64 only");
+        assumeTrue(
+                Set.of("amd64", "x86_64").contains(System.getProperty("os.arch")),
+                "the jar carries ACCP's library for x86_64 only");
         assertThat(Sha256.newDigest().getProvider().getName())
-                .as("the Amazon Corretto Crypto Provider's native library did not load: %s", AmazonCorrettoCryptoProvider.INSTANCE.getLoadingError())
+                .as(
+                        "the Amazon Corretto Crypto Provider's native library did not load: %s",
+                        AmazonCorrettoCryptoProvider.INSTANCE.getLoadingError())
                 .isEqualTo(AmazonCorrettoCryptoProvider.PROVIDER_NAME);
     }
 }

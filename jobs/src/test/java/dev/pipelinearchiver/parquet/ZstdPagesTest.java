@@ -30,7 +30,9 @@ class ZstdPagesTest {
         byte[] first = prose(new Random(1), PAGE + 1234);
         byte[] second = prose(new Random(2), 3000);
         // a page as parquet-java hands it over: several pieces, one of them from a buffer
-        BytesInput page = BytesInput.concat(BytesInput.from(first, 0, 1000), BytesInput.from(java.nio.ByteBuffer.wrap(first, 1000, first.length - 1000)));
+        BytesInput page = BytesInput.concat(
+                BytesInput.from(first, 0, 1000),
+                BytesInput.from(java.nio.ByteBuffer.wrap(first, 1000, first.length - 1000)));
 
         byte[] compressed = compressor.compress(page).toByteArray();
         assertThat(Zstd.decompress(compressed, first.length)).isEqualTo(first);
@@ -50,7 +52,8 @@ class ZstdPagesTest {
         byte[] compressed = compressor.compress(BytesInput.from(huge)).toByteArray();
         assertThat(Zstd.decompress(compressed, huge.length)).isEqualTo(huge);
         byte[] small = prose(new Random(6), 1000);
-        assertThat(Zstd.decompress(compressor.compress(BytesInput.from(small)).toByteArray(), small.length)).isEqualTo(small);
+        assertThat(Zstd.decompress(compressor.compress(BytesInput.from(small)).toByteArray(), small.length))
+                .isEqualTo(small);
         codecs.release();
     }
 
@@ -76,12 +79,16 @@ class ZstdPagesTest {
         CompressionCodecFactory file1 = pages.codecs(standard());
         BytesInputCompressor first = file1.getCompressor(CompressionCodecName.ZSTD);
         first.compress(BytesInput.from(text));
-        assertThat(file1.getCompressor(CompressionCodecName.ZSTD)).as("one context for all columns of a file").isSameAs(first);
+        assertThat(file1.getCompressor(CompressionCodecName.ZSTD))
+                .as("one context for all columns of a file")
+                .isSameAs(first);
         file1.release();
         assertThat(pages.idle()).isEqualTo(1);
 
         CompressionCodecFactory file2 = pages.codecs(standard());
-        assertThat(file2.getCompressor(CompressionCodecName.ZSTD)).as("the next file takes the idle context").isSameAs(first);
+        assertThat(file2.getCompressor(CompressionCodecName.ZSTD))
+                .as("the next file takes the idle context")
+                .isSameAs(first);
         assertThat(pages.idle()).isZero();
         file2.release();
 
@@ -100,18 +107,26 @@ class ZstdPagesTest {
         CompressionCodecFactory codecs = new ZstdPages(1, 22, 18, PAGE).codecs(standard());
         byte[] text = prose(new Random(6), 50_000);
         BytesInput snappy = codecs.getCompressor(CompressionCodecName.SNAPPY).compress(BytesInput.from(text));
-        assertThat(codecs.getDecompressor(CompressionCodecName.SNAPPY).decompress(BytesInput.copy(snappy), text.length).toByteArray())
+        assertThat(codecs.getDecompressor(CompressionCodecName.SNAPPY)
+                        .decompress(BytesInput.copy(snappy), text.length)
+                        .toByteArray())
                 .isEqualTo(text);
-        BytesInput zstd = BytesInput.copy(codecs.getCompressor(CompressionCodecName.ZSTD).compress(BytesInput.from(text)));
-        assertThat(codecs.getDecompressor(CompressionCodecName.ZSTD).decompress(zstd, text.length).toByteArray()).isEqualTo(text);
+        BytesInput zstd =
+                BytesInput.copy(codecs.getCompressor(CompressionCodecName.ZSTD).compress(BytesInput.from(text)));
+        assertThat(codecs.getDecompressor(CompressionCodecName.ZSTD)
+                        .decompress(zstd, text.length)
+                        .toByteArray())
+                .isEqualTo(text);
         codecs.release();
     }
 
     @Test
     void settingsOutsideZstdsBoundsAreRefusedNamingTheSetting() {
-        assertThatThrownBy(() -> new ZstdPages(1, 9, 0, PAGE)).hasMessageContaining("archiver.parquet.zstd-window-log")
+        assertThatThrownBy(() -> new ZstdPages(1, 9, 0, PAGE))
+                .hasMessageContaining("archiver.parquet.zstd-window-log")
                 .hasMessageContaining("not 9");
-        assertThatThrownBy(() -> new ZstdPages(1, 28, 0, PAGE)).hasMessageContaining("archiver.parquet.zstd-window-log");
+        assertThatThrownBy(() -> new ZstdPages(1, 28, 0, PAGE))
+                .hasMessageContaining("archiver.parquet.zstd-window-log");
         assertThatThrownBy(() -> new ZstdPages(1, 0, 5, PAGE)).hasMessageContaining("archiver.parquet.zstd-hash-log");
         assertThatThrownBy(() -> new ZstdPages(1, 0, 31, PAGE)).hasMessageContaining("archiver.parquet.zstd-hash-log");
         assertThatThrownBy(() -> new ZstdPages(Zstd.maxCompressionLevel() + 1, 0, 0, PAGE))
@@ -120,7 +135,9 @@ class ZstdPagesTest {
 
     private static long compressedSize(ZstdPages pages, byte[] page) throws IOException {
         CompressionCodecFactory codecs = pages.codecs(standard());
-        long size = codecs.getCompressor(CompressionCodecName.ZSTD).compress(BytesInput.from(page)).size();
+        long size = codecs.getCompressor(CompressionCodecName.ZSTD)
+                .compress(BytesInput.from(page))
+                .size();
         codecs.release();
         return size;
     }
@@ -131,10 +148,15 @@ class ZstdPagesTest {
 
     /** Text like the archive's payloads: words from a small vocabulary with numbers between them. */
     private static byte[] prose(Random random, int bytes) {
-        String[] words = {"résumé", "yield", "bullish", "spread", "{\"run_id\": ", "Tōkyō", "support", "\"context\": ", "rally", "🙂"};
+        String[] words = {
+            "résumé", "yield", "bullish", "spread", "{\"run_id\": ", "Tōkyō", "support", "\"context\": ", "rally", "🙂"
+        };
         StringBuilder text = new StringBuilder(bytes + 32);
         while (text.length() < bytes) {
-            text.append(words[random.nextInt(words.length)]).append(' ').append(random.nextInt(1000)).append(' ');
+            text.append(words[random.nextInt(words.length)])
+                    .append(' ')
+                    .append(random.nextInt(1000))
+                    .append(' ');
         }
         byte[] utf8 = text.toString().getBytes(StandardCharsets.UTF_8);
         return java.util.Arrays.copyOf(utf8, bytes);

@@ -39,7 +39,8 @@ class RestoreTest extends ArchiveTestSupport {
         fixture.runs(30, "ok", Instant.parse("2026-05-27T03:00:00Z"), 4_000, 4);
         fixture.runs(10, "error", Instant.parse("2026-05-30T10:00:00Z"), 600, 3);
         fixture.runs(3, "running", null, 0, 2);
-        // invalid JSON, NULLs, Unicode, a 2 MB payload, microsecond timestamps, a numeric with scale; ids from the sequences
+        // invalid JSON, NULLs, Unicode, a 2 MB payload, microsecond timestamps, a numeric with scale; ids from the
+        // sequences
         DB.execute("""
                 WITH r AS (
                     INSERT INTO pipeline_runs (pipeline, symbol, status, started_at, finished_at, error)
@@ -81,8 +82,10 @@ class RestoreTest extends ArchiveTestSupport {
     private long archivedRowsOf(String table, List<Long> runIds) throws Exception {
         String runColumn = table.equals("pipeline_runs") ? "id" : "run_id";
         String ids = String.join(",", runIds.stream().map(String::valueOf).toList());
-        return (Long) archive.query("SELECT count(*) FROM " + archive.dataset(table) + " WHERE " + runColumn + " IN (" + ids + ")")
-                .get(0).get(0);
+        return (Long) archive.query(
+                        "SELECT count(*) FROM " + archive.dataset(table) + " WHERE " + runColumn + " IN (" + ids + ")")
+                .get(0)
+                .get(0);
     }
 
     private List<Long> ids(String sql) throws Exception {
@@ -105,24 +108,30 @@ class RestoreTest extends ArchiveTestSupport {
         List<Long> dayRuns = ids("SELECT id FROM pipeline_runs WHERE id " + runsOfDay(DAY) + " ORDER BY id");
         assertThat(dayRuns).hasSizeGreaterThan(10);
         assertThat(launcher.archive(CUTOFF).outcome()).isEqualTo(Outcome.COMPLETED);
-        assertThat(DB.count("SELECT count(*) FROM pipeline_runs WHERE status <> 'running'")).isZero();
+        assertThat(DB.count("SELECT count(*) FROM pipeline_runs WHERE status <> 'running'"))
+                .isZero();
 
         // when
         RestoreReport report = restorer.restore(RestoreRequest.day(DAY, false));
 
         // then: the day's rows are back, value for value; the other days are not
         assertThat(report.runsRestored()).isEqualTo(dayRuns.size());
-        assertThat(report.notes()).as("sequences untouched, every column archived").isEmpty();
+        assertThat(report.notes())
+                .as("sequences untouched, every column archived")
+                .isEmpty();
         assertThat(snapshot(runsOfDay(DAY))).isEqualTo(day);
-        assertThat(ids("SELECT id FROM pipeline_runs WHERE status <> 'running' ORDER BY id")).isEqualTo(dayRuns);
+        assertThat(ids("SELECT id FROM pipeline_runs WHERE status <> 'running' ORDER BY id"))
+                .isEqualTo(dayRuns);
         // and the archive no longer holds them, but still holds every other day exactly
         for (String table : TABLES) {
             assertThat(archivedRowsOf(table, dayRuns)).as(table).isZero();
             assertThat(archive.rows(table, "id")).as(table).isEqualTo(otherDays.get(table));
         }
         // and the ledger says so, and agrees with the files
-        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'released'")).isEqualTo(dayRuns.size());
-        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'restored'")).isZero();
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'released'"))
+                .isEqualTo(dayRuns.size());
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'restored'"))
+                .isZero();
         assertThat(verify()).isEmpty();
 
         // when: the same day, then one of its runs, restored again
@@ -143,7 +152,8 @@ class RestoreTest extends ArchiveTestSupport {
         for (String table : TABLES) {
             assertThat(archive.rows(table, "id")).as(table).isEqualTo(eligible.get(table));
         }
-        assertThat(DB.count("SELECT count(*) FROM pipeline_runs WHERE status <> 'running'")).isZero();
+        assertThat(DB.count("SELECT count(*) FROM pipeline_runs WHERE status <> 'running'"))
+                .isZero();
         assertThat(verify()).isEmpty();
     }
 
@@ -154,18 +164,24 @@ class RestoreTest extends ArchiveTestSupport {
         List<Long> two = ids(eligibleRunIds(CUTOFF) + " ORDER BY id LIMIT 2");
         Map<String, List<List<Object>>> second = snapshot("= " + two.get(1));
         launcher.archive(CUTOFF);
-        DB.execute("INSERT INTO pipeline_runs (id, pipeline, symbol, status) VALUES (" + two.get(0) + ", 'other', 'X', 'running')");
+        DB.execute("INSERT INTO pipeline_runs (id, pipeline, symbol, status) VALUES (" + two.get(0)
+                + ", 'other', 'X', 'running')");
         List<List<Object>> ledgerBefore = postgres("SELECT * FROM archiver.batch_run ORDER BY batch_id, run_id");
 
         // when / then: refused, nothing changed
-        assertThatThrownBy(() -> restorer.restore(RestoreRequest.runs(two, false))).isInstanceOf(RestoreException.class)
-                .hasMessageContaining("Refusing to restore: runs " + two.get(0) + " are archived but already exist in PostgreSQL");
-        assertThat(DB.count("SELECT count(*) FROM pipeline_runs WHERE id = " + two.get(1))).isZero();
-        assertThat(postgres("SELECT * FROM archiver.batch_run ORDER BY batch_id, run_id")).isEqualTo(ledgerBefore);
+        assertThatThrownBy(() -> restorer.restore(RestoreRequest.runs(two, false)))
+                .isInstanceOf(RestoreException.class)
+                .hasMessageContaining(
+                        "Refusing to restore: runs " + two.get(0) + " are archived but already exist in PostgreSQL");
+        assertThat(DB.count("SELECT count(*) FROM pipeline_runs WHERE id = " + two.get(1)))
+                .isZero();
+        assertThat(postgres("SELECT * FROM archiver.batch_run ORDER BY batch_id, run_id"))
+                .isEqualTo(ledgerBefore);
 
         // and an id that is nowhere is refused too
         assertThatThrownBy(() -> restorer.restore(RestoreRequest.runs(List.of(two.get(1), 999_999L), false)))
-                .isInstanceOf(RestoreException.class).hasMessageContaining("999999 are neither in the archive nor in PostgreSQL");
+                .isInstanceOf(RestoreException.class)
+                .hasMessageContaining("999999 are neither in the archive nor in PostgreSQL");
 
         // when: asked to skip the existing one
         RestoreReport report = restorer.restore(RestoreRequest.runs(two, true));
@@ -174,7 +190,8 @@ class RestoreTest extends ArchiveTestSupport {
         assertThat(report.skippedExisting()).containsExactly(two.get(0));
         assertThat(report.runsRestored()).isEqualTo(1);
         assertThat(snapshot("= " + two.get(1))).isEqualTo(second);
-        assertThat(postgres("SELECT pipeline, status FROM pipeline_runs WHERE id = " + two.get(0))).containsExactly(List.of("other", "running"));
+        assertThat(postgres("SELECT pipeline, status FROM pipeline_runs WHERE id = " + two.get(0)))
+                .containsExactly(List.of("other", "running"));
         assertThat(archivedRowsOf("pipeline_runs", List.of(two.get(0)))).isEqualTo(1);
         assertThat(archivedRowsOf("pipeline_runs", List.of(two.get(1)))).isZero();
     }
@@ -225,7 +242,8 @@ class RestoreTest extends ArchiveTestSupport {
         assertThat(report.notes()).isEmpty();
         DB.execute("INSERT INTO step_artifacts (step_id) SELECT min(id) FROM pipeline_steps");
         assertThat(DB.count("SELECT count(*) FROM step_artifacts")).isEqualTo(7);
-        assertThat(DB.count("SELECT max(id) FROM step_artifacts")).isGreaterThan((Long) artifacts.get(5).get(0));
+        assertThat(DB.count("SELECT max(id) FROM step_artifacts"))
+                .isGreaterThan((Long) artifacts.get(5).get(0));
     }
 
     @Test
@@ -237,7 +255,8 @@ class RestoreTest extends ArchiveTestSupport {
         launcher.archive(CUTOFF);
         restorer.restore(RestoreRequest.day(DAY, false), false);
         assertThat(snapshot(runsOfDay(DAY))).isEqualTo(day);
-        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'restored'")).isEqualTo(dayRuns.size());
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'restored'"))
+                .isEqualTo(dayRuns.size());
         assertThat(archivedRowsOf("pipeline_runs", dayRuns)).isEqualTo(dayRuns.size());
         // and the crash came while the first of the batch's files was being rewritten: renamed, not yet recorded
         String stepsFile = postgres("""
@@ -255,7 +274,8 @@ class RestoreTest extends ArchiveTestSupport {
 
         // then: it leaves the half-restored runs alone (in PostgreSQL, not planned again)
         assertThat(snapshot(runsOfDay(DAY))).isEqualTo(day);
-        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'restored'")).isEqualTo(dayRuns.size());
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'restored'"))
+                .isEqualTo(dayRuns.size());
 
         // when: restore is run again
         RestoreReport rerun = restorer.restore(RestoreRequest.day(DAY, false));
@@ -267,7 +287,8 @@ class RestoreTest extends ArchiveTestSupport {
         for (String table : TABLES) {
             assertThat(archivedRowsOf(table, dayRuns)).as(table).isZero();
         }
-        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'released'")).isEqualTo(dayRuns.size());
+        assertThat(DB.count("SELECT count(*) FROM archiver.batch_run WHERE state = 'released'"))
+                .isEqualTo(dayRuns.size());
         assertThat(verify()).isEmpty();
     }
 
@@ -283,7 +304,11 @@ class RestoreTest extends ArchiveTestSupport {
         RestoreReport report = restorer.restore(RestoreRequest.runs(List.of(5000L), false));
 
         // then: the sequence was moved past it, so the backend's next run cannot collide
-        assertThat(report.notes()).singleElement().asString().contains("pipeline_runs_id_seq").contains("advanced to 5000");
+        assertThat(report.notes())
+                .singleElement()
+                .asString()
+                .contains("pipeline_runs_id_seq")
+                .contains("advanced to 5000");
         DB.execute("INSERT INTO pipeline_runs (pipeline, symbol, status) VALUES ('p', 'S', 'running')");
         assertThat(DB.count("SELECT max(id) FROM pipeline_runs")).isEqualTo(5001);
     }

@@ -44,9 +44,12 @@ class CopyRowsTest extends ArchiveTestSupport {
 
         Random random = new Random(7);
         for (int chunk : new int[] {1, 2, 7, 19, 1000, stream.length}) {
-            assertThat(read(new CopyRows(new SplitCopy(stream, size -> chunk), 4))).as("chunks of " + chunk).isEqualTo(fromServer);
+            assertThat(read(new CopyRows(new SplitCopy(stream, size -> chunk), 4)))
+                    .as("chunks of " + chunk)
+                    .isEqualTo(fromServer);
         }
-        assertThat(read(new CopyRows(new SplitCopy(stream, size -> 1 + random.nextInt(300)), 4))).isEqualTo(fromServer);
+        assertThat(read(new CopyRows(new SplitCopy(stream, size -> 1 + random.nextInt(300)), 4)))
+                .isEqualTo(fromServer);
     }
 
     @Test
@@ -58,13 +61,16 @@ class CopyRowsTest extends ArchiveTestSupport {
             stream = bytes.toByteArray();
         }
         byte[] truncated = Arrays.copyOf(stream, stream.length - 2); // the trailer is the last two bytes
-        assertThatThrownBy(() -> read(new CopyRows(new SplitCopy(truncated, size -> 100), 4))).isInstanceOf(SQLException.class)
+        assertThatThrownBy(() -> read(new CopyRows(new SplitCopy(truncated, size -> 100), 4)))
+                .isInstanceOf(SQLException.class)
                 .hasMessageContaining("without its trailer");
-        assertThatThrownBy(() -> read(new CopyRows(new SplitCopy(stream, size -> 100), 5))).isInstanceOf(SQLException.class)
+        assertThatThrownBy(() -> read(new CopyRows(new SplitCopy(stream, size -> 100), 5)))
+                .isInstanceOf(SQLException.class)
                 .hasMessageContaining("has 4 fields, 5 were selected");
         byte[] notCopy = stream.clone();
         notCopy[0] = 'X';
-        assertThatThrownBy(() -> read(new CopyRows(new SplitCopy(notCopy, size -> 100), 4))).isInstanceOf(SQLException.class)
+        assertThatThrownBy(() -> read(new CopyRows(new SplitCopy(notCopy, size -> 100), 4)))
+                .isInstanceOf(SQLException.class)
                 .hasMessageContaining("signature");
     }
 
@@ -72,11 +78,14 @@ class CopyRowsTest extends ArchiveTestSupport {
     private static List<String> read(CopyRows rows) throws SQLException {
         List<String> read = new ArrayList<>();
         while (rows.next()) {
-            String text = rows.isNull(1) ? "null" : new String(rows.buffer(), rows.offset(1), rows.length(1), StandardCharsets.UTF_8);
+            String text = rows.isNull(1)
+                    ? "null"
+                    : new String(rows.buffer(), rows.offset(1), rows.length(1), StandardCharsets.UTF_8);
             if (!rows.isNull(1)) {
                 assertThat(text).isEqualTo("ü".repeat((int) rows.integer(0) * 7));
             }
-            read.add(rows.integer(0) + "|" + (rows.isNull(1) ? "null" : text.length()) + "|" + rows.int64(2, "bigint") + "|" + rows.bool(3));
+            read.add(rows.integer(0) + "|" + (rows.isNull(1) ? "null" : text.length()) + "|" + rows.int64(2, "bigint")
+                    + "|" + rows.bool(3));
         }
         return read;
     }

@@ -19,7 +19,10 @@ class SourceCatalogTest extends ArchiveTestSupport {
     SourceCatalog catalog;
 
     private SourceTable table(String name) {
-        return catalog.inspect().tables().stream().filter(t -> t.name().equals(name)).findFirst().orElseThrow();
+        return catalog.inspect().tables().stream()
+                .filter(t -> t.name().equals(name))
+                .findFirst()
+                .orElseThrow();
     }
 
     private List<String> columnsOf(String table) {
@@ -29,12 +32,16 @@ class SourceCatalogTest extends ArchiveTestSupport {
     @Test
     void seesEveryChangeToWhatARunsDeleteReachesAtTheNextCall() {
         // given
-        assertThat(catalog.inspect().tableNames()).containsExactlyInAnyOrder("pipeline_runs", "pipeline_steps", "llm_calls");
-        assertThat(catalog.inspect().tableNames()).containsExactlyInAnyOrder("pipeline_runs", "pipeline_steps", "llm_calls"); // from the last inspection
+        assertThat(catalog.inspect().tableNames())
+                .containsExactlyInAnyOrder("pipeline_runs", "pipeline_steps", "llm_calls");
+        assertThat(catalog.inspect().tableNames())
+                .containsExactlyInAnyOrder("pipeline_runs", "pipeline_steps", "llm_calls"); // from the last inspection
 
         // a new table that the delete cascades to
-        DB.execute("CREATE TABLE run_notes (id serial PRIMARY KEY, run_id integer REFERENCES pipeline_runs (id) ON DELETE CASCADE, note text, weight integer)");
-        assertThat(catalog.inspect().tableNames()).containsExactlyInAnyOrder("pipeline_runs", "pipeline_steps", "llm_calls", "run_notes");
+        DB.execute(
+                "CREATE TABLE run_notes (id serial PRIMARY KEY, run_id integer REFERENCES pipeline_runs (id) ON DELETE CASCADE, note text, weight integer)");
+        assertThat(catalog.inspect().tableNames())
+                .containsExactlyInAnyOrder("pipeline_runs", "pipeline_steps", "llm_calls", "run_notes");
 
         // a column added, one dropped, one retyped
         DB.execute("ALTER TABLE pipeline_steps ADD COLUMN model_version text");
@@ -47,16 +54,20 @@ class SourceCatalogTest extends ArchiveTestSupport {
         // a table renamed, and one a step's delete cascades to, two hops away
         DB.execute("ALTER TABLE run_notes RENAME TO run_remarks");
         assertThat(catalog.inspect().tableNames()).contains("run_remarks").doesNotContain("run_notes");
-        DB.execute("CREATE TABLE step_files (id serial PRIMARY KEY, step_id integer REFERENCES pipeline_steps (id) ON DELETE CASCADE)");
+        DB.execute(
+                "CREATE TABLE step_files (id serial PRIMARY KEY, step_id integer REFERENCES pipeline_steps (id) ON DELETE CASCADE)");
         assertThat(catalog.inspect().tableNames()).contains("step_files");
 
         // a primary key that changes the files' sort order
-        DB.execute("ALTER TABLE step_files DROP CONSTRAINT step_files_pkey; ALTER TABLE step_files ADD PRIMARY KEY (step_id, id)");
+        DB.execute(
+                "ALTER TABLE step_files DROP CONSTRAINT step_files_pkey; ALTER TABLE step_files ADD PRIMARY KEY (step_id, id)");
         assertThat(table("step_files").primaryKey()).containsExactly("step_id", "id");
 
         // and a foreign key that would block the delete stops the job, at once
         DB.execute("CREATE TABLE run_locks (run_id integer REFERENCES pipeline_runs (id))");
-        assertThatThrownBy(catalog::inspect).isInstanceOf(SourceSchemaException.class).hasMessageContaining("run_locks");
+        assertThatThrownBy(catalog::inspect)
+                .isInstanceOf(SourceSchemaException.class)
+                .hasMessageContaining("run_locks");
         DB.execute("DROP TABLE run_locks");
         assertThat(catalog.inspect().tableNames()).doesNotContain("run_locks");
     }

@@ -75,12 +75,16 @@ class StepStatisticsTest extends ArchiveTestSupport {
             List<Object> e = exact.get(i);
             List<Object> s = stored.get(i);
             String where = e.get(0) + " " + e.get(1);
-            assertThat(s.subList(0, 11)).as(where).isEqualTo(e.subList(0, 11)); // day, name, counts, min, max, total: exact
-            assertThat(Double.parseDouble(s.get(11).toString())).as(where + " mean")
+            assertThat(s.subList(0, 11))
+                    .as(where)
+                    .isEqualTo(e.subList(0, 11)); // day, name, counts, min, max, total: exact
+            assertThat(Double.parseDouble(s.get(11).toString()))
+                    .as(where + " mean")
                     .isCloseTo(Double.parseDouble(e.get(11).toString()), within(1e-6));
             for (int p = 12; p <= 15; p++) {
                 long expected = (Long) e.get(p);
-                assertThat((Long) s.get(p)).as(where + " percentile column " + p)
+                assertThat((Long) s.get(p))
+                        .as(where + " percentile column " + p)
                         .isCloseTo(expected, within(Math.max(1L, (long) Math.ceil(expected * 0.01))));
             }
             assertThat(s.get(16)).as(where + " errors with a message").isEqualTo(e.get(16));
@@ -94,7 +98,8 @@ class StepStatisticsTest extends ArchiveTestSupport {
         // given: another shard's statistics step holds the lock of 2026-05-28 (as it writes that day's file)
         fixture.runs(8, "ok", Instant.parse("2026-05-28T00:00:00Z"), 600, 2);
         Path dayFile = ROOT.resolve("step_stats").resolve("dt=2026-05-28").resolve("step_stats.parquet");
-        try (Connection otherShard = DB.connect(); var lock = otherShard.createStatement()) {
+        try (Connection otherShard = DB.connect();
+                var lock = otherShard.createStatement()) {
             lock.execute("SELECT pg_advisory_lock(" + StepStatsTasklet.DAY_LOCK_CLASS + ", "
                     + LocalDate.parse("2026-05-28").toEpochDay() + ")");
 
@@ -108,7 +113,9 @@ class StepStatisticsTest extends ArchiveTestSupport {
             });
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (DB.count("SELECT count(*) FROM archiver.batch_step_execution WHERE step_name = 'statsStep'") == 0) {
-                assertThat(System.nanoTime()).as("waiting for the statistics step").isLessThan(deadline);
+                assertThat(System.nanoTime())
+                        .as("waiting for the statistics step")
+                        .isLessThan(deadline);
                 Thread.sleep(50);
             }
             Thread.sleep(1_000);
@@ -138,10 +145,13 @@ class StepStatisticsTest extends ArchiveTestSupport {
 
         // then
         assertStoredFiguresMatch(exact);
-        assertThat(DB.count("SELECT sum(invalid_durations) FROM archiver.step_stats")).isPositive();
-        assertThat(DB.count("SELECT sum(other_status) FROM archiver.step_stats")).isPositive();
+        assertThat(DB.count("SELECT sum(invalid_durations) FROM archiver.step_stats"))
+                .isPositive();
+        assertThat(DB.count("SELECT sum(other_status) FROM archiver.step_stats"))
+                .isPositive();
         // the error ids, addresses and timestamps are masked into one pattern
-        assertThat(postgres("SELECT DISTINCT pattern FROM archiver.step_error_stats WHERE pattern LIKE 'ConnectionError%'"))
+        assertThat(postgres(
+                        "SELECT DISTINCT pattern FROM archiver.step_error_stats WHERE pattern LIKE 'ConnectionError%'"))
                 .containsExactly(List.of("ConnectionError: host <n>.<n>.<n>.<n> refused, request <id> at <ts>"));
     }
 
@@ -157,8 +167,7 @@ class StepStatisticsTest extends ArchiveTestSupport {
         assertThat(archive.query("""
                 SELECT dt, step_name, calls, ok, skipped, errors, other_status, invalid_durations, duration_ms_min, duration_ms_max,
                        duration_ms_total, duration_ms_p50, duration_ms_p99, len(top_errors)
-                FROM %s ORDER BY dt, step_name""".formatted(archive.dataset("step_stats"))))
-                .isEqualTo(postgres("""
+                FROM %s ORDER BY dt, step_name""".formatted(archive.dataset("step_stats")))).isEqualTo(postgres("""
                         SELECT s.dt, step_name, calls, ok, skipped, errors, other_status, invalid_durations, duration_ms_min,
                                duration_ms_max, duration_ms_total, duration_ms_p50, duration_ms_p99,
                                (SELECT least(count(*), 10) FROM archiver.step_error_stats e WHERE e.dt = s.dt AND e.step_name = s.step_name)
@@ -176,12 +185,14 @@ class StepStatisticsTest extends ArchiveTestSupport {
         // when: the same data archived in two launches that split a day
         emptyDatabaseAndArchive();
         runsOverThreeDays();
-        assertThat(launcher.archive(Instant.parse("2026-05-29T12:00:00Z")).outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(launcher.archive(Instant.parse("2026-05-29T12:00:00Z")).outcome())
+                .isEqualTo(Outcome.COMPLETED);
         assertThat(launcher.archive(CUTOFF).outcome()).isEqualTo(Outcome.COMPLETED);
 
         // then
         assertThat(postgres(STORED)).isEqualTo(oneLaunch);
-        assertThat(postgres("SELECT * FROM archiver.step_error_stats ORDER BY 1, 2, 3")).isEqualTo(oneLaunchErrors);
+        assertThat(postgres("SELECT * FROM archiver.step_error_stats ORDER BY 1, 2, 3"))
+                .isEqualTo(oneLaunchErrors);
     }
 
     @Test
@@ -197,17 +208,24 @@ class StepStatisticsTest extends ArchiveTestSupport {
 
         // then: that day's figures count only what is still archived
         assertThat(DB.count("SELECT coalesce(sum(calls), 0) FROM archiver.step_stats WHERE dt = '2026-05-29'"))
-                .isEqualTo(((Number) archive.query("SELECT count(*) FROM " + archive.dataset("pipeline_steps") + " WHERE dt = '2026-05-29'")
-                        .get(0).get(0)).longValue());
-        assertThat(DB.count("SELECT count(*) FROM archiver.archive_batch WHERE dt = '2026-05-29' AND stats_written_at IS NULL"))
+                .isEqualTo(((Number) archive.query("SELECT count(*) FROM " + archive.dataset("pipeline_steps")
+                                        + " WHERE dt = '2026-05-29'")
+                                .get(0)
+                                .get(0))
+                        .longValue());
+        assertThat(
+                        DB.count(
+                                "SELECT count(*) FROM archiver.archive_batch WHERE dt = '2026-05-29' AND stats_written_at IS NULL"))
                 .isPositive();
 
         // when: a later launch archives the restored runs again
-        assertThat(launcher.archive(Instant.parse("2026-06-01T12:00:00Z")).outcome()).isEqualTo(Outcome.COMPLETED);
+        assertThat(launcher.archive(Instant.parse("2026-06-01T12:00:00Z")).outcome())
+                .isEqualTo(Outcome.COMPLETED);
 
         // then: the figures are those of one launch again, each step counted once
         assertThat(postgres(STORED)).isEqualTo(once);
-        assertThat(postgres("SELECT * FROM archiver.step_error_stats ORDER BY 1, 2, 3")).isEqualTo(onceErrors);
+        assertThat(postgres("SELECT * FROM archiver.step_error_stats ORDER BY 1, 2, 3"))
+                .isEqualTo(onceErrors);
     }
 
     @Test
@@ -219,7 +237,8 @@ class StepStatisticsTest extends ArchiveTestSupport {
         List<List<Object>> exact = postgres(EXACT.formatted(eligibleRunIds(CUTOFF) + " AND id <> " + late));
         DB.failDeletingRun(failing);
         assertThat(launcher.archive(CUTOFF).outcome()).isEqualTo(Outcome.FAILED);
-        DB.execute("INSERT INTO pipeline_steps (run_id, seq, step_name, status, duration_ms) VALUES (" + late + ", 99, 'trend_agent', 'ok', 1)");
+        DB.execute("INSERT INTO pipeline_steps (run_id, seq, step_name, status, duration_ms) VALUES (" + late
+                + ", 99, 'trend_agent', 'ok', 1)");
         DB.stopFailingDeletes();
 
         // when

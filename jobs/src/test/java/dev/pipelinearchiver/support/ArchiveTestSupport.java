@@ -52,7 +52,9 @@ public abstract class ArchiveTestSupport {
     protected void emptyDatabaseAndArchive() throws IOException {
         DB.resetSource();
         try (Stream<Path> files = Files.walk(ROOT)) {
-            files.sorted(Comparator.reverseOrder()).filter(p -> !p.equals(ROOT)).forEach(p -> p.toFile().delete());
+            files.sorted(Comparator.reverseOrder())
+                    .filter(p -> !p.equals(ROOT))
+                    .forEach(p -> p.toFile().delete());
         }
     }
 
@@ -74,7 +76,8 @@ public abstract class ArchiveTestSupport {
 
     /** SQL selecting the ids of the runs eligible at {@link #CUTOFF}. */
     protected static String eligibleRunIds(Instant cutoff) {
-        return "SELECT id FROM pipeline_runs WHERE status IN ('ok','error','cancelled') AND finished_at < timestamptz '" + cutoff + "'";
+        return "SELECT id FROM pipeline_runs WHERE status IN ('ok','error','cancelled') AND finished_at < timestamptz '"
+                + cutoff + "'";
     }
 
     private static Path tempDirectory() {

@@ -30,7 +30,8 @@ public final class ArchiverCommands {
         all.add("--archiver.output-root=" + root);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = ArchiverCommand.execute(new PrintWriter(out, true), new PrintWriter(err, true), all.toArray(String[]::new));
+        int code = ArchiverCommand.execute(
+                new PrintWriter(out, true), new PrintWriter(err, true), all.toArray(String[]::new));
         return new Outcome(code, out.toString(), err.toString());
     }
 

@@ -23,7 +23,8 @@ public final class ArchiverProcess {
         String jar = System.getenv("PIPELINE_ARCHIVER_JAR");
         Path path = Path.of(jar == null ? "target/pipeline-archiver.jar" : jar);
         if (!Files.isRegularFile(path)) {
-            throw new IllegalStateException("The packaged jar " + path + " is missing: run the *IT tests with mvn verify");
+            throw new IllegalStateException(
+                    "The packaged jar " + path + " is missing: run the *IT tests with mvn verify");
         }
         return path;
     }
@@ -60,7 +61,8 @@ public final class ArchiverProcess {
         return List.copyOf(options);
     }
 
-    public static Outcome run(Map<String, String> environment, String... args) throws IOException, InterruptedException {
+    public static Outcome run(Map<String, String> environment, String... args)
+            throws IOException, InterruptedException {
         return start(environment, args).await(Duration.ofMinutes(3));
     }
 
@@ -73,7 +75,8 @@ public final class ArchiverProcess {
     }
 
     /** Starts the jar with the given JVM options (e.g. those of the scripts and the container). */
-    public static Running start(List<String> jvmOptions, Map<String, String> environment, String... args) throws IOException {
+    public static Running start(List<String> jvmOptions, Map<String, String> environment, String... args)
+            throws IOException {
         return start(jvmOptions, List.of("-jar", jar().toString()), environment, args);
     }
 
@@ -81,17 +84,24 @@ public final class ArchiverProcess {
      * Starts the job as the container image and scripts/demo.sh do: the jar unpacked by
      * scripts/exploded.sh, started by Spring Boot's JarLauncher, with the production JVM options.
      */
-    public static Running startUnpacked(Map<String, String> environment, String... args) throws IOException, InterruptedException {
+    public static Running startUnpacked(Map<String, String> environment, String... args)
+            throws IOException, InterruptedException {
         Process unpack = new ProcessBuilder("bash", "../scripts/exploded.sh", jar().toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         String dir = new String(unpack.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         if (!unpack.waitFor(2, TimeUnit.MINUTES) || unpack.exitValue() != 0 || dir.isEmpty()) {
             throw new IllegalStateException("scripts/exploded.sh failed for " + jar());
         }
-        return start(jvmOptions(), List.of("-cp", dir, "org.springframework.boot.loader.launch.JarLauncher"), environment, args);
+        return start(
+                jvmOptions(),
+                List.of("-cp", dir, "org.springframework.boot.loader.launch.JarLauncher"),
+                environment,
+                args);
     }
 
-    private static Running start(List<String> jvmOptions, List<String> launch, Map<String, String> environment, String... args)
+    private static Running start(
+            List<String> jvmOptions, List<String> launch, Map<String, String> environment, String... args)
             throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -102,8 +112,10 @@ public final class ArchiverProcess {
         command.addAll(List.of(args));
         Path out = Files.createTempFile("archiver-out", ".txt");
         Path err = Files.createTempFile("archiver-err", ".txt");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
-        builder.environment().put("MALLOC_ARENA_MAX", "2"); // as every launcher of the job sets it (demo.sh, cron, the image)
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment()
+                .put("MALLOC_ARENA_MAX", "2"); // as every launcher of the job sets it (demo.sh, cron, the image)
         builder.environment().putAll(environment);
         return new Running(builder.start(), command, out, err);
     }
@@ -146,7 +158,9 @@ public final class ArchiverProcess {
                 process.destroyForcibly();
                 throw new IllegalStateException("pipeline-archiver did not finish within " + timeout + ": " + command);
             }
-            Outcome outcome = new Outcome(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+            Outcome outcome = new Outcome(
+                    process.exitValue(),
+                    Files.readString(out, StandardCharsets.UTF_8),
                     Files.readString(err, StandardCharsets.UTF_8));
             Files.delete(out);
             Files.delete(err);

@@ -32,13 +32,16 @@ public final class Rows {
 
     public static List<List<Object>> query(Connection con, String sql) throws SQLException {
         List<List<Object>> rows = new ArrayList<>();
-        try (Statement st = con.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+        try (Statement st = con.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
             ResultSetMetaData meta = rs.getMetaData();
             while (rs.next()) {
                 List<Object> row = new ArrayList<>(meta.getColumnCount());
                 for (int i = 1; i <= meta.getColumnCount(); i++) {
                     String type = meta.getColumnTypeName(i);
-                    Object value = type.startsWith("_") || type.equals("interval") || type.equals("bpchar") ? rs.getString(i) : rs.getObject(i);
+                    Object value = type.startsWith("_") || type.equals("interval") || type.equals("bpchar")
+                            ? rs.getString(i)
+                            : rs.getObject(i);
                     row.add(normalize(value));
                 }
                 rows.add(row);
@@ -75,7 +78,10 @@ public final class Rows {
         if (value instanceof java.sql.Date d) {
             return d.toLocalDate();
         }
-        if (value instanceof LocalDate || value instanceof Instant || value instanceof Boolean || value instanceof Double
+        if (value instanceof LocalDate
+                || value instanceof Instant
+                || value instanceof Boolean
+                || value instanceof Double
                 || value instanceof String) {
             return value;
         }

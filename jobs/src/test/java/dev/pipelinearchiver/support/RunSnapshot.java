@@ -18,16 +18,20 @@ public record RunSnapshot(Map<String, List<List<Object>>> rows) {
 
     /** SQL selecting the ids of the runs eligible at a cutoff, with the default settings. */
     public static String eligibleRunIds(Instant cutoff) {
-        return "SELECT id FROM pipeline_runs WHERE status IN ('ok','error','cancelled') AND finished_at < timestamptz '" + cutoff + "'";
+        return "SELECT id FROM pipeline_runs WHERE status IN ('ok','error','cancelled') AND finished_at < timestamptz '"
+                + cutoff + "'";
     }
 
     /** The rows of the runs matching {@code runFilter} (e.g. {@code "IN (SELECT ...)"}), ordered by id. */
     public static RunSnapshot of(TestDatabase db, String runFilter) throws Exception {
         try (Connection con = db.connect()) {
             return new RunSnapshot(Map.of(
-                    "pipeline_runs", Rows.query(con, "SELECT * FROM pipeline_runs WHERE id " + runFilter + " ORDER BY id"),
-                    "pipeline_steps", Rows.query(con, "SELECT * FROM pipeline_steps WHERE run_id " + runFilter + " ORDER BY id"),
-                    "llm_calls", Rows.query(con, "SELECT * FROM llm_calls WHERE run_id " + runFilter + " ORDER BY id")));
+                    "pipeline_runs",
+                            Rows.query(con, "SELECT * FROM pipeline_runs WHERE id " + runFilter + " ORDER BY id"),
+                    "pipeline_steps",
+                            Rows.query(con, "SELECT * FROM pipeline_steps WHERE run_id " + runFilter + " ORDER BY id"),
+                    "llm_calls",
+                            Rows.query(con, "SELECT * FROM llm_calls WHERE run_id " + runFilter + " ORDER BY id")));
         }
     }
 
@@ -35,10 +39,12 @@ public record RunSnapshot(Map<String, List<List<Object>>> rows) {
      * Every row of {@code eligible} is in the archive exactly once (and nothing else is), and PostgreSQL
      * holds exactly {@code others}, unchanged.
      */
-    public static void assertArchivedExactlyOnce(TestDatabase db, DuckDbArchive archive, RunSnapshot eligible, RunSnapshot others)
-            throws Exception {
+    public static void assertArchivedExactlyOnce(
+            TestDatabase db, DuckDbArchive archive, RunSnapshot eligible, RunSnapshot others) throws Exception {
         for (String table : TABLES) {
-            assertThat(archive.rows(table, "id")).as("archived " + table).isEqualTo(eligible.rows().get(table));
+            assertThat(archive.rows(table, "id"))
+                    .as("archived " + table)
+                    .isEqualTo(eligible.rows().get(table));
         }
         assertThat(of(db, "IS NOT NULL")).as("left in PostgreSQL").isEqualTo(others);
     }

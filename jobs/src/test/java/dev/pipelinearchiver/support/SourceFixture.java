@@ -20,7 +20,8 @@ public final class SourceFixture {
      * per step with an odd seq.
      */
     public void runs(int count, String status, Instant firstFinished, long spacingSeconds, int steps) {
-        String finished = firstFinished == null ? "NULL"
+        String finished = firstFinished == null
+                ? "NULL"
                 : "timestamptz '" + firstFinished + "' + (g * " + spacingSeconds + ") * interval '1 second'";
         db.execute("""
                 WITH new_runs AS (

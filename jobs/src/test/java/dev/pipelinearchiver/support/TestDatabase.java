@@ -26,10 +26,12 @@ public final class TestDatabase {
 
     public static TestDatabase create(String prefix) {
         String name = (prefix + "_" + UUID.randomUUID().toString().substring(0, 8)).toLowerCase(Locale.ROOT);
-        try (Connection admin = connect("postgres"); Statement st = admin.createStatement()) {
+        try (Connection admin = connect("postgres");
+                Statement st = admin.createStatement()) {
             st.execute("CREATE DATABASE " + name);
         } catch (SQLException e) {
-            throw new IllegalStateException("Cannot create test database (is PostgreSQL up? run scripts/postgres.sh): " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "Cannot create test database (is PostgreSQL up? run scripts/postgres.sh): " + e.getMessage(), e);
         }
         return new TestDatabase(name);
     }
@@ -85,7 +87,9 @@ public final class TestDatabase {
     /** A real failure inside the purge: deleting this run raises an error in PostgreSQL (a trigger). */
     /** Makes every delete of these runs fail (a trigger), until {@link #stopFailingDeletes}. */
     public void failDeletingRun(long... runIds) {
-        String ids = java.util.Arrays.stream(runIds).mapToObj(Long::toString).collect(java.util.stream.Collectors.joining(","));
+        String ids = java.util.Arrays.stream(runIds)
+                .mapToObj(Long::toString)
+                .collect(java.util.stream.Collectors.joining(","));
         execute("""
                 CREATE FUNCTION fail_delete() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
@@ -101,7 +105,8 @@ public final class TestDatabase {
     }
 
     public void execute(String sql) {
-        try (Connection con = connect(); Statement st = con.createStatement()) {
+        try (Connection con = connect();
+                Statement st = con.createStatement()) {
             st.execute(sql);
         } catch (SQLException e) {
             throw new IllegalStateException(e.getMessage(), e);
@@ -109,7 +114,9 @@ public final class TestDatabase {
     }
 
     public String text(String sql) {
-        try (Connection con = connect(); Statement st = con.createStatement(); var rs = st.executeQuery(sql)) {
+        try (Connection con = connect();
+                Statement st = con.createStatement();
+                var rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getString(1);
         } catch (SQLException e) {
@@ -118,7 +125,9 @@ public final class TestDatabase {
     }
 
     public long count(String sql) {
-        try (Connection con = connect(); Statement st = con.createStatement(); var rs = st.executeQuery(sql)) {
+        try (Connection con = connect();
+                Statement st = con.createStatement();
+                var rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         } catch (SQLException e) {
@@ -143,7 +152,8 @@ public final class TestDatabase {
     }
 
     public void drop() {
-        try (Connection admin = connect("postgres"); Statement st = admin.createStatement()) {
+        try (Connection admin = connect("postgres");
+                Statement st = admin.createStatement()) {
             st.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
         } catch (SQLException e) {
             throw new IllegalStateException(e.getMessage(), e);

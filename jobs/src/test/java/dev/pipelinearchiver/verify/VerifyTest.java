@@ -48,8 +48,12 @@ class VerifyTest extends ArchiveTestSupport {
         // then
         assertThat(problems).isEmpty();
         assertThat(report.clean()).isTrue();
-        assertThat(report.filesChecked()).isEqualTo(DB.count("SELECT count(*) FROM archiver.archive_file")).isEqualTo(9);
-        assertThat(report.rowsChecked()).isEqualTo(DB.count("SELECT sum(row_count) FROM archiver.archive_file")).isEqualTo(30 + 90 + 60);
+        assertThat(report.filesChecked())
+                .isEqualTo(DB.count("SELECT count(*) FROM archiver.archive_file"))
+                .isEqualTo(9);
+        assertThat(report.rowsChecked())
+                .isEqualTo(DB.count("SELECT sum(row_count) FROM archiver.archive_file"))
+                .isEqualTo(30 + 90 + 60);
         assertThat(report.summary()).contains("9 files", "all match");
     }
 
@@ -67,7 +71,8 @@ class VerifyTest extends ArchiveTestSupport {
         }
         Path removed = local(ledgerPath("llm_calls", "2026-05-27"));
         Files.delete(removed);
-        Path unknown = Files.copy(local(ledgerPath("pipeline_runs", "2026-05-29")),
+        Path unknown = Files.copy(
+                local(ledgerPath("pipeline_runs", "2026-05-29")),
                 local(ledgerPath("pipeline_runs", "2026-05-29")).resolveSibling("part-copied-by-hand.parquet"));
         Files.writeString(unknown.resolveSibling(".part-s000-b0000000099.parquet.tmp"), "in flight");
         Files.createDirectories(ROOT.resolve("pipeline_runs").resolve("_temporary"));
@@ -77,14 +82,19 @@ class VerifyTest extends ArchiveTestSupport {
         VerifyReport report = verifier.verify(DtRange.ALL, null, problems::add);
 
         // then
-        assertThat(problems).extracting(Problem::kind, p -> local(p.path()))
+        assertThat(problems)
+                .extracting(Problem::kind, p -> local(p.path()))
                 .containsExactlyInAnyOrder(
                         org.assertj.core.groups.Tuple.tuple(Kind.CHANGED, altered),
                         org.assertj.core.groups.Tuple.tuple(Kind.MISSING, removed),
                         org.assertj.core.groups.Tuple.tuple(Kind.UNKNOWN, unknown));
         assertThat(report.problemCount()).isEqualTo(3);
         assertThat(report.summary()).contains("3 problems (1 missing, 1 changed, 1 unknown)");
-        assertThat(problems).filteredOn(p -> p.kind() == Kind.CHANGED).singleElement().extracting(Problem::line).asString()
+        assertThat(problems)
+                .filteredOn(p -> p.kind() == Kind.CHANGED)
+                .singleElement()
+                .extracting(Problem::line)
+                .asString()
                 .contains("pipeline_steps dt=2026-05-28", "SHA-256");
     }
 
@@ -100,7 +110,10 @@ class VerifyTest extends ArchiveTestSupport {
 
         // then
         assertThat(steps.filesChecked()).isEqualTo(2);
-        assertThat(problems).extracting(p -> local(p.path())).containsExactly(local(ledgerPath("pipeline_steps", "2026-05-29")));
-        assertThat(DtRange.parse("2026-05-28")).isEqualTo(new DtRange(LocalDate.parse("2026-05-28"), LocalDate.parse("2026-05-28")));
+        assertThat(problems)
+                .extracting(p -> local(p.path()))
+                .containsExactly(local(ledgerPath("pipeline_steps", "2026-05-29")));
+        assertThat(DtRange.parse("2026-05-28"))
+                .isEqualTo(new DtRange(LocalDate.parse("2026-05-28"), LocalDate.parse("2026-05-28")));
     }
 }
