@@ -60,7 +60,7 @@ SHOWN="$(q "select r.id from pipeline_runs r
             order by r.id limit 1")"
 
 # The JVM options of every launch of the job (cron, container, benchmark, tests): config/jvm.options,
-# and MALLOC_ARENA_MAX=2 in its environment (fewer glibc malloc arenas: less RSS, docs/decisions).
+# and MALLOC_ARENA_MAX=2 in its environment (fewer glibc malloc arenas: less RSS, docs/decisions/0011-jvm-options.md).
 # Run as the container image runs it: the jar unpacked (scripts/exploded.sh), started by Spring Boot's JarLauncher.
 EXPLODED="$(scripts/exploded.sh "$JAR")"
 echo "demo: MALLOC_ARENA_MAX=2 java @config/jvm.options -cp $EXPLODED org.springframework.boot.loader.launch.JarLauncher archive --older-than=30d   (options: $(scripts/jvm-options.sh))"
