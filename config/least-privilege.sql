@@ -33,7 +33,7 @@ GRANT SELECT ON public.pipeline_runs, public.pipeline_steps, public.llm_calls TO
 -- DELETE ... RETURNING what it removed, and checks that against the archive in the same transaction.
 -- Without DELETE on pipeline_steps and llm_calls it still works, through the foreign keys' cascade
 -- (which runs with the tables' owner's rights), but counts every run's rows first: ~10 % more
--- PostgreSQL time per delete (README, "Performance").
+-- PostgreSQL time per delete (docs/decisions/0009-purge-totals-check.md).
 GRANT DELETE ON public.pipeline_runs, public.pipeline_steps, public.llm_calls TO pipeline_archiver;
 
 -- The purge locks the runs it is about to delete (SELECT ... FOR UPDATE, so that the backend cannot add a

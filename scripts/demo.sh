@@ -2,22 +2,45 @@
 # Demo: a database of synthetic pipeline runs over the last 90 days, archived by the real job.
 #   scripts/demo.sh                 20,000 runs in database pipeline_demo, archive under ./archive
 #   DEMO_RUNS=200000 scripts/demo.sh
-# The demo database is recreated from scratch each time; nothing else is touched.
+#   DEMO_DATABASE=other ARCHIVER_OUTPUT_ROOT=/tmp/archive scripts/demo.sh
+#   PIPELINE_ARCHIVER_JAR=<jar> scripts/demo.sh    that jar, never a build (the tests' DemoIT)
+# The demo database and the archive root are recreated from scratch each time; nothing else is touched.
+# It ends by printing where the archive is and two commands that query it (scripts/check-demo.sh runs them).
+#
+# No pipeline here may end early under pipefail (a reader that stops reading, like head or grep -q, kills
+# its writer with SIGPIPE and fails the demo at random): every reader reads its input to the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DB="${DEMO_DATABASE:-pipeline_demo}"
 RUNS="${DEMO_RUNS:-20000}"
 ROOT="${ARCHIVER_OUTPUT_ROOT:-$PWD/archive}"
-JAR=jobs/target/pipeline-archiver.jar
+JAR="${PIPELINE_ARCHIVER_JAR:-jobs/target/pipeline-archiver.jar}"
 [[ "$DB" =~ ^[a-z_][a-z0-9_]{0,62}$ ]] || { echo "demo: DEMO_DATABASE must be a plain lower-case name" >&2; exit 2; }
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "demo: DEMO_RUNS must be a positive integer" >&2; exit 2; }
+[[ "$ROOT" != *"'"* && "$ROOT" != *'"'* ]] || { echo "demo: the archive root may not contain quotes" >&2; exit 2; }
+[[ "$ROOT" == /* ]] || ROOT="$PWD/$ROOT"
 
 eval "$(scripts/postgres.sh)"
 
-if [[ ! -f "$JAR" || -n "$(find jobs/src/main config schema/migration pom.xml jobs/pom.xml -newer "$JAR" -print -quit)" ]]; then
+# Quiet, and without the colour codes Maven 3.8 writes even in batch mode: its output is kept in a file
+# and shown (plain) only when the build fails.
+build() {
+  local log
+  log="$(mktemp)"
+  if ! mvn -B -q -ntp -Dstyle.color=never -DskipTests package >"$log" 2>&1; then
+    sed 's/\x1b\[[0-9;]*[A-Za-z]//g' "$log" >&2
+    rm -f "$log"
+    echo "demo: the build failed (output above)" >&2
+    exit 1
+  fi
+  rm -f "$log"
+}
+if [[ -n "${PIPELINE_ARCHIVER_JAR:-}" ]]; then
+  [[ -f "$JAR" ]] || { echo "demo: $JAR does not exist" >&2; exit 2; }
+elif [[ ! -f "$JAR" || -n "$(find jobs/src/main config schema/migration pom.xml jobs/pom.xml -newer "$JAR" -print -quit)" ]]; then
   echo "demo: building $JAR ..."
-  mvn -B -q -ntp -DskipTests package
+  build
 fi
 
 echo "demo: creating database $DB with $RUNS synthetic runs over the last 90 days ..."
@@ -28,8 +51,16 @@ rm -rf "$ROOT"
 q() { psql -X -At -d "$DB" -c "$1"; }
 echo "demo: before: $(q "select count(*) from pipeline_runs") runs, $(q "select count(*) from pipeline_steps") steps, $(q "select count(*) from llm_calls") llm_calls"
 
+# The run the demo shows at the end: an old finished run with a failed step and LLM calls, if there is one.
+CUTOFF_SQL="date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' - interval '30 days'"
+SHOWN="$(q "select r.id from pipeline_runs r
+            where r.status in ('ok','error','cancelled') and r.finished_at < $CUTOFF_SQL
+              and exists (select 1 from pipeline_steps s where s.run_id = r.id and s.status = 'error')
+              and exists (select 1 from llm_calls c where c.run_id = r.id)
+            order by r.id limit 1")"
+
 # The JVM options of every launch of the job (cron, container, benchmark, tests): config/jvm.options,
-# and MALLOC_ARENA_MAX=2 in its environment (fewer glibc malloc arenas: ~45 MiB less RSS, README "Performance").
+# and MALLOC_ARENA_MAX=2 in its environment (fewer glibc malloc arenas: less RSS, docs/decisions/0011-jvm-options.md).
 # Run as the container image runs it: the jar unpacked (scripts/exploded.sh), started by Spring Boot's JarLauncher.
 EXPLODED="$(scripts/exploded.sh "$JAR")"
 echo "demo: MALLOC_ARENA_MAX=2 java @config/jvm.options -cp $EXPLODED org.springframework.boot.loader.launch.JarLauncher archive --older-than=30d   (options: $(scripts/jvm-options.sh))"
@@ -43,15 +74,27 @@ echo "demo: archived, per dataset (from the ledger, schema archiver):"
 psql -X -d "$DB" -c "select table_name as dataset, count(*) as files, sum(row_count) as rows,
                             pg_size_pretty(sum(byte_count)) as size
                      from archiver.archive_file group by 1 order by 1"
-echo "demo: archive root $ROOT:"
-find "$ROOT" -maxdepth 2 -type d | sort | head -n 8
-echo "  ... $(find "$ROOT" -name '*.parquet' | wc -l) Parquet files, $(du -sh "$ROOT" | cut -f1) in all; manifest: $(ls "$ROOT"/_manifests)"
-cat <<SQL
 
-demo: an analyst's query over the archive (DuckDB):
-  SELECT dt, step_name, count(*) AS steps,
-         round(avg(duration_ms)) AS avg_ms,
-         round(100.0 * count(*) FILTER (WHERE status = 'error') / count(*), 2) AS error_pct
-  FROM read_parquet('$ROOT/pipeline_steps/*/*.parquet', hive_partitioning = true)
-  GROUP BY ALL ORDER BY dt DESC, step_name LIMIT 10;
-SQL
+if [[ -z "$SHOWN" || "$(q "select count(*) from archiver.batch_run where run_id = $SHOWN and state = 'purged'")" != 1 ]]; then
+  SHOWN="$(q "select coalesce(min(run_id), 0) from archiver.batch_run where state = 'purged'")"
+fi
+DATASETS=()
+for dir in "$ROOT"/*/; do
+  name="$(basename "$dir")"
+  [[ "$name" == _* ]] || DATASETS+=("$name")
+done
+FILES="$(find "$ROOT" -name '*.parquet' -type f | wc -l)"
+SIZE="$(du -sh "$ROOT" | cut -f1)"
+MANIFESTS=("$ROOT"/_manifests/*.json)
+
+cat <<EOF
+demo: the archive is $ROOT
+        datasets: ${DATASETS[*]} (Hive-partitioned: <dataset>/dt=YYYY-MM-DD/*.parquet)
+        $FILES Parquet files, $SIZE in all; manifest: ${MANIFESTS[*]#"$ROOT/"}
+
+demo: query it with nothing but Java (README, "Querying the archive"):
+  one archived run ($SHOWN), its steps and LLM calls, found through the ledger:
+    eval "\$(scripts/postgres.sh)" && SPRING_DATASOURCE_URL=jdbc:postgresql://$PGHOST:$PGPORT/$DB java -jar $JAR show-run $SHOWN
+  SQL over the archive in an embedded DuckDB (fetched through Maven on first use), views already defined:
+    scripts/query.sh --root='$ROOT' "SELECT step_name, count(*) AS steps, round(avg(duration_ms)) AS avg_ms, round(100.0 * count(*) FILTER (WHERE status = 'error') / count(*), 2) AS error_pct FROM pipeline_steps GROUP BY ALL ORDER BY step_name"
+EOF

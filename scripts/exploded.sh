@@ -2,7 +2,7 @@
 # Unpacks the Boot jar the way the container image runs it (config/Dockerfile: `extract --launcher`,
 # started with org.springframework.boot.loader.launch.JarLauncher), once per build of the jar, and
 # prints the directory. scripts/demo.sh and scripts/bench.sh run the job from it, as the image does:
-# classes load from plain files instead of jars nested in the jar (~0.5 s less start, README "Performance").
+# classes load from plain files instead of jars nested in the jar (~0.5 s less start).
 #   scripts/exploded.sh [JAR]     default jobs/target/pipeline-archiver.jar -> jobs/target/exploded
 set -euo pipefail
 JAR="${1:-jobs/target/pipeline-archiver.jar}"

@@ -53,7 +53,8 @@ connects() {
 # The local cluster serving $PORT, as "version name status" (pg_lsclusters, else /etc/postgresql).
 find_cluster() {
   if command -v pg_lsclusters >/dev/null; then
-    pg_lsclusters -h 2>/dev/null | awk -v p="$PORT" '$3 == p { print $1, $2, $4; exit }'
+    # awk reads to the end (no early exit): under pipefail a reader that stops early can kill the writer (SIGPIPE)
+    pg_lsclusters -h 2>/dev/null | awk -v p="$PORT" '$3 == p && !found { print $1, $2, $4; found = 1 }'
   else
     local conf
     for conf in /etc/postgresql/*/*/postgresql.conf; do

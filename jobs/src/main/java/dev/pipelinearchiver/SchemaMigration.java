@@ -12,7 +12,7 @@ import org.springframework.stereotype.Component;
  * thread of its own while the rest of the application starts on the main thread ({@value #BACKGROUND_PROPERTY}):
  * nothing reads or writes that schema while the context is created (the job, its ledger and its metadata
  * are used only once a command runs), and a first launch's migration (~0.3-0.6 s) would otherwise keep the
- * second core idle (README "Performance", tenth round). The command waits for it with {@link #await()}
+ * second core idle (docs/decisions/0007-flyway-beside-start.md). The command waits for it with {@link #await()}
  * before it does anything, so it never sees the schema half-migrated, and a failed migration fails the
  * command as it failed the start before. If the start itself fails meanwhile, closing the context closes
  * the migration's connection and PostgreSQL rolls back the migration in progress (Flyway runs each in a

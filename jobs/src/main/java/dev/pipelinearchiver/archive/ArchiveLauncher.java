@@ -148,6 +148,9 @@ public class ArchiveLauncher {
     }
 
     private Result launch(JobParameters parameters) throws Exception {
+        // Spring Batch creates the job instance before it validates the parameters: a refused cutoff
+        // would leave an instance with no execution behind
+        archiveJob.getJobParametersValidator().validate(parameters);
         int shard = properties.shard().index();
         try (Connection lockConnection = dataSource.getConnection()) {
             if (!tryLock(lockConnection, shard)) {

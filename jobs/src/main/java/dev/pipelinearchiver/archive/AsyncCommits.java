@@ -14,8 +14,8 @@ import org.springframework.core.env.Environment;
  * A launch of the archive job commits without waiting for PostgreSQL's WAL flush, and ends with one
  * commit that waits for it. A 200k-run launch made ~600 synchronous commits (Spring Batch's metadata for
  * 60 partitions created, started, updated and ended, and the export's ledger), 1.3 s of waiting for the
- * disk in PostgreSQL's log, some on the single thread that creates the partitions; now 0.07 s (README
- * "Performance", tenth round). The purge's own transactions always committed this way.
+ * disk in PostgreSQL's log, some on the single thread that creates the partitions; now 0.07 s
+ * (docs/decisions/0004-asynchronous-commits.md). The purge's own transactions always committed this way.
  *
  * <p>Why nothing is lost: PostgreSQL writes the WAL in order, so a crash that loses an asynchronous
  * commit loses every later one too. The ledger can fall back to an earlier state of this launch, never

@@ -208,7 +208,7 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
                 // commit lost in a PostgreSQL crash loses both together: the runs are back, still 'planned',
                 // and the next launch purges them again (and any later synchronous commit, such as the step's
                 // own bookkeeping, makes this one durable). So the purge need not wait for each WAL flush
-                // (~17 ms per commit on the benchmark machine's disk). Both in one round trip.
+                // (docs/decisions/0004-asynchronous-commits.md). Both in one round trip.
                 statement.execute("SET LOCAL lock_timeout = '10s'; SET LOCAL synchronous_commit = off");
             }
             Set<Long> locked = new HashSet<>();

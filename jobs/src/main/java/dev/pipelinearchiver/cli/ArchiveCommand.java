@@ -16,7 +16,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
@@ -82,7 +81,14 @@ class ArchiveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // before the application starts: a refused cutoff must leave nothing in the job repository
         Instant cutoffInstant = resolveCutoff();
+        if (cutoffInstant.isAfter(Instant.now())) {
+            throw new CommandFailure(
+                    ArchiverCommand.BAD_CONFIG,
+                    "The cutoff " + cutoffInstant
+                            + " is in the future; runs finishing now must not be archived. Nothing was written or deleted.");
+        }
         spring.validate();
         if (dryRun) {
             // read-only: not even the archiver's own schema is migrated
@@ -108,8 +114,8 @@ class ArchiveCommand implements Callable<Integer> {
                                 .atStartOfDay(ZoneOffset.UTC)
                                 .toInstant();
             } catch (DateTimeParseException e) {
-                throw new ParameterException(
-                        spec.commandLine(),
+                throw new CommandFailure(
+                        ArchiverCommand.BAD_CONFIG,
                         "The cutoff '" + cutoff.instant
                                 + "' is not an ISO-8601 instant such as 2026-10-01T00:00:00Z or a date such as 2026-10-01.");
             }
@@ -118,7 +124,7 @@ class ArchiveCommand implements Callable<Integer> {
         try {
             age = Ages.parse(cutoff.age);
         } catch (TypeConversionException e) {
-            throw new ParameterException(spec.commandLine(), "The age " + e.getMessage());
+            throw new CommandFailure(ArchiverCommand.BAD_CONFIG, "The age " + e.getMessage());
         }
         return Instant.now().truncatedTo(ChronoUnit.DAYS).minus(age);
     }

@@ -25,6 +25,9 @@ import picocli.CommandLine.Command;
             StatsCommand.class,
             VerifyCommand.class,
             RestoreCommand.class,
+            ShowRunCommand.class,
+            TableDefinitionsCommand.class,
+            QueryCommand.class,
             CommandLine.HelpCommand.class
         },
         footerHeading = "%nWhen a job failed:%n",

@@ -18,7 +18,7 @@ import org.springframework.util.StringUtils;
  * Spring Boot decides whether to create its {@link PrometheusPushGatewayManager} by a condition, and the
  * application run from its ahead-of-time processed beans ({@code config/jvm.options}) has every condition
  * decided at build, where the Pushgateway is off: this creates the same manager, from the same settings,
- * when the setting is on at run time and Spring Boot has not (README "Performance", tenth round). It pushes
+ * when the setting is on at run time and Spring Boot has not (docs/decisions/0005-spring-aot.md). It pushes
  * as Spring Boot's does: every {@code push-rate} during the launch and with {@code shutdown-operation}
  * when the context closes at the end of the command.
  */

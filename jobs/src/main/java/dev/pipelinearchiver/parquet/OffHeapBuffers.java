@@ -10,7 +10,7 @@ import org.apache.parquet.bytes.ByteBufferAllocator;
  * its open pages (the values of each column until a page is full) and every compressed page of its
  * row group (until the file is closed) in buffers from this allocator. On the heap those live for
  * seconds: every young collection copied them and then promoted them, so the old generation filled
- * and full collections followed (README "Performance", eighth round). Off the heap they cost the
+ * and full collections followed (docs/decisions/0003-off-heap-page-buffers.md). Off the heap they cost the
  * collector nothing; the memory is the same, and it is returned at once, not when a collection
  * happens to run the buffers' cleaners ({@link org.apache.parquet.bytes.DirectByteBufferAllocator}
  * releases nothing).

@@ -66,7 +66,7 @@ public class ParquetArchive {
     private final Configuration conf;
     /**
      * Opened on a thread of its own, as Spring creates the other beans: loading Hadoop's file systems
-     * held the start's main thread ~0.1 s (README "Performance", eighth round). {@link #fs()} waits for it.
+     * held the start's main thread ~0.1 s while the other core waited. {@link #fs()} waits for it.
      */
     private final FutureTask<FileSystem> fileSystem;
 
@@ -144,7 +144,7 @@ public class ParquetArchive {
     /**
      * Runs {@link #warmUp} on a background daemon thread, so that the classes and native libraries the
      * export needs are loaded while the plan's query keeps the JVM otherwise idle, rather than by the
-     * first batches (they were exported ~0.6 s later without it; README "Performance", sixth round).
+     * first batches (they were exported ~0.6 s later without it).
      */
     public Thread warmUpInBackground() {
         Thread thread = new Thread(this::warmUp, "parquet-warm-up");

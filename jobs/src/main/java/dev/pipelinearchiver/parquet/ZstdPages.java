@@ -17,8 +17,8 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
  * <ul>
  * <li>the level and, optionally, the window and hash-table sizes are set per context: on this archive's
  * payloads level 1 with a window as large as a page (2^22) and a 2^18-entry hash table compresses to
- * within 1 % of level 3's size for 20 % less CPU on one thread, 5-10 % less in a launch (README
- * "Performance", seventh round), because the text repeats at distances a small table forgets;</li>
+ * within 1 % of level 3's size for 20 % less CPU on one thread, 5-10 % less in a launch
+ * (docs/decisions/0006-zstd-contexts.md), because the text repeats at distances a small table forgets;</li>
  * <li>each page is compressed in one call, off the heap: from the writer's own buffer when the page is
  * one ({@link OffHeapBuffers}), else from a reusable buffer it is copied into, to a reusable buffer
  * Parquet copies it from. No JNI critical section over a heap array, which held the collector off

@@ -17,7 +17,7 @@ import org.postgresql.copy.CopyOut;
  * of the bytes PostgreSQL sent (its binary send format), read in place, without the driver decoding
  * values into objects, and text reaches Parquet as a slice of that message. Against the cursor it
  * replaced, both the job and PostgreSQL spend less CPU on the same rows, and no fetch of many wide
- * rows is ever held at once (README "Performance", sixth round).
+ * rows is ever held at once (docs/decisions/0001-binary-copy-export.md).
  *
  * <p>The server sends one row per CopyData message (the file header comes with the first): the bytes of
  * a row are then the driver's fresh array for that message, never written to again. Any other framing

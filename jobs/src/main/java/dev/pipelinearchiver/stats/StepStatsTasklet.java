@@ -125,8 +125,7 @@ public class StepStatsTasklet implements Tasklet {
                 days.get(0), days.get(days.size() - 1), null, properties.stats().topErrors())) {
             figures.computeIfAbsent(stats.dt(), day -> new ArrayList<>()).add(stats);
         }
-        // the files side by side: each is written, synced and renamed, its directory synced (README "Performance",
-        // eighth round)
+        // the files side by side, each written, synced and renamed and its directory synced: those waits overlap
         ExecutorService writers = Executors.newFixedThreadPool(
                 Math.min(FILE_WRITERS, days.size()), task -> new Thread(task, "stats-files"));
         try {

@@ -98,7 +98,8 @@ class ArchiveCommandIT {
     void aFlightRecordingStartedByAnOperatorDoesNotStopTheJob() throws Exception {
         // An operator's diagnosis comes in through JAVA_TOOL_OPTIONS (the image's README section says so): JFR
         // here, or a Java agent. Both turn on the JVM's class file load hook, with which OpenJDK 17 crashed at
-        // start while an application class-data-sharing archive was mapped (README, "Performance", fourth round).
+        // start while an application class-data-sharing archive was mapped
+        // (docs/decisions/0012-no-class-data-sharing.md).
         Path recording = root.resolve("job.jfr");
         Map<String, String> env = new HashMap<>(env());
         env.put("JAVA_TOOL_OPTIONS", "-XX:StartFlightRecording=filename=" + recording);
