@@ -3,6 +3,7 @@ package dev.pipelinearchiver.archive;
 import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.source.SourceCatalog;
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -149,11 +150,13 @@ public class ArchiveLauncher {
 
     private Result launch(JobParameters parameters) throws Exception {
         int shard = properties.shard().index();
+        Instant started = Instant.now();
         try (Connection lockConnection = dataSource.getConnection()) {
             if (!tryLock(lockConnection, shard)) {
                 return new Result(Outcome.LOCKED, null);
             }
             try {
+                removeAbandonedUploads(shard, started);
                 JobExecution last = jobRepository.getLastJobExecution(ArchiveJobConfiguration.JOB_NAME, parameters);
                 if (last != null && last.getStatus() == BatchStatus.COMPLETED) {
                     return new Result(Outcome.ALREADY_COMPLETED, last);
@@ -182,6 +185,19 @@ public class ArchiveLauncher {
                 launching = null;
                 unlock(lockConnection, shard);
             }
+        }
+    }
+
+    /**
+     * Aborts the incomplete uploads a killed launch of this shard left on an object store: only keys that
+     * carry this shard's tag and began before this launch (this shard's lock is held, so no launch of it
+     * is uploading). A failure only warns: a bucket lifecycle rule is the second line of defence.
+     */
+    private void removeAbandonedUploads(int shard, Instant started) {
+        try {
+            archive.storage().removeAbandonedUploads(ExportBatchTasklet.shardTag(shard), started);
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not look for incomplete uploads of earlier launches: {}", e.getMessage());
         }
     }
 

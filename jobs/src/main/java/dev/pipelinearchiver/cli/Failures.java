@@ -1,7 +1,7 @@
 package dev.pipelinearchiver.cli;
 
-import dev.pipelinearchiver.parquet.ArchiveIoException;
 import dev.pipelinearchiver.source.SourceSchemaException;
+import dev.pipelinearchiver.storage.ArchiveIoException;
 import java.net.ConnectException;
 import java.sql.SQLException;
 import java.util.List;
