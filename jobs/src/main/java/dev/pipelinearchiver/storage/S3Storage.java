@@ -174,7 +174,7 @@ final class S3Storage implements ArchiveStorage {
             step = "s3:DeleteObject";
             s3.deleteObject(b -> b.bucket(bucket()).key(probe));
             step = "s3:ListBucketMultipartUploads";
-            s3.listMultipartUploads(b -> b.bucket(bucket()).prefix(prefixOf("")).maxUploads(1));
+            s3.listMultipartUploads(b -> b.bucket(bucket()).prefix(prefixOf("")));
         } catch (SdkException e) {
             throw new ArchiveIoException(
                     "The archive root " + root + " is not usable: " + S3Errors.describe(step, bucket(), e), e);

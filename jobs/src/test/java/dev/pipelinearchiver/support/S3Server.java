@@ -22,7 +22,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * A real S3-protocol server on 127.0.0.1: s3proxy (Maven's copy in target/s3proxy, see jobs/pom.xml)
- * run as a process with a file-system backend, so that a bucket is a directory and its objects are
+ * run as a process with a file-system backend (jclouds' filesystem-nio2), so that a bucket is a directory and its objects are
  * plain files that DuckDB reads back. Static credentials; the tests' JVM gets them as the SDK's
  * standard system properties.
  */
@@ -126,7 +126,10 @@ public final class S3Server {
                             "s3proxy.authorization=aws-v2-or-v4",
                             "s3proxy.identity=" + ACCESS_KEY,
                             "s3proxy.credential=" + SECRET_KEY,
-                            "jclouds.provider=filesystem",
+                            // the nio2 provider: plain files, and multipart uploads that can be listed
+                            "jclouds.provider=filesystem-nio2",
+                            "jclouds.identity=" + ACCESS_KEY,
+                            "jclouds.credential=" + SECRET_KEY,
                             "jclouds.filesystem.basedir=" + basedir,
                             ""),
                     StandardCharsets.UTF_8);
