@@ -67,6 +67,18 @@ public abstract class ArchiveTestSupport {
         }
     }
 
+    /**
+     * The local file of a location the ledger records: a {@code file:} path, or an object of the bucket
+     * {@code s3://archive}, which is a file under {@link #ROOT}.
+     */
+    protected static Path fileOf(String location) {
+        String bucket = "s3://" + OnS3Root.BUCKET + "/";
+        if (location.startsWith(bucket)) {
+            return ROOT.resolve(location.substring(bucket.length()));
+        }
+        return Path.of(location.substring("file:".length()));
+    }
+
     /** Whether this class archives to the local directory (not {@link OnS3Root}): file modes exist only there. */
     protected boolean onLocalRoot() {
         return !getClass().isAnnotationPresent(OnS3Root.class);
