@@ -150,13 +150,12 @@ public class ArchiveLauncher {
 
     private Result launch(JobParameters parameters) throws Exception {
         int shard = properties.shard().index();
-        Instant started = Instant.now();
         try (Connection lockConnection = dataSource.getConnection()) {
             if (!tryLock(lockConnection, shard)) {
                 return new Result(Outcome.LOCKED, null);
             }
             try {
-                removeAbandonedUploads(shard, started);
+                removeAbandonedUploads(shard);
                 JobExecution last = jobRepository.getLastJobExecution(ArchiveJobConfiguration.JOB_NAME, parameters);
                 if (last != null && last.getStatus() == BatchStatus.COMPLETED) {
                     return new Result(Outcome.ALREADY_COMPLETED, last);
@@ -190,12 +189,13 @@ public class ArchiveLauncher {
 
     /**
      * Aborts the incomplete uploads a killed launch of this shard left on an object store: only keys that
-     * carry this shard's tag and began before this launch (this shard's lock is held, so no launch of it
-     * is uploading). A failure only warns: a bucket lifecycle rule is the second line of defence.
+     * carry this shard's tag, found before this launch uploads anything (this shard's lock is held, so no
+     * launch of it is uploading). A failure only warns: a bucket lifecycle rule is the second line of
+     * defence.
      */
-    private void removeAbandonedUploads(int shard, Instant started) {
+    private void removeAbandonedUploads(int shard) {
         try {
-            archive.storage().removeAbandonedUploads(ExportBatchTasklet.shardTag(shard), started);
+            archive.storage().removeAbandonedUploads(ExportBatchTasklet.shardTag(shard));
         } catch (IOException | RuntimeException e) {
             log.warn("could not look for incomplete uploads of earlier launches: {}", e.getMessage());
         }

@@ -2,7 +2,6 @@ package dev.pipelinearchiver.storage;
 
 import java.io.Closeable;
 import java.io.IOException;
-import java.time.Instant;
 import java.util.List;
 import org.apache.parquet.io.InputFile;
 import org.apache.parquet.io.OutputFile;
@@ -47,11 +46,14 @@ public interface ArchiveStorage {
     void checkWritable();
 
     /**
-     * Removes what a killed launch left behind that no reader sees but that costs space: incomplete
-     * multipart uploads on an object store whose key names {@code fileTag} and that began before
-     * {@code startedBefore}. Returns how many were removed.
+     * Removes what a killed launch left behind that no reader sees but that costs space: the incomplete
+     * multipart uploads on an object store whose key's file name carries {@code fileTag} (a shard's
+     * files). Called under the shard's lock before the launch uploads anything, so each upload it finds
+     * began before the launch, in a launch of this shard that is gone; the store's own clock (its
+     * uploads' initiation times, which some S3-compatible stores do not keep) is not needed. Returns how
+     * many were removed.
      */
-    int removeAbandonedUploads(String fileTag, Instant startedBefore) throws IOException;
+    int removeAbandonedUploads(String fileTag) throws IOException;
 
     /** A file being written. Closing it unpublished discards what was written. */
     interface NewFile extends Closeable {

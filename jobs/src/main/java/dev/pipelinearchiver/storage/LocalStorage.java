@@ -14,7 +14,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -138,7 +137,7 @@ final class LocalStorage implements ArchiveStorage {
 
     /** A file system has no uploads: a killed launch's temporary files are overwritten by its rerun. */
     @Override
-    public int removeAbandonedUploads(String fileTag, Instant startedBefore) {
+    public int removeAbandonedUploads(String fileTag) {
         return 0;
     }
 

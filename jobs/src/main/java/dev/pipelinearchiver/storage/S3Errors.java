@@ -38,7 +38,7 @@ final class S3Errors {
     }
 
     static IOException io(String operation, String bucket, String key, SdkException e) {
-        return new IOException(
+        return new ArchiveStoreException(
                 "S3 " + operation + " s3://" + bucket + "/" + key + ": " + describe(operation, bucket, e), e);
     }
 

@@ -60,9 +60,9 @@ final class S3InputFile implements InputFile {
             if (e.statusCode() == 412) {
                 throw new IOException(this + " was replaced while it was read", e);
             }
-            throw S3Errors.io("GET", storage.bucket(), key, e);
+            throw S3Errors.io("s3:GetObject", storage.bucket(), key, e);
         } catch (SdkException e) {
-            throw S3Errors.io("GET", storage.bucket(), key, e);
+            throw S3Errors.io("s3:GetObject", storage.bucket(), key, e);
         }
     }
 

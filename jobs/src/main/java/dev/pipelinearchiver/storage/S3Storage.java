@@ -3,7 +3,6 @@ package dev.pipelinearchiver.storage;
 import dev.pipelinearchiver.ArchiverProperties;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -100,9 +99,9 @@ final class S3Storage implements ArchiveStorage {
             if (e.statusCode() == 404) {
                 return null;
             }
-            throw S3Errors.io("HEAD", bucket(), key, e);
+            throw S3Errors.io("s3:GetObject (HEAD)", bucket(), key, e);
         } catch (SdkException e) {
-            throw S3Errors.io("HEAD", bucket(), key, e);
+            throw S3Errors.io("s3:GetObject (HEAD)", bucket(), key, e);
         }
     }
 
@@ -120,7 +119,7 @@ final class S3Storage implements ArchiveStorage {
                 }
             }
         } catch (SdkException e) {
-            throw S3Errors.io("LIST", bucket(), prefix, e);
+            throw S3Errors.io("s3:ListBucket", bucket(), prefix, e);
         }
         return files;
     }
@@ -141,7 +140,7 @@ final class S3Storage implements ArchiveStorage {
         try {
             s3.deleteObject(b -> b.bucket(bucket()).key(key));
         } catch (SdkException e) {
-            throw S3Errors.io("DELETE", bucket(), key, e);
+            throw S3Errors.io("s3:DeleteObject", bucket(), key, e);
         }
     }
 
@@ -191,7 +190,7 @@ final class S3Storage implements ArchiveStorage {
     }
 
     @Override
-    public int removeAbandonedUploads(String fileTag, Instant startedBefore) throws IOException {
+    public int removeAbandonedUploads(String fileTag) throws IOException {
         String prefix = prefixOf("");
         int removed = 0;
         try {
@@ -199,7 +198,7 @@ final class S3Storage implements ArchiveStorage {
                             b -> b.bucket(bucket()).prefix(prefix))
                     .uploads()) {
                 String name = upload.key().substring(upload.key().lastIndexOf('/') + 1);
-                if (name.contains(fileTag) && upload.initiated().isBefore(startedBefore)) {
+                if (name.contains(fileTag)) {
                     abort(upload.key(), upload.uploadId());
                     log.info(
                             "aborted an incomplete upload of {} begun {} (a launch that did not finish)",
@@ -209,7 +208,7 @@ final class S3Storage implements ArchiveStorage {
                 }
             }
         } catch (SdkException e) {
-            throw S3Errors.io("LIST uploads", bucket(), prefix, e);
+            throw S3Errors.io("s3:ListBucketMultipartUploads", bucket(), prefix, e);
         }
         return removed;
     }

@@ -161,7 +161,7 @@ final class S3Upload implements ArchiveStorage.NewFile {
             parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
             filled = 0;
         } catch (SdkException e) {
-            throw S3Errors.io("upload part", storage.bucket(), key, e);
+            throw S3Errors.io("s3:PutObject (part)", storage.bucket(), key, e);
         }
     }
 
@@ -182,7 +182,7 @@ final class S3Upload implements ArchiveStorage.NewFile {
                                 .multipartUpload(m -> m.parts(parts)));
             }
         } catch (SdkException e) {
-            throw S3Errors.io("PUT", storage.bucket(), key, e);
+            throw S3Errors.io("s3:PutObject", storage.bucket(), key, e);
         }
         done = true;
         releaseBlocks();

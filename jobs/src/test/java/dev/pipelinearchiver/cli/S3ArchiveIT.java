@@ -281,7 +281,7 @@ class S3ArchiveIT {
         new SourceFixture(db).runs(60, "ok", Instant.parse("2026-05-29T00:00:00Z"), 600, 5);
         db.execute("""
                 UPDATE pipeline_steps SET input_json = (SELECT string_agg(md5(id::text || ':' || g), '')
-                                                          FROM generate_series(1, 400) g)""");
+                                                          FROM generate_series(1, 2000) g)""");
         snapshot();
         proxy.fail("PUT", "uploadId=", Fault.DELAY, -1);
         Running launch = ArchiverProcess.start(

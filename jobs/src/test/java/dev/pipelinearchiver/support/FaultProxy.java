@@ -39,10 +39,13 @@ public final class FaultProxy implements AutoCloseable {
 
     /** Fails the next {@code times} requests (-1: all) whose method and target match. */
     private record Rule(String method, String targetContains, Fault fault, AtomicInteger left) {
-        boolean matches(String requestMethod, String target) {
-            return (method == null || method.equals(requestMethod))
-                    && (targetContains == null || target.contains(targetContains))
-                    && left.get() != 0;
+        /** Whether the request matches, taking one of the rule's remaining uses (atomically: threads race). */
+        boolean claims(String requestMethod, String target) {
+            if ((method != null && !method.equals(requestMethod))
+                    || (targetContains != null && !target.contains(targetContains))) {
+                return false;
+            }
+            return left.getAndUpdate(n -> n > 0 ? n - 1 : n) != 0;
         }
     }
 
@@ -75,8 +78,10 @@ public final class FaultProxy implements AutoCloseable {
         rules.add(new Rule(method, targetContains, fault, new AtomicInteger(times)));
     }
 
+    /** Removes every fault and zeroes the count of faults served. */
     public void clear() {
         rules.clear();
+        faultsServed.set(0);
     }
 
     public int faultsServed() {
@@ -174,10 +179,7 @@ public final class FaultProxy implements AutoCloseable {
 
     private Fault faultFor(String method, String target) {
         for (Rule rule : rules) {
-            if (rule.matches(method, target)) {
-                if (rule.left().get() > 0) {
-                    rule.left().decrementAndGet();
-                }
+            if (rule.claims(method, target)) {
                 if (rule.fault() != Fault.DELAY) {
                     faultsServed.incrementAndGet();
                 }
