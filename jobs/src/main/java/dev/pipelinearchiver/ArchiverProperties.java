@@ -1,8 +1,7 @@
 package dev.pipelinearchiver;
 
 import dev.pipelinearchiver.parquet.ZstdPages;
-import dev.pipelinearchiver.storage.ArchiveIoException;
-import dev.pipelinearchiver.storage.ArchiveRoot;
+import dev.pipelinearchiver.storage.SupportedArchiveRoot;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
@@ -25,7 +24,7 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("archiver")
 public record ArchiverProperties(
-        @NotBlank String outputRoot,
+        @NotBlank @SupportedArchiveRoot String outputRoot,
         @Valid @DefaultValue Source source,
         @Min(1) @Max(100_000) @DefaultValue("5000") int batchSize,
         @Min(1) @Max(10_000) @DefaultValue("500") int purgeBatchSize,
@@ -36,15 +35,6 @@ public record ArchiverProperties(
         @Valid @DefaultValue Stats stats,
         @Valid @DefaultValue Throttle throttle,
         @Valid @DefaultValue S3 s3) {
-
-    @AssertTrue(message = "output-root must be " + ArchiveRoot.SUPPORTED)
-    public boolean isOutputRootSupported() {
-        try {
-            return outputRoot == null || ArchiveRoot.parse(outputRoot) != null;
-        } catch (ArchiveIoException e) {
-            return false;
-        }
-    }
 
     /**
      * Object-store roots ({@code s3://bucket/prefix}). Credentials, region and endpoint come from the

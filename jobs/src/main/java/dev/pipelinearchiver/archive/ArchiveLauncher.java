@@ -3,13 +3,17 @@ package dev.pipelinearchiver.archive;
 import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.source.SourceCatalog;
+import dev.pipelinearchiver.storage.ArchiveIoException;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalLong;
+import java.util.TreeMap;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +76,7 @@ public class ArchiveLauncher {
     private final ParquetArchive archive;
     private final ArchiverProperties properties;
     private final SourcePrivileges privileges;
+    private final JdbcTemplate jdbc;
 
     /** The parameters of the launch in progress in this process, for a stop request from a signal handler. */
     private volatile JobParameters launching;
@@ -95,6 +100,7 @@ public class ArchiveLauncher {
         this.archive = archive;
         this.properties = properties;
         this.privileges = new SourcePrivileges(jdbc);
+        this.jdbc = jdbc;
     }
 
     /**
@@ -127,6 +133,33 @@ public class ArchiveLauncher {
         archive.checkWritable();
         privileges.checkSchemaUsage(properties.source().schema());
         privileges.checkTables(catalog.inspect());
+    }
+
+    /**
+     * Refuses (exit 2, one line) to continue batches that an earlier launch of this shard wrote, but did
+     * not purge, under another archive root than this launch's: finishing them here would leave one
+     * cutoff's files under two roots. {@code --allow-root-change} skips the check.
+     */
+    public void checkUnfinishedBatchesRoot() {
+        TreeMap<String, List<Long>> elsewhere = new TreeMap<>();
+        jdbc.query(
+                ArchiveSql.WRITTEN_FILES_OF_SHARD,
+                rs -> {
+                    String path = rs.getString(2);
+                    if (!archive.storage().root().contains(path)) {
+                        String root = path.substring(0, path.indexOf('/' + rs.getString(3) + "/dt="));
+                        elsewhere.computeIfAbsent(root, r -> new ArrayList<>()).add(rs.getLong(1));
+                    }
+                },
+                properties.shard().index());
+        if (!elsewhere.isEmpty()) {
+            var first = elsewhere.firstEntry();
+            throw new ArchiveIoException(
+                    "Batches " + first.getValue().stream().distinct().sorted().toList() + " were written under "
+                            + first.getKey() + " and are not purged yet; this launch writes to " + archive.root()
+                            + ": relaunch with that archive root to finish them, or pass --allow-root-change",
+                    null);
+        }
     }
 
     public Result archive(Instant cutoff) throws Exception {
