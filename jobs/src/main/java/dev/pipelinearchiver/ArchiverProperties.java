@@ -1,6 +1,7 @@
 package dev.pipelinearchiver;
 
 import dev.pipelinearchiver.parquet.ZstdPages;
+import dev.pipelinearchiver.storage.SupportedArchiveRoot;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
@@ -23,7 +24,7 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("archiver")
 public record ArchiverProperties(
-        @NotBlank String outputRoot,
+        @NotBlank @SupportedArchiveRoot String outputRoot,
         @Valid @DefaultValue Source source,
         @Min(1) @Max(100_000) @DefaultValue("5000") int batchSize,
         @Min(1) @Max(10_000) @DefaultValue("500") int purgeBatchSize,
@@ -32,7 +33,29 @@ public record ArchiverProperties(
         @Valid @DefaultValue Parquet parquet,
         @Valid @DefaultValue Shard shard,
         @Valid @DefaultValue Stats stats,
-        @Valid @DefaultValue Throttle throttle) {
+        @Valid @DefaultValue Throttle throttle,
+        @Valid @DefaultValue S3 s3) {
+
+    /**
+     * Object-store roots ({@code s3://bucket/prefix}). Credentials, region and endpoint come from the
+     * AWS SDK's standard chain and variables ({@code AWS_*}), never from these settings.
+     */
+    public record S3(
+            // null: path-style addressing with a custom endpoint, virtual-hosted on AWS
+            Boolean pathStyle,
+            // overrides AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL (e.g. http://minio:9000)
+            String endpoint,
+
+            @DefaultValue("none") @Pattern(regexp = "none|AES256|aws:kms")
+            String serverSideEncryption,
+
+            String kmsKeyId,
+            // one part of a multipart upload, held in memory per open file (S3's minimum part is 5 MiB)
+            @Min(5 << 20) @Max(512 << 20) @DefaultValue("8388608")
+            int partBytes,
+            // attempts per request, with the SDK's backoff (throttling, 5xx, dropped connections)
+            @Min(1) @Max(50) @DefaultValue("10") int maxAttempts,
+            @DefaultValue("60s") Duration socketTimeout) {}
 
     /** Where the backend's runs are and what "finished" means; every other table is found from the catalog. */
     public record Source(

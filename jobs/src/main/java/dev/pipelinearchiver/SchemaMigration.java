@@ -34,7 +34,11 @@ public class SchemaMigration implements FlywayMigrationStrategy {
     private final boolean skip;
     private volatile CompletableFuture<Void> migration = CompletableFuture.completedFuture(null);
 
-    public SchemaMigration(Environment environment) {
+    /**
+     * Takes the settings so that they are bound and validated before any migration starts: a bad setting
+     * (an unsupported archive root, say) stops the start with nothing written, not even the schema.
+     */
+    public SchemaMigration(Environment environment, ArchiverProperties settingsValidatedFirst) {
         this.background = environment.getProperty(BACKGROUND_PROPERTY, Boolean.class, false);
         this.skip = environment.getProperty(SKIP_PROPERTY, Boolean.class, false);
     }

@@ -40,7 +40,7 @@ class SchemaMigrationTest {
     void inTheBackgroundMigrateReturnsAtOnceAndAwaitReturnsOnceTheSchemaIsMigrated() throws Exception {
         long expected = appliedMigrationsExpected();
         assertThat(expected).isPositive();
-        SchemaMigration migration = new SchemaMigration(environment(true));
+        SchemaMigration migration = new SchemaMigration(environment(true), null);
         try (Connection blocker = db.connect();
                 Statement statement = blocker.createStatement()) {
             // Flyway's CREATE SCHEMA waits for this transaction: the migration cannot end before it does
@@ -67,7 +67,7 @@ class SchemaMigrationTest {
     void aFailedMigrationInTheBackgroundIsThrownByAwait() {
         // a schema archiver that Flyway did not make: it refuses to migrate it
         db.execute("CREATE SCHEMA archiver; CREATE TABLE archiver.archive_batch (x int)");
-        SchemaMigration migration = new SchemaMigration(environment(true));
+        SchemaMigration migration = new SchemaMigration(environment(true), null);
 
         migration.migrate(flyway());
 
@@ -79,7 +79,7 @@ class SchemaMigrationTest {
     @Test
     void outsideTheCommandLineTheMigrationRunsInline() {
         long expected = appliedMigrationsExpected();
-        SchemaMigration migration = new SchemaMigration(environment(false));
+        SchemaMigration migration = new SchemaMigration(environment(false), null);
 
         migration.migrate(flyway());
 
@@ -89,8 +89,9 @@ class SchemaMigrationTest {
 
     @Test
     void aReadOnlyCommandLeavesTheSchemaAsItIs() {
-        SchemaMigration migration = new SchemaMigration(environment(
-                Map.of(SchemaMigration.BACKGROUND_PROPERTY, "true", SchemaMigration.SKIP_PROPERTY, "true")));
+        SchemaMigration migration = new SchemaMigration(
+                environment(Map.of(SchemaMigration.BACKGROUND_PROPERTY, "true", SchemaMigration.SKIP_PROPERTY, "true")),
+                null);
 
         migration.migrate(flyway());
         migration.await();

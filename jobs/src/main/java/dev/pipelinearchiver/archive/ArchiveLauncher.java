@@ -3,12 +3,17 @@ package dev.pipelinearchiver.archive;
 import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.source.SourceCatalog;
+import dev.pipelinearchiver.storage.ArchiveIoException;
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalLong;
+import java.util.TreeMap;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,6 +76,7 @@ public class ArchiveLauncher {
     private final ParquetArchive archive;
     private final ArchiverProperties properties;
     private final SourcePrivileges privileges;
+    private final JdbcTemplate jdbc;
 
     /** The parameters of the launch in progress in this process, for a stop request from a signal handler. */
     private volatile JobParameters launching;
@@ -94,6 +100,7 @@ public class ArchiveLauncher {
         this.archive = archive;
         this.properties = properties;
         this.privileges = new SourcePrivileges(jdbc);
+        this.jdbc = jdbc;
     }
 
     /**
@@ -128,6 +135,33 @@ public class ArchiveLauncher {
         privileges.checkTables(catalog.inspect());
     }
 
+    /**
+     * Refuses (exit 2, one line) to continue batches that an earlier launch of this shard wrote, but did
+     * not purge, under another archive root than this launch's: finishing them here would leave one
+     * cutoff's files under two roots. {@code --allow-root-change} skips the check.
+     */
+    public void checkUnfinishedBatchesRoot() {
+        TreeMap<String, List<Long>> elsewhere = new TreeMap<>();
+        jdbc.query(
+                ArchiveSql.WRITTEN_FILES_OF_SHARD,
+                rs -> {
+                    String path = rs.getString(2);
+                    if (!archive.storage().root().contains(path)) {
+                        String root = path.substring(0, path.indexOf('/' + rs.getString(3) + "/dt="));
+                        elsewhere.computeIfAbsent(root, r -> new ArrayList<>()).add(rs.getLong(1));
+                    }
+                },
+                properties.shard().index());
+        if (!elsewhere.isEmpty()) {
+            var first = elsewhere.firstEntry();
+            throw new ArchiveIoException(
+                    "Batches " + first.getValue().stream().distinct().sorted().toList() + " were written under "
+                            + first.getKey() + " and are not purged yet; this launch writes to " + archive.root()
+                            + ": relaunch with that archive root to finish them, or pass --allow-root-change",
+                    null);
+        }
+    }
+
     public Result archive(Instant cutoff) throws Exception {
         return archive(cutoff, null);
     }
@@ -157,6 +191,7 @@ public class ArchiveLauncher {
                 return new Result(Outcome.LOCKED, null);
             }
             try {
+                removeAbandonedUploads(shard);
                 JobExecution last = jobRepository.getLastJobExecution(ArchiveJobConfiguration.JOB_NAME, parameters);
                 if (last != null && last.getStatus() == BatchStatus.COMPLETED) {
                     return new Result(Outcome.ALREADY_COMPLETED, last);
@@ -185,6 +220,20 @@ public class ArchiveLauncher {
                 launching = null;
                 unlock(lockConnection, shard);
             }
+        }
+    }
+
+    /**
+     * Aborts the incomplete uploads a killed launch of this shard left on an object store: only keys that
+     * carry this shard's tag, found before this launch uploads anything (this shard's lock is held, so no
+     * launch of it is uploading). A failure only warns: a bucket lifecycle rule is the second line of
+     * defence.
+     */
+    private void removeAbandonedUploads(int shard) {
+        try {
+            archive.storage().removeAbandonedUploads(ExportBatchTasklet.shardTag(shard));
+        } catch (IOException | RuntimeException e) {
+            log.warn("could not look for incomplete uploads of earlier launches: {}", e.getMessage());
         }
     }
 

@@ -12,6 +12,13 @@ final class ArchiveSql {
 
     private ArchiveSql() {}
 
+    /** The files of a shard's written (not yet purged) batches: batch id, path, table. Parameter: shard. */
+    static final String WRITTEN_FILES_OF_SHARD = """
+            SELECT f.batch_id, f.path, f.table_name
+            FROM archiver.archive_file f JOIN archiver.archive_batch b ON b.batch_id = f.batch_id
+            WHERE b.state = 'WRITTEN' AND b.shard = ?
+            ORDER BY f.batch_id""";
+
     /**
      * The eligible runs of this shard with their day: finished status, finished before the cutoff.
      * Parameters: finished statuses (text[]), cutoff, shard count, shard index.

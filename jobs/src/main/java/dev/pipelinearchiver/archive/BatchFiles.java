@@ -6,7 +6,6 @@ import dev.pipelinearchiver.source.ArchiveSources;
 import dev.pipelinearchiver.source.SourceTable;
 import java.io.IOException;
 import java.util.Map;
-import org.apache.hadoop.fs.Path;
 import org.springframework.stereotype.Component;
 
 /**
@@ -35,8 +34,8 @@ public class BatchFiles {
         Map<String, WrittenFile> files = ledger.files(batchId);
         RunRows dropped = new RunRows(sources, runIds); // follows the cascade keys, parents first
         for (SourceTable table : sources.tables()) {
-            WrittenFile rewritten = archive.rewrite(
-                    new Path(files.get(table.name()).path()), record -> dropped.runOf(table, record) == null);
+            WrittenFile rewritten =
+                    archive.rewrite(files.get(table.name()).path(), record -> dropped.runOf(table, record) == null);
             ledger.recordFile(batchId, table.name(), rewritten);
         }
     }

@@ -209,7 +209,12 @@ class ExportBatchTasklet implements Tasklet {
     }
 
     static String fileName(int shard, long batchId) {
-        return String.format("part-s%03d-b%010d.parquet", shard, batchId);
+        return String.format("part" + shardTag(shard) + "b%010d.parquet", batchId);
+    }
+
+    /** The part of a data file's name that says which shard wrote it ({@code -s000-}). */
+    static String shardTag(int shard) {
+        return String.format("-s%03d-", shard);
     }
 
     private static String rowsPerTable(Map<String, WrittenFile> files) {

@@ -25,7 +25,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.IntStream;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -443,7 +442,7 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
             return;
         }
         StepStatistics folded = new StepStatistics(settings);
-        Path file = new Path(ledger.files(batch.id()).get(settings.table()).path());
+        String file = ledger.files(batch.id()).get(settings.table()).path();
         try (ParquetReader<GenericRecord> reader = archive.reader(file)) {
             for (GenericRecord step; (step = reader.read()) != null; ) {
                 folded.add(step);

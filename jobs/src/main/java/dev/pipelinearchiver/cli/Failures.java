@@ -1,7 +1,8 @@
 package dev.pipelinearchiver.cli;
 
-import dev.pipelinearchiver.parquet.ArchiveIoException;
 import dev.pipelinearchiver.source.SourceSchemaException;
+import dev.pipelinearchiver.storage.ArchiveIoException;
+import dev.pipelinearchiver.storage.ArchiveStoreException;
 import java.net.ConnectException;
 import java.sql.SQLException;
 import java.util.List;
@@ -35,6 +36,11 @@ final class Failures {
                         + oneLine(deepest(known).getMessage());
             }
             return oneLine(known.getMessage());
+        }
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ArchiveStoreException store) {
+                return oneLine(store.getMessage());
+            }
         }
         Throwable connection = connectionCause(failure);
         if (connection != null) {

@@ -40,6 +40,13 @@ final class LaunchOptions {
                     "Also write the launch's outcome and per-phase figures to this JSON file (for other schedulers).")
     Path summaryJson;
 
+    @Option(
+            names = "--allow-root-change",
+            description =
+                    "Finish batches an earlier launch wrote under another archive root (they stay there; new files go to this root)"
+                            + " instead of refusing to launch.")
+    boolean allowRootChange;
+
     private final Instant started = Instant.now();
 
     interface Launch {
@@ -55,6 +62,9 @@ final class LaunchOptions {
                 stopTimeout,
                 command.commandLine().getErr());
         launcher.preflight();
+        if (!allowRootChange) {
+            launcher.checkUnfinishedBatchesRoot();
+        }
         Result result = launch.run(launcher, maxRuntime == null ? null : started.plus(maxRuntime));
         LaunchMetrics.record(context, result);
         if (summaryJson != null) {

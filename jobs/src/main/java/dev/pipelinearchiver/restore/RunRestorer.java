@@ -26,7 +26,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -212,7 +211,7 @@ public class RunRestorer {
             StepStatistics restoredSteps)
             throws SQLException {
         RowInserter inserter = null;
-        try (ParquetReader<GenericRecord> reader = archive.reader(new Path(path))) {
+        try (ParquetReader<GenericRecord> reader = archive.reader(path)) {
             for (GenericRecord record; (record = reader.read()) != null; ) {
                 if (selection.runOf(table.source(), record) != null) {
                     if (inserter == null) {

@@ -15,7 +15,6 @@ import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.hadoop.fs.Path;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -68,6 +67,7 @@ public class ArchiveVerifier {
             counts.merge(problem.kind(), 1L, Long::sum);
             problems.accept(problem);
         };
+        archive.storage().checkReadable();
         List<LedgerFile> files = jdbc.query(
                 VerifySql.FILES,
                 (rs, i) -> new LedgerFile(
@@ -96,7 +96,15 @@ public class ArchiveVerifier {
         String hint = file.restorePending()
                 ? " (a restore of runs of this batch did not finish: rerun restore to finish it)"
                 : "";
-        Path path = new Path(file.path());
+        String path = file.path();
+        if (!archive.storage().root().contains(path)) {
+            problems.accept(new Problem(
+                    Kind.OTHER_ROOT,
+                    file.path(),
+                    file.where() + ": recorded under another archive root than " + archive.root()
+                            + " (verify with that root as archiver.output-root)"));
+            return 0;
+        }
         WrittenFile actual;
         try {
             if (!archive.exists(path)) {
@@ -139,7 +147,7 @@ public class ArchiveVerifier {
     private void findUnknownFiles(DtRange range, String table, Consumer<Problem> problems) throws IOException {
         Set<String> known = new HashSet<>();
         jdbc.query(VerifySql.KNOWN_PATHS, rs -> {
-            known.add(archive.qualified(new Path(rs.getString(1))));
+            known.add(archive.qualified(rs.getString(1)));
         });
         Set<String> datasets = new TreeSet<>();
         if (table != null) {
@@ -149,7 +157,7 @@ public class ArchiveVerifier {
             datasets.add(properties.source().runsTable());
         }
         for (String dataset : datasets) {
-            for (Path file : archive.datasetFiles(dataset)) {
+            for (String file : archive.datasetFiles(dataset)) {
                 if (inRange(file, range) && !known.contains(archive.qualified(file))) {
                     problems.accept(new Problem(
                             Kind.UNKNOWN,
@@ -161,11 +169,12 @@ public class ArchiveVerifier {
     }
 
     /** Files outside a {@code dt=} partition belong to no range but "all". */
-    private static boolean inRange(Path file, DtRange range) {
+    private static boolean inRange(String file, DtRange range) {
         if (range.isAll()) {
             return true;
         }
-        String partition = file.getParent().getName();
+        String[] parts = file.split("/");
+        String partition = parts.length < 2 ? "" : parts[parts.length - 2];
         if (!partition.startsWith("dt=")) {
             return false;
         }
@@ -177,8 +186,8 @@ public class ArchiveVerifier {
     }
 
     /** An export that has not finished leaves real files of a batch the ledger has not recorded yet. */
-    private String unknownHint(Path file) {
-        Matcher matcher = BATCH_FILE.matcher(file.getName());
+    private String unknownHint(String file) {
+        Matcher matcher = BATCH_FILE.matcher(file.substring(file.lastIndexOf('/') + 1));
         if (!matcher.find()) {
             return "";
         }

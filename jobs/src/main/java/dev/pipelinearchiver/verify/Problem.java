@@ -18,7 +18,9 @@ public record Problem(Kind kind, String path, String detail) {
         /** The file cannot be read as Parquet. */
         UNREADABLE,
         /** A Parquet file in a dataset that the ledger does not know. */
-        UNKNOWN
+        UNKNOWN,
+        /** Recorded by the ledger under another archive root than the one verified: not read. */
+        OTHER_ROOT
     }
 
     /** The line the operator reads: kind, file, what differs. */

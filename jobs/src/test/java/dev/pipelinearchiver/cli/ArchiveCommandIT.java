@@ -135,14 +135,17 @@ class ArchiveCommandIT {
     }
 
     @Test
-    void anArchiveRootOnAnUnknownFileSystemExitsTwoAndDeletesNothing() throws Exception {
-        // the root's file system is opened in the background during the start: its failure still stops the launch
-        // before any write
-        Outcome outcome = archiveWith("ARCHIVER_OUTPUT_ROOT", "nosuchfs://bucket/archive");
-        assertThat(outcome.exitCode()).isEqualTo(2);
-        assertThat(lastLine(outcome.stderr()))
-                .startsWith("pipeline-archiver: The archive root")
-                .contains("nosuchfs");
+    void anArchiveRootOfAnUnsupportedSchemeExitsTwoNamingTheSupportedOnesBeforeAnythingRuns() throws Exception {
+        for (String root :
+                new String[] {"nosuchfs://bucket/archive", "hdfs://namenode/archive", "s3://Not_A_Bucket/x"}) {
+            Outcome outcome = archiveWith("ARCHIVER_OUTPUT_ROOT", root);
+            assertThat(outcome.exitCode()).as(root).isEqualTo(2);
+            assertThat(outcome.stderr().strip().lines()).as(root).hasSize(1);
+            assertThat(outcome.stdout()).as(root).doesNotContain("\tat ");
+            assertThat(lastLine(outcome.stderr()))
+                    .startsWith("pipeline-archiver: Invalid configuration: archiver.outputRoot=" + root + " ")
+                    .endsWith("supported: a local path, file:///absolute/path, s3://bucket/prefix (s3a:// alias).");
+        }
         assertThat(db.count("SELECT count(*) FROM pipeline_runs")).isEqualTo(24);
     }
 

@@ -383,4 +383,42 @@ class OperatorCommandsTest {
         assertThat(junk.exitCode()).isEqualTo(2);
         assertThat(junk.stderr()).startsWith("pipeline-archiver: Unknown option or argument: 'please'");
     }
+
+    @Test
+    void aLaunchUnderAnotherRootRefusesToFinishBatchesWrittenUnderTheFirstUnlessToldToAndVerifySaysWhereFilesAre()
+            throws Exception {
+        // given: a launch that wrote every batch under the first root but could not purge one run
+        RunSnapshot eligible = snapshot("IN (" + ELIGIBLE + ")");
+        RunSnapshot others = snapshot("NOT IN (" + ELIGIBLE + ")");
+        db.failDeletingRun(((Number) eligible.rows().get("pipeline_runs").get(0).get(0)).longValue());
+        Outcome failed = cli.run("archive", "--cutoff=" + CUTOFF, "--archiver.purge-batch-size=1");
+        assertThat(failed.exitCode()).as(failed.stderr()).isEqualTo(1);
+        db.stopFailingDeletes();
+        Path other = root.resolveSibling(root.getFileName() + "-other");
+        ArchiverCommands otherRoot = new ArchiverCommands(db, other);
+
+        // when: relaunched with another archive root
+        Outcome refused = otherRoot.run("archive", "--cutoff=" + CUTOFF);
+
+        // then: refused, exit 2, one line naming both roots and the way out
+        assertThat(refused.exitCode()).as(refused.stderr()).isEqualTo(2);
+        assertThat(ArchiverCommands.lastLine(refused.stderr()))
+                .contains("were written under file:" + root.toAbsolutePath())
+                .contains("this launch writes to file:" + other.toAbsolutePath())
+                .contains("--allow-root-change");
+
+        // when: told to
+        Outcome allowed = otherRoot.run("archive", "--cutoff=" + CUTOFF, "--allow-root-change");
+
+        // then: completed; the batches written under the first root stay there, and verify says where they are
+        assertThat(allowed.exitCode()).as(allowed.stderr()).isZero();
+        assertEveryRunArchivedExactlyOnce(eligible, others);
+        Outcome verifiedOther = otherRoot.run("verify");
+        assertThat(verifiedOther.exitCode()).isEqualTo(4);
+        assertThat(verifiedOther.stdout())
+                .contains("OTHER_ROOT")
+                .contains("recorded under another archive root than file:" + other.toAbsolutePath());
+        Outcome verifiedFirst = cli.run("verify");
+        assertThat(verifiedFirst.exitCode()).as(verifiedFirst.stdout()).isZero();
+    }
 }

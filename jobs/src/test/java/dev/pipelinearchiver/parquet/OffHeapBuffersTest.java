@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pipelinearchiver.ArchiverProperties;
+import dev.pipelinearchiver.storage.StorageConfiguration;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -30,8 +31,9 @@ class OffHeapBuffersTest {
         // several buffers per page, values over 1 MB (ZstdPages' huge-page path) and over 16 MB (heap buffers)
         OffHeapBuffers buffers = new OffHeapBuffers(true);
         ArchiverProperties.Parquet settings = new ArchiverProperties.Parquet("ZSTD", 1, 1 << 20, 1 << 16, 22, 18);
-        ParquetArchive archive = new ParquetArchive(
-                new ArchiverProperties(root.toString(), null, 5000, 500, 2, 2, settings, null, null, null), buffers);
+        ArchiverProperties properties =
+                new ArchiverProperties(root.toString(), null, 5000, 500, 2, 2, settings, null, null, null, null);
+        ParquetArchive archive = new ParquetArchive(StorageConfiguration.open(properties), properties, buffers);
         Schema schema = SchemaBuilder.record("step")
                 .namespace(AvroMapping.NAMESPACE)
                 .fields()
@@ -54,7 +56,7 @@ class OffHeapBuffersTest {
         }
 
         // when
-        org.apache.hadoop.fs.Path file = archive.file("steps", LocalDate.EPOCH, "part.parquet");
+        String file = archive.file("steps", LocalDate.EPOCH, "part.parquet");
         try (var staged = archive.stage(file, schema)) {
             for (GenericRecord record : written) {
                 staged.write(record);

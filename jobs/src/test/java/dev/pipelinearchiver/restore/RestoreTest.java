@@ -14,7 +14,6 @@ import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.hadoop.fs.Path;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
@@ -262,7 +261,7 @@ class RestoreTest extends ArchiveTestSupport {
         String stepsFile = postgres("""
                 SELECT f.path FROM archiver.archive_file f JOIN archiver.archive_batch b USING (batch_id)
                 WHERE b.dt = '%s' AND f.table_name = 'pipeline_steps' ORDER BY f.batch_id LIMIT 1""".formatted(DAY)).get(0).get(0).toString();
-        parquet.rewrite(new Path(stepsFile), record -> !dayRuns.contains(((Number) record.get("run_id")).longValue()));
+        parquet.rewrite(stepsFile, record -> !dayRuns.contains(((Number) record.get("run_id")).longValue()));
         assertThat(verify()).singleElement().satisfies(problem -> {
             assertThat(problem.kind()).isEqualTo(Problem.Kind.CHANGED);
             assertThat(problem.path()).isEqualTo(stepsFile);

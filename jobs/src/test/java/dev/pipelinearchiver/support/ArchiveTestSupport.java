@@ -19,13 +19,20 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * Base of the job tests: the application context against one throw-away PostgreSQL database and one
- * archive root for the whole test run, both emptied before each test.
+ * archive root for the whole test run, both emptied before each test. The root is the local directory
+ * {@link #ROOT}, or, for a test class annotated {@link OnS3Root}, the bucket {@code s3://archive} of a
+ * real S3 server whose objects are the files under that same directory: the tests read the archive
+ * back from {@link #ROOT} whichever root the job wrote to.
  */
 @SpringBootTest(properties = "spring.batch.job.enabled=false")
 public abstract class ArchiveTestSupport {
 
     protected static final TestDatabase DB = TestDatabase.create("archiver_test");
-    protected static final Path ROOT = tempDirectory();
+    /** s3proxy's buckets, each a directory (support/S3Server). */
+    static final Path BUCKETS = tempDirectory();
+
+    /** The archive's files: the local root, and the objects of the bucket {@code archive} on an S3 root. */
+    protected static final Path ROOT = directory(BUCKETS.resolve(OnS3Root.BUCKET));
 
     /** The cutoff most tests use: runs finished before it are eligible. */
     protected static final Instant CUTOFF = Instant.parse("2026-06-01T00:00:00Z");
@@ -45,17 +52,36 @@ public abstract class ArchiveTestSupport {
         registry.add("spring.datasource.url", DB::url);
         registry.add("spring.datasource.username", TestDatabase::user);
         registry.add("spring.datasource.password", TestDatabase::password);
-        registry.add("archiver.output-root", ROOT::toString);
+        registry.add("archiver.output-root", () -> "${test.archive-root:" + ROOT + "}");
+        registry.add("archiver.s3.endpoint", () -> "${test.s3-endpoint:}");
     }
 
     @BeforeEach
     protected void emptyDatabaseAndArchive() throws IOException {
         DB.resetSource();
+        Files.createDirectories(ROOT);
         try (Stream<Path> files = Files.walk(ROOT)) {
             files.sorted(Comparator.reverseOrder())
                     .filter(p -> !p.equals(ROOT))
                     .forEach(p -> p.toFile().delete());
         }
+    }
+
+    /**
+     * The local file of a location the ledger records: a {@code file:} path, or an object of the bucket
+     * {@code s3://archive}, which is a file under {@link #ROOT}.
+     */
+    protected static Path fileOf(String location) {
+        String bucket = "s3://" + OnS3Root.BUCKET + "/";
+        if (location.startsWith(bucket)) {
+            return ROOT.resolve(location.substring(bucket.length()));
+        }
+        return Path.of(location.substring("file:".length()));
+    }
+
+    /** Whether this class archives to the local directory (not {@link OnS3Root}): file modes exist only there. */
+    protected boolean onLocalRoot() {
+        return !getClass().isAnnotationPresent(OnS3Root.class);
     }
 
     protected List<List<Object>> postgres(String sql) throws SQLException {
@@ -78,6 +104,14 @@ public abstract class ArchiveTestSupport {
     protected static String eligibleRunIds(Instant cutoff) {
         return "SELECT id FROM pipeline_runs WHERE status IN ('ok','error','cancelled') AND finished_at < timestamptz '"
                 + cutoff + "'";
+    }
+
+    private static Path directory(Path dir) {
+        try {
+            return Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static Path tempDirectory() {

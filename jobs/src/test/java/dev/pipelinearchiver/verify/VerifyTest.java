@@ -3,10 +3,12 @@ package dev.pipelinearchiver.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pipelinearchiver.archive.ArchiveLauncher.Outcome;
+import dev.pipelinearchiver.storage.ArchiveStorage;
 import dev.pipelinearchiver.support.ArchiveTestSupport;
 import dev.pipelinearchiver.verify.Problem.Kind;
-import java.io.RandomAccessFile;
-import java.net.URI;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -22,6 +24,9 @@ class VerifyTest extends ArchiveTestSupport {
     @Autowired
     ArchiveVerifier verifier;
 
+    @Autowired
+    ArchiveStorage storage;
+
     private final List<Problem> problems = new ArrayList<>();
 
     @BeforeEach
@@ -36,8 +41,18 @@ class VerifyTest extends ArchiveTestSupport {
                 WHERE f.table_name = '%s' AND b.dt = '%s'""".formatted(table, dt)).get(0).get(0).toString();
     }
 
+    /** Writes a file (an object) through the archive's storage, as a person or another tool might. */
+    private void put(String location, byte[] content) throws IOException {
+        try (ArchiveStorage.NewFile file = storage.create(location);
+                OutputStream out = file.output().create(0)) {
+            out.write(content);
+            out.close();
+            file.publish(written -> {});
+        }
+    }
+
     private static Path local(String path) {
-        return Path.of(URI.create(path.replace("file:/", "file:///")));
+        return fileOf(path);
     }
 
     @Test
@@ -59,24 +74,24 @@ class VerifyTest extends ArchiveTestSupport {
 
     @Test
     void anAlteredARemovedAndAnUnknownFileAreEachReportedAndHiddenFilesAreNot() throws Exception {
-        // given: one byte of a file altered, another file removed, a copy under a new name, and files readers ignore
-        Path altered = local(ledgerPath("pipeline_steps", "2026-05-28"));
-        try (RandomAccessFile file = new RandomAccessFile(altered.toFile(), "rw")) {
-            // in the first page, right after the leading magic: never in the footer, which a small
-            // file's middle byte may be (that file would be unreadable, not changed)
-            file.seek(4);
-            int b = file.read();
-            file.seek(4);
-            file.write(b ^ 0xff);
-        }
+        // given: one byte of a file altered, another file removed, a copy under a new name, and files readers
+        // ignore, each written through the archive's storage (files, or objects of a bucket)
+        String alteredFile = ledgerPath("pipeline_steps", "2026-05-28");
+        Path altered = local(alteredFile);
+        byte[] bytes = Files.readAllBytes(altered);
+        // in the first page, right after the leading magic: never in the footer, which a small
+        // file's middle byte may be (that file would be unreadable, not changed)
+        bytes[4] ^= (byte) 0xff;
+        put(alteredFile, bytes);
         Path removed = local(ledgerPath("llm_calls", "2026-05-27"));
-        Files.delete(removed);
-        Path unknown = Files.copy(
-                local(ledgerPath("pipeline_runs", "2026-05-29")),
-                local(ledgerPath("pipeline_runs", "2026-05-29")).resolveSibling("part-copied-by-hand.parquet"));
-        Files.writeString(unknown.resolveSibling(".part-s000-b0000000099.parquet.tmp"), "in flight");
-        Files.createDirectories(ROOT.resolve("pipeline_runs").resolve("_temporary"));
-        Files.copy(unknown, ROOT.resolve("pipeline_runs").resolve("_temporary").resolve("x.parquet"));
+        storage.delete(ledgerPath("llm_calls", "2026-05-27"));
+        String runsFile = ledgerPath("pipeline_runs", "2026-05-29");
+        String directory = runsFile.substring(0, runsFile.lastIndexOf('/') + 1);
+        byte[] runs = Files.readAllBytes(local(runsFile));
+        put(directory + "part-copied-by-hand.parquet", runs);
+        Path unknown = local(directory + "part-copied-by-hand.parquet");
+        put(directory + ".part-s000-b0000000099.parquet.tmp", "in flight".getBytes(StandardCharsets.UTF_8));
+        put(storage.root().resolve("pipeline_runs/_temporary/x.parquet"), runs);
 
         // when
         VerifyReport report = verifier.verify(DtRange.ALL, null, problems::add);

@@ -1,4 +1,4 @@
-package dev.pipelinearchiver.parquet;
+package dev.pipelinearchiver.storage;
 
 /** The archive root cannot be used; the message says which root and why. */
 public class ArchiveIoException extends RuntimeException {
