@@ -1,59 +1,35 @@
 package dev.pipelinearchiver.contract;
 
-import java.net.URI;
-import java.net.URISyntaxException;
+import dev.pipelinearchiver.storage.ArchiveIoException;
+import dev.pipelinearchiver.storage.ArchiveRoot;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.Locale;
 
 /**
  * An archive root as the table definitions need it: a local directory, or a bucket and prefix on an
- * object store. Each engine spells it its own way ({@link #duckDb()}: a plain path or {@code s3://}).
+ * object store, parsed by the job's own rules ({@link ArchiveRoot}). Each engine spells it its own way
+ * ({@link #duckDb()}: a plain path or {@code s3://}).
  */
-public record ArchiveLocation(String scheme, String authority, String path) {
+public record ArchiveLocation(ArchiveRoot root) {
 
     /**
-     * Reads a root as the job's {@code archiver.output-root} takes it: a local path (relative to the working
-     * directory), a {@code file:} URI, or {@code s3://} / {@code s3a://} with a bucket.
+     * Reads a root as the job's {@code archiver.output-root} takes it.
      *
-     * @throws IllegalArgumentException for any other scheme, or an object-store root without a bucket
+     * @throws IllegalArgumentException for an unsupported scheme or a malformed root
      */
     public static ArchiveLocation parse(String root) {
         if (root == null || root.isBlank()) {
             throw new IllegalArgumentException("The archive root is empty.");
         }
-        URI uri;
         try {
-            uri = new URI(root.replace(" ", "%20"));
-        } catch (URISyntaxException e) {
-            uri = null; // a local path with characters a URI does not allow
+            return new ArchiveLocation(ArchiveRoot.parse(root));
+        } catch (ArchiveIoException e) {
+            throw new IllegalArgumentException(e.getMessage() + "; no table definition is made for it.", e);
         }
-        if (uri == null || uri.getScheme() == null || uri.getScheme().length() == 1 /* a Windows drive */) {
-            return local(Paths.get(root));
-        }
-        String scheme = uri.getScheme().toLowerCase(Locale.ROOT);
-        return switch (scheme) {
-            case "file" -> local(Paths.get(uri));
-            case "s3", "s3a" -> {
-                if (uri.getHost() == null || uri.getHost().isEmpty()) {
-                    throw new IllegalArgumentException("The archive root " + root + " names no bucket.");
-                }
-                String prefix = uri.getPath() == null ? "" : uri.getPath().replaceAll("/+$", "");
-                yield new ArchiveLocation("s3", uri.getHost(), prefix);
-            }
-            default ->
-                throw new IllegalArgumentException("The archive root " + root
-                        + " is neither a local directory nor an s3:// location; no table definition is made for it.");
-        };
-    }
-
-    private static ArchiveLocation local(Path path) {
-        String absolute = path.toAbsolutePath().normalize().toString();
-        return new ArchiveLocation("file", "", absolute.length() > 1 ? absolute.replaceAll("/+$", "") : absolute);
     }
 
     public boolean isLocal() {
-        return "file".equals(scheme);
+        return root.scheme() == ArchiveRoot.Scheme.FILE;
     }
 
     /** The local directory (only for a local root). */
@@ -61,22 +37,22 @@ public record ArchiveLocation(String scheme, String authority, String path) {
         if (!isLocal()) {
             throw new IllegalStateException(this + " is not a local directory");
         }
-        return Paths.get(path);
+        return Paths.get(root.path());
     }
 
     /** The root as DuckDB reads it: an absolute path, or {@code s3://bucket/prefix} (with its httpfs extension). */
     public String duckDb() {
-        return isLocal() ? path : "s3://" + authority + path;
+        return isLocal() ? root.path() : root.toString();
     }
 
     /** A dataset's directory under the root, in DuckDB's spelling. */
     public String duckDb(String dataset) {
-        String root = duckDb();
-        return (root.endsWith("/") ? root : root + "/") + dataset;
+        String base = duckDb();
+        return (base.endsWith("/") ? base : base + "/") + dataset;
     }
 
     @Override
     public String toString() {
-        return isLocal() ? path : scheme + "://" + authority + path;
+        return isLocal() ? root.path() : root.toString();
     }
 }

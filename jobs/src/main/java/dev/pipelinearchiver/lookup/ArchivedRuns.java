@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.hadoop.fs.Path;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -110,7 +109,7 @@ public class ArchivedRuns {
     private TableRows readTable(SourceTable table, String file, RunRows selection) {
         List<GenericRecord> rows = new ArrayList<>();
         Schema schema = null;
-        try (ParquetReader<GenericRecord> reader = archive.reader(new Path(file))) {
+        try (ParquetReader<GenericRecord> reader = archive.reader(file)) {
             for (GenericRecord record; (record = reader.read()) != null; ) {
                 schema = record.getSchema();
                 if (selection.runOf(table, record) != null) {

@@ -235,6 +235,9 @@ class AnalystCommandsTest {
                 run("query", "--root=s3://bucket/archive", "SELECT 1"), 2, "query reads a local archive root only");
         assertOneLine(run("query", "--root=" + empty, "SELECT 1"), 2, "No dataset under " + empty);
         assertOneLine(run("table-definitions", "--root=" + root, "--engine=oracle"), 2, "Unknown engine 'oracle'");
-        assertOneLine(run("table-definitions", "--root=ftp://host/archive"), 2, "The archive root ftp://host/archive");
+        assertOneLine(
+                run("table-definitions", "--root=ftp://host/archive"),
+                2,
+                "Unsupported archive root ftp://host/archive");
     }
 }

@@ -29,8 +29,9 @@ class TableDefinitionsTest {
         assertThat(ArchiveLocation.parse("s3://bucket").duckDb("pipeline_steps"))
                 .isEqualTo("s3://bucket/pipeline_steps");
         assertThatThrownBy(() -> ArchiveLocation.parse("hdfs://namenode/archive"))
-                .hasMessageContaining("neither a local directory nor an s3:// location");
-        assertThatThrownBy(() -> ArchiveLocation.parse("s3:///prefix")).hasMessageContaining("names no bucket");
+                .hasMessageContaining("the scheme hdfs: is not supported");
+        assertThatThrownBy(() -> ArchiveLocation.parse("s3:///prefix"))
+                .hasMessageContaining("is not a valid bucket name");
     }
 
     @Test
