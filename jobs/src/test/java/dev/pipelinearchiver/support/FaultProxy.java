@@ -124,11 +124,7 @@ public final class FaultProxy implements AutoCloseable {
                 if (fault == Fault.DROP) {
                     return; // closes both connections with no response
                 }
-                if (fault == Fault.DELAY) {
-                    Thread.sleep(DELAY_MILLIS);
-                    fault = null;
-                }
-                if (fault != null) {
+                if (fault == Fault.SLOW_DOWN || fault == Fault.DENY) {
                     if (!expectContinue) {
                         skipBody(fromClient, headText);
                     }
@@ -136,29 +132,21 @@ public final class FaultProxy implements AutoCloseable {
                     toClient.flush();
                     return;
                 }
-                toServer.write(head);
-                toServer.flush();
-                byte[] response;
+                // store and forward: a client that dies mid-body never leaves the server half a request
                 if (expectContinue) {
-                    response = readHead(fromServer);
-                    if (response == null) {
-                        return;
-                    }
-                    String status = new String(response, StandardCharsets.ISO_8859_1);
-                    if (!status.startsWith("HTTP/1.1 100")) {
-                        // a final answer before the body: relay it and end the connection
-                        toClient.write(response);
-                        copyBody(fromServer, toClient, status, requestLine[0]);
-                        return;
-                    }
-                    toClient.write(response);
+                    toClient.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
                     toClient.flush();
-                    copyBody(fromClient, toServer, headText);
-                    response = readHead(fromServer);
-                } else {
-                    copyBody(fromClient, toServer, headText);
-                    response = readHead(fromServer);
                 }
+                ByteArrayOutputStream body = new ByteArrayOutputStream();
+                copyBody(fromClient, body, headText);
+                if (fault == Fault.DELAY) {
+                    Thread.sleep(DELAY_MILLIS);
+                }
+                // Expect is not signed; the body is already here, so the server gets none
+                toServer.write(withoutHeader(headText, "expect").getBytes(StandardCharsets.ISO_8859_1));
+                body.writeTo(toServer);
+                toServer.flush();
+                byte[] response = readHead(fromServer);
                 if (response == null) {
                     return;
                 }
@@ -218,6 +206,19 @@ public final class FaultProxy implements AutoCloseable {
                     : (b == '\r' ? 1 : 0);
         }
         return head.toByteArray();
+    }
+
+    private static String withoutHeader(String head, String name) {
+        StringBuilder kept = new StringBuilder();
+        for (String line : head.split("\r\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0
+                    && line.substring(0, colon).trim().toLowerCase(Locale.ROOT).equals(name)) {
+                continue;
+            }
+            kept.append(line).append("\r\n");
+        }
+        return kept.append("\r\n").toString();
     }
 
     private static String header(String head, String name) {
