@@ -535,7 +535,7 @@ public final class HtmlReport {
         // decade labels (1 ms, 10 ms, ... ) where a bucket starts at one
         for (int b = span[0]; b <= span[1] + 1 && b < RangeFigures.EDGES.length; b++) {
             long edge = RangeFigures.EDGES[b];
-            if (Long.toString(edge).matches("10*")) {
+            if (isPowerOfTen(edge)) {
                 out.append("<text x=\"")
                         .append(fmt(LEFT + (b - span[0]) * width))
                         .append("\" y=\"")
@@ -596,6 +596,13 @@ public final class HtmlReport {
             }
         }
         out.append("</svg>\n");
+    }
+
+    private static boolean isPowerOfTen(long value) {
+        while (value >= 10 && value % 10 == 0) {
+            value /= 10;
+        }
+        return value == 1;
     }
 
     /** Where a duration lies on the bucket axis, in buckets from the first shown (log-interpolated within one). */
@@ -670,12 +677,24 @@ public final class HtmlReport {
         return 10 * power;
     }
 
+    /** One decimal, without String.format: a page has tens of thousands of coordinates. */
     private static String fmt(double value) {
-        return String.format(Locale.ROOT, "%.1f", value);
+        long tenths = Math.round(value * 10);
+        String sign = tenths < 0 ? "-" : "";
+        tenths = Math.abs(tenths);
+        return sign + tenths / 10 + "." + tenths % 10;
     }
 
     static String count(long value) {
-        return String.format(Locale.ROOT, "%,d", value);
+        String digits = Long.toString(Math.abs(value));
+        StringBuilder grouped = new StringBuilder(value < 0 ? "-" : "");
+        for (int i = 0; i < digits.length(); i++) {
+            if (i > 0 && (digits.length() - i) % 3 == 0) {
+                grouped.append(',');
+            }
+            grouped.append(digits.charAt(i));
+        }
+        return grouped.toString();
     }
 
     static String compact(double value) {
@@ -699,8 +718,13 @@ public final class HtmlReport {
     }
 
     private static String trim(double value) {
-        String text = String.format(Locale.ROOT, "%.2f", value);
-        return text.contains(".") ? text.replaceAll("0+$", "").replaceAll("\\.$", "") : text;
+        long hundredths = Math.round(Math.abs(value) * 100);
+        String text = (value < 0 && hundredths > 0 ? "-" : "") + hundredths / 100;
+        long fraction = hundredths % 100;
+        if (fraction == 0) {
+            return text;
+        }
+        return text + "." + (fraction % 10 == 0 ? Long.toString(fraction / 10) : (fraction < 10 ? "0" : "") + fraction);
     }
 
     static String ms(Long value) {

@@ -181,7 +181,7 @@ public class StepStatsTasklet implements Tasklet {
         return figures.size();
     }
 
-    private static GenericRecord record(DailyStepStats s) {
+    static GenericRecord record(DailyStepStats s) {
         GenericData.Record record = new GenericData.Record(SCHEMA);
         record.put("step_name", s.stepName());
         record.put("calls", s.calls());
