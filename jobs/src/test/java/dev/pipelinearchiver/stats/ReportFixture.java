@@ -62,6 +62,34 @@ final class ReportFixture implements StepStatsSource {
         return this;
     }
 
+    /**
+     * Like {@link #days}, with the day-to-day variation of a real pipeline: calls lower at weekends and noisy,
+     * errors scattered around {@code errors} per day.
+     */
+    ReportFixture varyingDays(
+            String from, String to, String step, int calls, long typicalMs, double slope, int errors) {
+        Random random = new Random(step.hashCode());
+        LocalDate day = LocalDate.parse(from);
+        int i = 0;
+        while (!day.isAfter(LocalDate.parse(to))) {
+            double weekday = day.getDayOfWeek().getValue() >= 6 ? 0.6 : 1.0;
+            int dayCalls = (int) Math.max(1, Math.round(calls * weekday * (1 + 0.12 * random.nextGaussian())));
+            int dayErrors = (int) Math.min(
+                    dayCalls, Math.max(0, Math.round(errors * weekday * (1 + 0.5 * random.nextGaussian()))));
+            day(day.toString(), step, dayCalls, Math.round(typicalMs * (1 + slope * i)), dayErrors, random.nextLong());
+            day = day.plusDays(1);
+            i++;
+        }
+        return this;
+    }
+
+    private String description = "test fixture";
+
+    ReportFixture describedAs(String description) {
+        this.description = description;
+        return this;
+    }
+
     StepStatsReport report(String from, String to, String step) {
         return StepStatsReport.build(
                 this,
@@ -75,7 +103,7 @@ final class ReportFixture implements StepStatsSource {
 
     @Override
     public String description() {
-        return "test fixture";
+        return description;
     }
 
     @Override
