@@ -14,6 +14,9 @@ import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.env.YamlPropertySourceLoader;
+import org.springframework.boot.logging.LogLevel;
+import org.springframework.boot.logging.LoggingInitializationContext;
+import org.springframework.boot.logging.LoggingSystem;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.MutablePropertySources;
@@ -50,7 +53,7 @@ public final class SpringOptions {
     /**
      * The {@code archiver.*} settings as a start would bind them (environment, {@code --archiver.*} options, the
      * packaged application.yml), with the given archive root, without starting anything: for commands that read
-     * the archive alone, with no database.
+     * the archive alone, with no database. Logging is set up from the same settings, as a start would.
      */
     ArchiverProperties archiverSettings(String outputRoot) {
         validate();
@@ -67,6 +70,13 @@ public final class SpringOptions {
             }
         }
         ConfigurationPropertySources.attach(environment);
+        LoggingSystem logging = LoggingSystem.get(SpringOptions.class.getClassLoader());
+        logging.beforeInitialize();
+        logging.initialize(new LoggingInitializationContext(environment), null, null);
+        Binder.get(environment)
+                .bind("logging.level", Bindable.mapOf(String.class, LogLevel.class))
+                .ifBound(levels -> levels.forEach((name, level) -> logging.setLogLevel(
+                        name.equalsIgnoreCase(LoggingSystem.ROOT_LOGGER_NAME) ? null : name, level)));
         return Binder.get(environment)
                 .bind("archiver", Bindable.of(ArchiverProperties.class))
                 .orElseThrow(() -> new IllegalStateException("No archiver settings"));

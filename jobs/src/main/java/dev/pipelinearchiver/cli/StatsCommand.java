@@ -106,9 +106,14 @@ class StatsCommand implements Callable<Integer> {
         }
         if (archive != null) {
             ArchiverProperties settings = spring.archiverSettings(archive);
-            return print(
-                    new ArchiveStepStats(new ParquetArchive(settings)),
-                    settings.stats().topErrors());
+            ArchiveStepStats files = new ArchiveStepStats(new ParquetArchive(settings));
+            if (!files.hasDayFiles()) {
+                throw new CommandFailure(
+                        ArchiverCommand.BAD_CONFIG,
+                        "no step_stats day files under " + archive
+                                + " (--archive takes the archive root, the folder that holds step_stats/).");
+            }
+            return print(files, settings.stats().topErrors());
         }
         try (ConfigurableApplicationContext context = spring.start()) {
             int topErrors = context.getBean(ArchiverProperties.class).stats().topErrors();

@@ -40,7 +40,12 @@ public final class ArchiveStepStats implements StepStatsSource {
 
     @Override
     public String description() {
-        return "archive " + archive.root() + ": the " + StepStatsTasklet.DATASET + " day files";
+        return "archive " + archive.root() + " (its " + StepStatsTasklet.DATASET + " day files)";
+    }
+
+    /** Whether the root holds any step_stats day file (a root without any is likely not an archive root). */
+    public boolean hasDayFiles() {
+        return !files().isEmpty();
     }
 
     @Override

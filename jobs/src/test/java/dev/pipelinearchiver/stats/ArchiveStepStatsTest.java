@@ -120,7 +120,7 @@ class ArchiveStepStatsTest {
         StepStatsReport fromDatabase = database.report("2026-05-08", "2026-05-14", null);
         assertThat(json(fromFiles)).isEqualTo(json(fromDatabase));
         assertThat(fromFiles.steps().get(0).figures().durationMsP95()).isNotNull();
-        assertThat(fromFiles.source()).isEqualTo("archive " + archive.root() + ": the step_stats day files");
+        assertThat(fromFiles.source()).isEqualTo("archive " + archive.root() + " (its step_stats day files)");
         assertThat(files.extent(null))
                 .contains(new DayRange(LocalDate.parse("2026-05-01"), LocalDate.parse("2026-05-14")));
         assertThat(files.extent("trend_agent"))
