@@ -129,7 +129,12 @@ final class LaunchMetrics {
                 "outcome",
                 result.outcome().toString());
         if (result.outcome() == Outcome.COMPLETED) {
-            lastSuccess(Instant.now().getEpochSecond());
+            // the end the metadata records: the value the next launches read back and push again
+            LocalDateTime end = result.execution().getEndTime();
+            lastSuccess(
+                    end == null
+                            ? Instant.now().getEpochSecond()
+                            : end.atZone(ZoneId.systemDefault()).toEpochSecond());
         }
         // an ALREADY_COMPLETED launch did nothing: its execution is the earlier one, whose figures were pushed then
         JobExecution execution = result.outcome() == Outcome.ALREADY_COMPLETED ? null : result.execution();
@@ -158,7 +163,8 @@ final class LaunchMetrics {
         gauge(registry, "archiver.runs.purged", purged);
         long count = transactions;
         double seconds = totalMs / 1000.0;
-        FunctionTimer.builder("archiver.purge.transaction", this, t -> count, t -> seconds, TimeUnit.SECONDS)
+        // the registry as the timer's object: a function timer holds it weakly, and it lives until the last push
+        FunctionTimer.builder("archiver.purge.transaction", registry, r -> count, r -> seconds, TimeUnit.SECONDS)
                 .description("The launch's delete transactions: how many, and their time added up")
                 .register(registry);
         gauge(registry, "archiver.purge.transaction.max.seconds", maxMs / 1000.0);

@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -145,10 +144,5 @@ public record StepStatsReport(
             byStep.computeIfAbsent(day.stepName(), name -> new TreeMap<>()).put(day.dt(), day);
         }
         return byStep;
-    }
-
-    /** One of the steps' figures over all steps (e.g. the largest p99), for shared scales. */
-    public <T extends Comparable<T>> Optional<T> maxOverDays(Function<DailyStepStats, T> figure) {
-        return days.stream().map(figure).filter(v -> v != null).max(Comparable::compareTo);
     }
 }
