@@ -124,7 +124,10 @@ public final class HtmlReport {
         String none = "No step statistics between " + range.first() + " and " + range.last() + ".";
         return report.extent()
                 .map(e -> none + " Figures exist from " + e.first() + " to " + e.last() + ".")
-                .orElse(none + " There are no figures at all yet: no archive launch has merged any.");
+                .orElse(
+                        report.stepFilter() == null
+                                ? none + " There are no figures at all yet: no archive launch has merged any."
+                                : none + " There are no figures of step_name " + report.stepFilter() + " at all.");
     }
 
     private void header() {
@@ -183,7 +186,9 @@ public final class HtmlReport {
                 "No --from/--to given: the " + report.range().length() + " most recent days up to "
                         + report.range().last() + ", the last day with figures." + extent;
             case NO_FIGURES ->
-                "No --from/--to given, and there are no figures at all yet: the "
+                "No --from/--to given, and there are no figures"
+                        + (report.stepFilter() == null ? "" : " of step_name " + report.stepFilter())
+                        + " at all yet: the "
                         + report.range().length() + " days up to today.";
         };
     }

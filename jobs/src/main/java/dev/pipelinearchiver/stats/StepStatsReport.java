@@ -14,7 +14,8 @@ import java.util.function.Predicate;
 /**
  * The statistics of a range of days as {@code stats} shows them in every format: the days' figures, and per
  * step name its figures over the range against the previous period of the same length. The text, JSON and
- * HTML outputs are all made from one report, so they show the same numbers.
+ * HTML outputs are all made from one report, so they show the same numbers. {@code stepFilter} is the one step
+ * name asked for ({@code --step}), or null.
  */
 public record StepStatsReport(
         DayRange range,
@@ -25,7 +26,8 @@ public record StepStatsReport(
         Instant generatedAt,
         Optional<DayRange> extent,
         List<DailyStepStats> days,
-        List<StepSummary> steps) {
+        List<StepSummary> steps,
+        String stepFilter) {
 
     /** How the range was chosen. */
     public enum RangeChoice {
@@ -103,7 +105,8 @@ public record StepStatsReport(
                 now,
                 extent,
                 days,
-                List.copyOf(steps));
+                List.copyOf(steps),
+                stepName);
     }
 
     /** Days, by step name in order, each step's days in date order. */

@@ -121,6 +121,9 @@ class StepStatsReportTest {
         assertThat(HtmlReport.emptyMessage(new ReportFixture().report(null, null, null)))
                 .isEqualTo("No step statistics between 2026-12-01 and 2026-12-07."
                         + " There are no figures at all yet: no archive launch has merged any.");
+        assertThat(HtmlReport.emptyMessage(fixture.report(null, null, "nobody")))
+                .isEqualTo("No step statistics between 2026-12-01 and 2026-12-07."
+                        + " There are no figures of step_name nobody at all.");
     }
 
     @Test
@@ -189,8 +192,8 @@ class StepStatsReportTest {
                 report.generatedAt(),
                 report.extent(),
                 report.days(),
-                List.of(new StepSummary(
-                        name, report.steps().get(0).figures(), null, figures.topErrors(5), null, null)));
+                List.of(new StepSummary(name, report.steps().get(0).figures(), null, figures.topErrors(5), null, null)),
+                null);
 
         // when
         String html = HtmlReport.render(withError);
