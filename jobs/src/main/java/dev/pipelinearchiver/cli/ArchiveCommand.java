@@ -100,7 +100,7 @@ class ArchiveCommand implements Callable<Integer> {
                 return ArchiverCommand.OK;
             }
         }
-        try (ConfigurableApplicationContext context = spring.start(AsyncCommits.LAUNCH_PROPERTY + "=true")) {
+        try (ConfigurableApplicationContext context = spring.startLaunch(AsyncCommits.LAUNCH_PROPERTY + "=true")) {
             return launch.run(context, (launcher, deadline) -> launcher.archive(cutoffInstant, deadline));
         }
     }

@@ -51,7 +51,8 @@ final class BatchMetadata {
                 prefix);
     }
 
-    private String sql(String template) {
+    /** A template of {@link MetadataSql} (or another class) with this validated table prefix. */
+    String sql(String template) {
         return template.formatted(prefix);
     }
 

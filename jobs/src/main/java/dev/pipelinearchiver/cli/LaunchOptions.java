@@ -55,21 +55,34 @@ final class LaunchOptions {
 
     /** Runs a launch with SIGTERM handling, prints its report and returns the exit code. */
     int run(ApplicationContext context, Launch launch) throws Exception {
-        ArchiveLauncher launcher = context.getBean(ArchiveLauncher.class);
-        GracefulStop.install(
-                launcher,
-                BatchMetadata.of(context),
-                stopTimeout,
-                command.commandLine().getErr());
-        launcher.preflight();
-        if (!allowRootChange) {
-            launcher.checkUnfinishedBatchesRoot();
+        LaunchMetrics metrics = LaunchMetrics.start(context);
+        Result result = null;
+        try {
+            ArchiveLauncher launcher = context.getBean(ArchiveLauncher.class);
+            GracefulStop.install(
+                    launcher,
+                    BatchMetadata.of(context),
+                    stopTimeout,
+                    command.commandLine().getErr());
+            launcher.preflight();
+            if (!allowRootChange) {
+                launcher.checkUnfinishedBatchesRoot();
+            }
+            result = launch.run(launcher, maxRuntime == null ? null : started.plus(maxRuntime));
+            if (summaryJson != null) {
+                new LaunchSummary(result.outcome().toString(), result.execution()).writeJson(summaryJson);
+            }
+            int exitCode = LaunchReport.print(result, command.commandLine().getOut());
+            metrics.ended(result, exitCode);
+            return exitCode;
+        } catch (Exception | Error e) {
+            // the exit code ArchiverCommand's handler will give this failure
+            metrics.ended(
+                    result,
+                    e instanceof CommandFailure failure
+                            ? failure.exitCode()
+                            : Failures.isConfiguration(e) ? ArchiverCommand.BAD_CONFIG : ArchiverCommand.JOB_FAILED);
+            throw e;
         }
-        Result result = launch.run(launcher, maxRuntime == null ? null : started.plus(maxRuntime));
-        LaunchMetrics.record(context, result);
-        if (summaryJson != null) {
-            new LaunchSummary(result.outcome().toString(), result.execution()).writeJson(summaryJson);
-        }
-        return LaunchReport.print(result, command.commandLine().getOut());
     }
 }

@@ -46,7 +46,7 @@ class RestartCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         spring.validate();
-        try (ConfigurableApplicationContext context = spring.start(AsyncCommits.LAUNCH_PROPERTY + "=true")) {
+        try (ConfigurableApplicationContext context = spring.startLaunch(AsyncCommits.LAUNCH_PROPERTY + "=true")) {
             JobExecution execution = JobExecutions.require(context.getBean(JobRepository.class), executionId);
             if (!ArchiveJobConfiguration.JOB_NAME.equals(
                     execution.getJobInstance().getJobName())) {

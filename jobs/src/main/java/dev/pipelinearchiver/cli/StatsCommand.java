@@ -3,84 +3,158 @@ package dev.pipelinearchiver.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.pipelinearchiver.ArchiverProperties;
+import dev.pipelinearchiver.parquet.ParquetArchive;
+import dev.pipelinearchiver.stats.ArchiveStepStats;
 import dev.pipelinearchiver.stats.DailyStepStats;
+import dev.pipelinearchiver.stats.DatabaseStepStats;
+import dev.pipelinearchiver.stats.HtmlReport;
 import dev.pipelinearchiver.stats.StatisticsStore;
+import dev.pipelinearchiver.stats.StepStatsJson;
+import dev.pipelinearchiver.stats.StepStatsReport;
+import dev.pipelinearchiver.stats.StepStatsSource;
+import dev.pipelinearchiver.storage.StorageConfiguration;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code stats}: the per-day, per-step statistics kept in PostgreSQL after the raw rows are gone. */
+/**
+ * {@code stats}: the per-day, per-step statistics kept in PostgreSQL after the raw rows are gone (or, with
+ * {@code --archive}, in the archive's step_stats day files), as a table, CSV, JSON or one HTML page.
+ */
 @Command(
         name = "stats",
         mixinStandardHelpOptions = true,
-        description =
-                "Prints per-day, per-step_name statistics of archived steps: counts, error rate, duration percentiles.",
+        description = {
+            "Prints per-day, per-step_name statistics of archived steps: counts, error rate, duration percentiles.",
+            "Without --from/--to: the 7 most recent days up to the last day with figures.",
+            "--format=html writes one self-contained page (charts per step over the days, the summary against the",
+            "previous period, duration distributions, top errors) that opens offline."
+        },
         footerHeading = "%nExamples:%n",
         footer = {
-            "  pipeline-archiver stats                                   (the last 7 days)",
+            "  pipeline-archiver stats                                   (the last 7 days with figures)",
             "  pipeline-archiver stats --from=2026-09-01 --to=2026-09-30 --step=trend_agent",
-            "  pipeline-archiver stats --format=csv > steps.csv"
+            "  pipeline-archiver stats --format=csv > steps.csv",
+            "  pipeline-archiver stats --from=2026-09-01 --to=2026-09-30 --format=html --output=steps.html",
+            "  pipeline-archiver stats --archive=/data/archive --format=html --output=steps.html   (no database)"
         })
 class StatsCommand implements Callable<Integer> {
 
     enum Format {
         table,
         csv,
-        json
+        json,
+        html
     }
 
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--from", paramLabel = "DATE", description = "First day (UTC), default 7 days ago.")
+    @Option(
+            names = "--from",
+            paramLabel = "DATE",
+            description = "First day (UTC); default: 7 days before the last one.")
     LocalDate from;
 
-    @Option(names = "--to", paramLabel = "DATE", description = "Last day (UTC), default today.")
+    @Option(
+            names = "--to",
+            paramLabel = "DATE",
+            description = "Last day (UTC); default: today if --from is given, else the last day with figures.")
     LocalDate to;
 
     @Option(names = "--step", paramLabel = "NAME", description = "Only this step_name.")
     String step;
 
-    @Option(names = "--format", defaultValue = "table", description = "table (default), csv or json.")
+    @Option(names = "--format", defaultValue = "table", description = "table (default), csv, json or html.")
     Format format;
+
+    @Option(names = "--output", paramLabel = "FILE", description = "Write to this file instead of standard output.")
+    Path output;
+
+    @Option(
+            names = "--archive",
+            paramLabel = "ROOT",
+            description =
+                    "Read the step_stats day files under this archive root instead of PostgreSQL (no database needed).")
+    String archive;
 
     @Mixin
     SpringOptions spring;
 
     @Override
     public Integer call() throws Exception {
-        LocalDate today = LocalDate.now(ZoneOffset.UTC);
-        LocalDate last = to == null ? today : to;
-        LocalDate first = from == null ? last.minusDays(6) : from;
+        if (from != null && to != null && to.isBefore(from)) {
+            throw new ParameterException(spec.commandLine(), "--to (" + to + ") is before --from (" + from + ").");
+        }
+        if (archive != null) {
+            ArchiverProperties settings = spring.archiverSettings(archive);
+            ArchiveStepStats files =
+                    new ArchiveStepStats(new ParquetArchive(StorageConfiguration.open(settings), settings));
+            if (!files.hasDayFiles()) {
+                throw new CommandFailure(
+                        ArchiverCommand.BAD_CONFIG,
+                        "no step_stats day files under " + archive
+                                + " (--archive takes the archive root, the folder that holds step_stats/).");
+            }
+            return print(files, settings.stats().topErrors());
+        }
         try (ConfigurableApplicationContext context = spring.start()) {
             int topErrors = context.getBean(ArchiverProperties.class).stats().topErrors();
-            List<DailyStepStats> days = context.getBean(StatisticsStore.class).read(first, last, step, topErrors);
-            PrintWriter out = spec.commandLine().getOut();
-            switch (format) {
-                case json ->
-                    out.println(new ObjectMapper()
-                            .enable(SerializationFeature.INDENT_OUTPUT)
-                            .writeValueAsString(
-                                    days.stream().map(StatsCommand::json).toList()));
-                case csv -> csv(out, days);
-                default -> table(out, days, first, last);
-            }
-            out.flush();
-            return ArchiverCommand.OK;
+            String database =
+                    context.getBean(JdbcTemplate.class).queryForObject("SELECT current_database()", String.class);
+            return print(new DatabaseStepStats(context.getBean(StatisticsStore.class), database), topErrors);
         }
+    }
+
+    private int print(StepStatsSource source, int topErrors) throws IOException {
+        StepStatsReport report =
+                StepStatsReport.build(source, from, to, step, topErrors, LocalDate.now(ZoneOffset.UTC), Instant.now());
+        StringWriter text = new StringWriter();
+        PrintWriter out = new PrintWriter(text);
+        switch (format) {
+            case json ->
+                out.println(new ObjectMapper()
+                        .enable(SerializationFeature.INDENT_OUTPUT)
+                        .writeValueAsString(StepStatsJson.of(report)));
+            case csv -> csv(out, report.days());
+            case html -> out.print(HtmlReport.render(report));
+            default -> table(out, report);
+        }
+        out.flush();
+        if (output == null) {
+            spec.commandLine().getOut().print(text);
+        } else {
+            Files.writeString(output, text.toString(), StandardCharsets.UTF_8);
+            spec.commandLine()
+                    .getOut()
+                    .println("stats: wrote " + output + " (" + report.steps().size() + " step names, " + report.range()
+                            + ")");
+        }
+        if (report.days().isEmpty() && format != Format.table) {
+            // the table says it on standard output; the other formats are for programs and pages
+            spec.commandLine().getErr().println("stats: " + HtmlReport.emptyMessage(report));
+        }
+        spec.commandLine().getOut().flush();
+        return ArchiverCommand.OK;
     }
 
     private static final String[] COLUMNS = {
@@ -132,29 +206,6 @@ class StatsCommand implements Callable<Integer> {
         return values;
     }
 
-    private static Map<String, Object> json(DailyStepStats d) {
-        Map<String, Object> map = new LinkedHashMap<>();
-        map.put("dt", d.dt().toString());
-        map.put("step_name", d.stepName());
-        map.put("calls", d.calls());
-        map.put("ok", d.ok());
-        map.put("skipped", d.skipped());
-        map.put("errors", d.errors());
-        map.put("other_status", d.otherStatus());
-        map.put("error_rate", d.errorRate());
-        map.put("duration_ms_min", d.durationMsMin());
-        map.put("duration_ms_p50", d.durationMsP50());
-        map.put("duration_ms_p90", d.durationMsP90());
-        map.put("duration_ms_p95", d.durationMsP95());
-        map.put("duration_ms_p99", d.durationMsP99());
-        map.put("duration_ms_max", d.durationMsMax());
-        map.put("duration_ms_mean", d.durationMsMean());
-        map.put("duration_ms_total", d.durationMsTotal());
-        map.put("invalid_durations", d.invalidDurations());
-        map.put("top_errors", d.topErrors());
-        return map;
-    }
-
     private static void csv(PrintWriter out, List<DailyStepStats> days) {
         out.println(String.join(",", COLUMNS));
         for (DailyStepStats d : days) {
@@ -169,10 +220,14 @@ class StatsCommand implements Callable<Integer> {
     }
 
     /** Aligned for a terminal: the figures an operator scans, the top error last. */
-    private static void table(PrintWriter out, List<DailyStepStats> days, LocalDate first, LocalDate last) {
+    private static void table(PrintWriter out, StepStatsReport report) {
+        List<DailyStepStats> days = report.days();
         if (days.isEmpty()) {
-            out.println("No step statistics between " + first + " and " + last + ".");
+            out.println(HtmlReport.emptyMessage(report));
             return;
+        }
+        if (report.choice() != StepStatsReport.RangeChoice.GIVEN) {
+            out.println(HtmlReport.choiceText(report));
         }
         String[] header = {
             "dt",

@@ -13,6 +13,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -85,10 +87,29 @@ public class StatisticsStore {
     private static final String DAYS = """
             SELECT dt, step_name, calls, ok, skipped, errors, other_status, error_rate, duration_ms_min, duration_ms_mean,
                    duration_ms_max, duration_ms_p50, duration_ms_p90, duration_ms_p95, duration_ms_p99, duration_ms_total,
-                   invalid_durations
+                   invalid_durations, histogram
             FROM archiver.step_stats
             WHERE dt BETWEEN ? AND ? AND (CAST(? AS text) IS NULL OR step_name = ?)
             ORDER BY dt, step_name""";
+
+    /** The first and last day with figures (optionally of one step name). */
+    private static final String EXTENT = """
+            SELECT min(dt), max(dt) FROM archiver.step_stats WHERE (CAST(? AS text) IS NULL OR step_name = ?)""";
+
+    /**
+     * The most frequent error patterns of each step name over a range, all patterns of every day added up;
+     * the example is the first in code point order, as a merge of figures keeps it (DAYS' parameters, then
+     * how many).
+     */
+    private static final String RANGE_ERRORS = """
+            SELECT step_name, pattern, count, example
+            FROM (SELECT step_name, pattern, sum(count)::bigint AS count, min(example COLLATE "C") AS example,
+                         row_number() OVER (PARTITION BY step_name ORDER BY sum(count) DESC, pattern COLLATE "C") AS rank
+                  FROM archiver.step_error_stats
+                  WHERE dt BETWEEN ? AND ? AND (CAST(? AS text) IS NULL OR step_name = ?)
+                  GROUP BY step_name, pattern) e
+            WHERE rank <= ?
+            ORDER BY step_name, rank""";
 
     /** The most frequent error patterns of each day and step name of a range (DAYS' parameters, then how many). */
     private static final String TOP_ERRORS = """
@@ -338,7 +359,40 @@ public class StatisticsStore {
                 rs.getObject(15, Long.class),
                 rs.getLong(16),
                 rs.getLong(17),
-                List.of());
+                List.of(),
+                rs.getBytes(18));
+    }
+
+    /** The first and last day with figures (of one step name, or of any when null); empty when there are none. */
+    public Optional<DayRange> extent(String stepName) {
+        return jdbc.query(
+                EXTENT,
+                rs -> {
+                    rs.next();
+                    LocalDate first = rs.getObject(1, LocalDate.class);
+                    return first == null
+                            ? Optional.<DayRange>empty()
+                            : Optional.of(new DayRange(first, rs.getObject(2, LocalDate.class)));
+                },
+                stepName,
+                stepName);
+    }
+
+    /** The most frequent error patterns of each step name over a range, most frequent first. */
+    public Map<String, List<ErrorCount>> rangeErrors(LocalDate from, LocalDate to, String stepName, int limit) {
+        Map<String, List<ErrorCount>> errors = new TreeMap<>();
+        jdbc.query(
+                RANGE_ERRORS,
+                rs -> {
+                    errors.computeIfAbsent(rs.getString(1), key -> new ArrayList<>())
+                            .add(new ErrorCount(rs.getString(2), rs.getLong(3), rs.getString(4)));
+                },
+                from,
+                to,
+                stepName,
+                stepName,
+                limit);
+        return errors;
     }
 
     private String toJson(List<ErrorCount> errors) {

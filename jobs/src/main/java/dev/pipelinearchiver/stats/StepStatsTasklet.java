@@ -5,6 +5,7 @@ import dev.pipelinearchiver.parquet.AvroMapping;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.stats.StepFigures.ErrorCount;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -60,10 +61,21 @@ public class StepStatsTasklet implements Tasklet {
     /** Day files written side by side: small files, most of whose time is two fsyncs. */
     private static final int FILE_WRITERS = 4;
 
+    /**
+     * The version of the step_stats contract these files follow, in the schema's {@code version} property.
+     * 1: the figures and top errors; 2 adds {@link #HISTOGRAM}, so that figures over several days (percentiles
+     * included) can be computed from the files alone (docs/statistics.md).
+     */
+    public static final int CONTRACT_VERSION = 2;
+
+    /** The day's duration histogram: HdrHistogram's compressed encoding (version 2 of the contract). */
+    public static final String HISTOGRAM = "duration_histogram";
+
     /** The published schema of the step_stats dataset (schema/avro/step_stats.avsc). */
     public static final Schema SCHEMA = SchemaBuilder.record(DATASET)
             .namespace(AvroMapping.NAMESPACE)
             .doc("Per-step statistics of one day (dt, in the path): the runs' finished date in UTC")
+            .prop("version", CONTRACT_VERSION)
             .fields()
             .requiredString("step_name")
             .requiredLong("calls")
@@ -92,6 +104,13 @@ public class StepStatsTasklet implements Tasklet {
                     .requiredString("example")
                     .endRecord())
             .noDefault()
+            .name(HISTOGRAM)
+            .doc("The day's valid durations (ms) as an HdrHistogram (1 ms to 1 day, 3 significant digits) in its"
+                    + " compressed encoding (Histogram.encodeIntoCompressedByteBuffer); histograms of several days add"
+                    + " up. Since version 2; absent from version 1 files")
+            .type()
+            .optional()
+            .bytesType()
             .endRecord();
 
     private final StatisticsStore store;
@@ -161,7 +180,7 @@ public class StepStatsTasklet implements Tasklet {
         return figures.size();
     }
 
-    private static GenericRecord record(DailyStepStats s) {
+    static GenericRecord record(DailyStepStats s) {
         GenericData.Record record = new GenericData.Record(SCHEMA);
         record.put("step_name", s.stepName());
         record.put("calls", s.calls());
@@ -189,6 +208,7 @@ public class StepStatsTasklet implements Tasklet {
             errors.add(e);
         }
         record.put("top_errors", errors);
+        record.put(HISTOGRAM, s.histogram() == null ? null : ByteBuffer.wrap(s.histogram()));
         return record;
     }
 }
