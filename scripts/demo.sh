@@ -4,6 +4,8 @@
 #   DEMO_RUNS=200000 scripts/demo.sh
 #   DEMO_DATABASE=other ARCHIVER_OUTPUT_ROOT=/tmp/archive scripts/demo.sh
 #   PIPELINE_ARCHIVER_JAR=<jar> scripts/demo.sh    that jar, never a build (the tests' DemoIT)
+#   scripts/demo.sh --s3            the archive in a bucket of a local S3 server (s3proxy on 127.0.0.1 with
+#                                   the demo's public keys), left running so that the printed commands work
 # The demo database and the archive root are recreated from scratch each time; nothing else is touched.
 # It ends by printing where the archive is and two commands that query it (scripts/check-demo.sh runs them).
 #
@@ -11,6 +13,13 @@
 # its writer with SIGPIPE and fails the demo at random): every reader reads its input to the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+S3=false
+case "${1:-}" in
+  "") ;;
+  --s3) S3=true ;;
+  *) echo "usage: scripts/demo.sh [--s3]" >&2; exit 2 ;;
+esac
 
 DB="${DEMO_DATABASE:-pipeline_demo}"
 RUNS="${DEMO_RUNS:-20000}"
@@ -43,10 +52,54 @@ elif [[ ! -f "$JAR" || -n "$(find jobs/src/main config schema/migration pom.xml 
   build
 fi
 
+# --s3: a real S3-protocol server on 127.0.0.1 (s3proxy, the one the tests use; its file-system backend
+# keeps each object as a plain file under $S3_DIR/<bucket>/), and the job told about it only through the
+# AWS SDK's standard variables, as in production. Its keys are the demo's, public like MinIO's defaults:
+# it listens on the loopback interface only.
+LOCAL_VIEW="$ROOT"
+S3_ENV=""
+if $S3; then
+  S3_JAR=jobs/target/s3proxy/s3proxy.jar
+  if [[ ! -f "$S3_JAR" ]]; then
+    mvn -B -q -ntp dependency:copy -Dartifact=org.gaul:s3proxy:2.6.0:jar:jar-with-dependencies \
+      -DoutputDirectory=jobs/target/s3proxy >/dev/null 2>&1 || true
+    mv -f jobs/target/s3proxy/s3proxy-2.6.0-jar-with-dependencies.jar "$S3_JAR" 2>/dev/null || true
+    [[ -f "$S3_JAR" ]] || { echo "demo: cannot get s3proxy (org.gaul:s3proxy:2.6.0) through Maven" >&2; exit 1; }
+  fi
+  S3_DIR="$PWD/archive-s3"
+  rm -rf "$S3_DIR"
+  mkdir -p "$S3_DIR/demo-archive"
+  S3_PORT=18091
+  while (exec 3<>"/dev/tcp/127.0.0.1/$S3_PORT") 2>/dev/null; do S3_PORT=$((S3_PORT + 1)); done
+  export AWS_ACCESS_KEY_ID=demo-access AWS_SECRET_ACCESS_KEY=demo-secret
+  export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$S3_PORT" AWS_REGION=us-east-1
+  S3_ENV="AWS_ACCESS_KEY_ID=demo-access AWS_SECRET_ACCESS_KEY=demo-secret AWS_ENDPOINT_URL_S3=$AWS_ENDPOINT_URL_S3 AWS_REGION=us-east-1 "
+  cat >"$S3_DIR.properties" <<PROPS
+s3proxy.endpoint=http://127.0.0.1:$S3_PORT
+s3proxy.authorization=aws-v2-or-v4
+s3proxy.identity=$AWS_ACCESS_KEY_ID
+s3proxy.credential=$AWS_SECRET_ACCESS_KEY
+jclouds.provider=filesystem-nio2
+jclouds.identity=$AWS_ACCESS_KEY_ID
+jclouds.credential=$AWS_SECRET_ACCESS_KEY
+jclouds.filesystem.basedir=$S3_DIR
+PROPS
+  java -Xmx256m -jar "$S3_JAR" --properties "$S3_DIR.properties" >"$S3_DIR.log" 2>&1 &
+  S3_PID=$!
+  for _ in $(seq 1 300); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$S3_PORT") 2>/dev/null; then break; fi
+    kill -0 "$S3_PID" 2>/dev/null || { echo "demo: s3proxy did not start (see $S3_DIR.log)" >&2; exit 1; }
+    sleep 0.1
+  done
+  ROOT="s3://demo-archive/pipelines"
+  LOCAL_VIEW="$S3_DIR/demo-archive/pipelines"
+  echo "demo: S3 server (s3proxy) at $AWS_ENDPOINT_URL_S3, pid $S3_PID; archive root $ROOT"
+fi
+
 echo "demo: creating database $DB with $RUNS synthetic runs over the last 90 days ..."
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
 scripts/seed-source.sh "$DB" "$RUNS" >/dev/null
-rm -rf "$ROOT"
+$S3 || rm -rf "$ROOT"
 
 q() { psql -X -At -d "$DB" -c "$1"; }
 echo "demo: before: $(q "select count(*) from pipeline_runs") runs, $(q "select count(*) from pipeline_steps") steps, $(q "select count(*) from llm_calls") llm_calls"
@@ -79,22 +132,32 @@ if [[ -z "$SHOWN" || "$(q "select count(*) from archiver.batch_run where run_id 
   SHOWN="$(q "select coalesce(min(run_id), 0) from archiver.batch_run where state = 'purged'")"
 fi
 DATASETS=()
-for dir in "$ROOT"/*/; do
+for dir in "$LOCAL_VIEW"/*/; do
   name="$(basename "$dir")"
   [[ "$name" == _* ]] || DATASETS+=("$name")
 done
-FILES="$(find "$ROOT" -name '*.parquet' -type f | wc -l)"
-SIZE="$(du -sh "$ROOT" | cut -f1)"
-MANIFESTS=("$ROOT"/_manifests/*.json)
+FILES="$(find "$LOCAL_VIEW" -name '*.parquet' -type f | wc -l)"
+SIZE="$(du -sh "$LOCAL_VIEW" | cut -f1)"
+MANIFESTS=("$LOCAL_VIEW"/_manifests/*.json)
 
 cat <<EOF
 demo: the archive is $ROOT
         datasets: ${DATASETS[*]} (Hive-partitioned: <dataset>/dt=YYYY-MM-DD/*.parquet)
-        $FILES Parquet files, $SIZE in all; manifest: ${MANIFESTS[*]#"$ROOT/"}
+        $FILES Parquet files, $SIZE in all; manifest: ${MANIFESTS[*]#"$LOCAL_VIEW/"}
 
 demo: query it with nothing but Java (README, "Querying the archive"):
   one archived run ($SHOWN), its steps and LLM calls, found through the ledger:
-    eval "\$(scripts/postgres.sh)" && SPRING_DATASOURCE_URL=jdbc:postgresql://$PGHOST:$PGPORT/$DB java -jar $JAR show-run $SHOWN
+    eval "\$(scripts/postgres.sh)" && ${S3_ENV}ARCHIVER_OUTPUT_ROOT='$ROOT' SPRING_DATASOURCE_URL=jdbc:postgresql://$PGHOST:$PGPORT/$DB java -jar $JAR show-run $SHOWN
   SQL over the archive in an embedded DuckDB (fetched through Maven on first use), views already defined:
-    scripts/query.sh --root='$ROOT' "SELECT step_name, count(*) AS steps, round(avg(duration_ms)) AS avg_ms, round(100.0 * count(*) FILTER (WHERE status = 'error') / count(*), 2) AS error_pct FROM pipeline_steps GROUP BY ALL ORDER BY step_name"
+    scripts/query.sh --root='$LOCAL_VIEW' "SELECT step_name, count(*) AS steps, round(avg(duration_ms)) AS avg_ms, round(100.0 * count(*) FILTER (WHERE status = 'error') / count(*), 2) AS error_pct FROM pipeline_steps GROUP BY ALL ORDER BY step_name"
 EOF
+
+if $S3; then
+  cat <<EOF
+
+demo: the objects are in the bucket s3://demo-archive of the S3 server above; its files are under
+  $LOCAL_VIEW (what the SQL above reads). DuckDB's httpfs, Athena, Spark and
+  ClickHouse over a bucket: docs/object-storage.md. The server keeps running for show-run; stop it
+  with: kill $S3_PID
+EOF
+fi
