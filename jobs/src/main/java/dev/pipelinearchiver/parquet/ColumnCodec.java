@@ -54,9 +54,9 @@ public enum ColumnCodec {
     /** boolean. */
     BOOLEAN(Type.BOOLEAN, null, PrimitiveTypeName.BOOLEAN, PLAIN, Types.BOOLEAN, v -> v),
     /** numeric(p, s) with p ≤ 38: an exact decimal, its unscaled value's two's-complement bytes. */
-    DECIMAL(Type.BYTES, LogicalTypes.decimal(38), BINARY, PLAIN, Types.NUMERIC, null) {
+    DECIMAL(Type.BYTES, LogicalTypes.decimal(38), BINARY, PLAIN, Types.NUMERIC, null) { // precision, scale: per column
         @Override
-        public Schema schema(SourceColumn column) {
+        Schema schema(SourceColumn column) {
             return LogicalTypes.decimal(column.precision(), column.scale()).addToSchema(Schema.create(Type.BYTES));
         }
 
@@ -114,7 +114,7 @@ public enum ColumnCodec {
     }
 
     /** The codec of a column as the catalog describes it. */
-    public static ColumnCodec of(SourceColumn column) {
+    static ColumnCodec of(SourceColumn column) {
         if ("A".equals(column.category())) {
             return ARRAY;
         }
@@ -168,18 +168,18 @@ public enum ColumnCodec {
     }
 
     /** The Avro type of the column's values (its field is the union of it with null when the column is nullable). */
-    public Schema schema(SourceColumn column) {
+    Schema schema(SourceColumn column) {
         Schema schema = Schema.create(avroType);
         return logicalType == null ? schema : logicalType.addToSchema(schema);
     }
 
     /** The Parquet primitive parquet-avro converts {@link #schema} to: what {@link #write} adds. */
-    public PrimitiveTypeName primitive() {
+    PrimitiveTypeName primitive() {
         return primitive;
     }
 
     /** What the writer keeps for the codec's columns. */
-    public ColumnEncoding encoding() {
+    ColumnEncoding encoding() {
         return encoding;
     }
 
@@ -192,7 +192,7 @@ public enum ColumnCodec {
      * Whether the export selects the column as its text output ({@code format('%s', …)}) rather than in its
      * binary send format: types archived as their text form whose binary form is not that text.
      */
-    public boolean selectsTextOutput(SourceColumn column) {
+    boolean selectsTextOutput(SourceColumn column) {
         return switch (this) {
             case TEXT -> "xml".equals(column.typeName());
             case SHORT_TEXT -> !"E".equals(column.category()) && !SHORT_TEXT_AS_IS.contains(column.typeName());

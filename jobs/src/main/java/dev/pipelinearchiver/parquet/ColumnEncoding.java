@@ -7,7 +7,7 @@ import org.apache.avro.Schema;
  * dictionary: zstd compresses their plain encoding as well, and hashing every value into an int/long
  * dictionary cost ~8 % of the export's CPU.
  */
-public enum ColumnEncoding {
+enum ColumnEncoding {
     /** Plain values, with min/max statistics. */
     PLAIN,
     /** Few distinct values (short text): a dictionary shrinks them; statistics kept. */
@@ -21,7 +21,7 @@ public enum ColumnEncoding {
     PAYLOAD;
 
     /** The encoding of a field of an archive file: its codec's ({@link ColumnCodec#archived}), else PLAIN. */
-    public static ColumnEncoding of(Schema.Field field) {
+    static ColumnEncoding of(Schema.Field field) {
         ColumnCodec codec = ColumnCodec.archived(field);
         return codec == null ? PLAIN : codec.encoding();
     }
