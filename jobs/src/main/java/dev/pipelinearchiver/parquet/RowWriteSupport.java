@@ -81,14 +81,7 @@ final class RowWriteSupport extends WriteSupport<CopyRows> {
         }
         for (AvroMapping.Column column : columns) {
             Type field = fields.get(column.index);
-            PrimitiveTypeName expected = switch (column.kind) {
-                case INT, DATE -> PrimitiveTypeName.INT32;
-                case LONG, TIMESTAMPTZ, TIMESTAMP -> PrimitiveTypeName.INT64;
-                case FLOAT -> PrimitiveTypeName.FLOAT;
-                case DOUBLE -> PrimitiveTypeName.DOUBLE;
-                case BOOLEAN -> PrimitiveTypeName.BOOLEAN;
-                case DECIMAL, BYTES, TEXT -> PrimitiveTypeName.BINARY;
-            };
+            PrimitiveTypeName expected = column.codec.primitive();
             if (!field.getName().equals(column.name)
                     || !field.isPrimitive()
                     || field.asPrimitiveType().getPrimitiveTypeName() != expected) {

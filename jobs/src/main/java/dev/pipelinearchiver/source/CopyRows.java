@@ -2,10 +2,7 @@ package dev.pipelinearchiver.source;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Arrays;
@@ -23,6 +20,9 @@ import org.postgresql.copy.CopyOut;
  * a row are then the driver's fresh array for that message, never written to again. Any other framing
  * is parsed too (a row split across messages is joined), so nothing depends on it but speed.
  *
+ * <p>It reads the framing and fixed-width big-endian numbers; what the bytes of a field of any other type
+ * mean is decided by that column's codec (parquet's ColumnCodec).
+ *
  * <p>Closing before the end reads the COPY to its end, so the connection (and its transaction) stay usable.
  */
 public final class CopyRows implements AutoCloseable {
@@ -32,14 +32,6 @@ public final class CopyRows implements AutoCloseable {
     private static final VarHandle INT16 = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
     private static final VarHandle INT32 = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
     private static final VarHandle INT64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
-
-    /** 2000-01-01, PostgreSQL's epoch, in days since 1970-01-01. */
-    private static final int POSTGRES_EPOCH_DAY = 10_957;
-
-    private static final int NUMERIC_POSITIVE = 0x0000;
-    private static final int NUMERIC_NEGATIVE = 0x4000;
-    private static final BigInteger TEN_THOUSAND = BigInteger.valueOf(10_000);
-    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
     private final CopyOut copy;
     private final int fields;
@@ -194,93 +186,6 @@ public final class CopyRows implements AutoCloseable {
     public long int64(int field, String type) throws SQLException {
         expectLength(field, 8, type);
         return (long) INT64.get(buffer, offsets[field]);
-    }
-
-    public boolean bool(int field) throws SQLException {
-        expectLength(field, 1, "boolean");
-        return buffer[offsets[field]] != 0;
-    }
-
-    /** A date as days since 1970-01-01 (PostgreSQL counts from 2000-01-01); ±infinity fails. */
-    public int epochDay(int field) throws SQLException {
-        int days = int32(field, "date");
-        if (days == Integer.MIN_VALUE || days == Integer.MAX_VALUE) {
-            throw new SQLException("Field " + field + " is the date " + (days < 0 ? "-" : "")
-                    + "infinity, which has no calendar day to archive");
-        }
-        return Math.addExact(days, POSTGRES_EPOCH_DAY);
-    }
-
-    /**
-     * A timestamp or timestamptz as microseconds since 1970-01-01 00:00 (UTC for timestamptz, the wall
-     * clock for timestamp: PostgreSQL sends both as microseconds since 2000-01-01); ±infinity fails.
-     */
-    public long epochMicros(int field) throws SQLException {
-        long micros = int64(field, "timestamp");
-        if (micros == Long.MIN_VALUE || micros == Long.MAX_VALUE) {
-            throw new SQLException("Field " + field + " is the timestamp " + (micros < 0 ? "-" : "")
-                    + "infinity, which has no instant to archive");
-        }
-        return Math.addExact(micros, POSTGRES_EPOCH_DAY * 86_400_000_000L);
-    }
-
-    /**
-     * A numeric, exactly: its binary form is ndigits, weight, sign, dscale (2 bytes each), then ndigits
-     * base-10000 digits, the first of weight {@code weight}. NaN and ±Infinity fail: no decimal holds them.
-     */
-    public BigDecimal numeric(int field) throws SQLException {
-        int o = offsets[field];
-        int ndigits = lengths[field] >= 8 ? int16(o) : -1;
-        if (ndigits < 0 || lengths[field] != 8 + 2 * ndigits) {
-            throw new SQLException("Field " + field + " (" + lengths[field] + " bytes) is not a numeric");
-        }
-        int weight = int16(o + 2);
-        int sign = int16(o + 4) & 0xffff;
-        if (sign != NUMERIC_POSITIVE && sign != NUMERIC_NEGATIVE) {
-            throw new SQLException("Field " + field + " is a numeric NaN or infinity, which no decimal holds");
-        }
-        long small = 0;
-        BigInteger large = null;
-        for (int i = 0, p = o + 8; i < ndigits; i++, p += 2) {
-            int digit = int16(p);
-            if (large == null && small <= (Long.MAX_VALUE - 9_999) / 10_000) {
-                small = small * 10_000 + digit;
-            } else {
-                large = (large == null ? BigInteger.valueOf(small) : large)
-                        .multiply(TEN_THOUSAND)
-                        .add(BigInteger.valueOf(digit));
-            }
-        }
-        BigDecimal value =
-                new BigDecimal(large == null ? BigInteger.valueOf(small) : large, 4 * (ndigits - 1 - weight));
-        return sign == NUMERIC_NEGATIVE ? value.negate() : value;
-    }
-
-    /** A uuid in its text form (lower-case hex, 8-4-4-4-12), as US-ASCII bytes. */
-    public byte[] uuidText(int field) throws SQLException {
-        expectLength(field, 16, "uuid");
-        byte[] text = new byte[36];
-        for (int i = 0, t = 0, o = offsets[field]; i < 16; i++) {
-            if (i == 4 || i == 6 || i == 8 || i == 10) {
-                text[t++] = '-';
-            }
-            int b = buffer[o + i] & 0xff;
-            text[t++] = HEX[b >>> 4];
-            text[t++] = HEX[b & 0xf];
-        }
-        return text;
-    }
-
-    /** Where a jsonb's text starts in its field: after the format version byte, which must be 1. */
-    public int jsonbTextOffset(int field) throws SQLException {
-        if (lengths[field] < 1 || buffer[offsets[field]] != 1) {
-            throw new SQLException("Field " + field + " is not a jsonb of format version 1");
-        }
-        return 1;
-    }
-
-    private int int16(int offset) {
-        return (short) INT16.get(buffer, offset);
     }
 
     private void expectLength(int field, int length, String type) throws SQLException {
