@@ -3,7 +3,6 @@ package dev.pipelinearchiver.parquet;
 import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.source.CopyRows;
 import java.io.IOException;
-import java.util.Set;
 import org.apache.avro.Schema;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.hadoop.CodecFactory;
@@ -14,8 +13,8 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.io.OutputFile;
 
 /**
- * The archive's Parquet writer settings (codec, row group and page sizes, page buffers) and its
- * per-column encoding policy: which columns get a dictionary and which keep min/max statistics.
+ * The archive's Parquet writer settings (codec, row group and page sizes, page buffers), with each column's
+ * dictionary and statistics as its codec's {@link ColumnEncoding} says.
  */
 final class ParquetWriters {
 
@@ -66,12 +65,11 @@ final class ParquetWriters {
             builder.withCodecFactory(zstd.codecs(new CodecFactory(conf, settings.pageBytes())));
         }
         for (Schema.Field field : schema.getFields()) {
-            if (!isLowCardinalityText(field)) {
+            ColumnEncoding encoding = ColumnEncoding.of(field); // the column's codec decides (ColumnEncoding)
+            if (encoding != ColumnEncoding.DICTIONARY) {
                 builder.withDictionaryEncoding(field.name(), false);
             }
-            if (isPayload(field)) {
-                // min/max of JSON documents prune nothing, and keeping them copied nearly every
-                // value (a payload's prefix grows with run_id): 4.8 % of the export's allocations
+            if (encoding == ColumnEncoding.PAYLOAD) {
                 builder.withStatisticsEnabled(field.name(), false);
             }
         }
@@ -96,27 +94,5 @@ final class ParquetWriters {
         protected WriteSupport<CopyRows> getWriteSupport(Configuration conf) {
             return rows;
         }
-    }
-
-    /**
-     * Unbounded text and binary columns (payloads, messages): their values are nearly all distinct,
-     * so a dictionary only costs hashing every value until the writer gives up on it (a quarter of the
-     * export's CPU on JSON payloads) and memory. Bounded types (varchar(n), enums, numbers) keep it.
-     */
-    static boolean isPayload(Schema.Field field) {
-        Object pgType = field.getObjectProp(AvroMapping.PG_TYPE);
-        return pgType instanceof String type && (PAYLOAD_TYPES.contains(type) || type.startsWith("_"));
-    }
-
-    private static final Set<String> PAYLOAD_TYPES = Set.of("text", "json", "jsonb", "xml", "bytea");
-
-    /**
-     * Text that is not a payload (varchar(n), enums, names): the columns a dictionary shrinks. Numbers
-     * and timestamps go without one: zstd compresses their plain encoding as well, and hashing every
-     * value into an int/long dictionary cost ~8 % of the export's CPU.
-     */
-    static boolean isLowCardinalityText(Schema.Field field) {
-        Schema type = field.schema().isUnion() ? field.schema().getTypes().get(1) : field.schema();
-        return type.getType() == Schema.Type.STRING && type.getLogicalType() == null && !isPayload(field);
     }
 }

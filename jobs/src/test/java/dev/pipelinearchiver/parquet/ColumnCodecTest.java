@@ -29,7 +29,6 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
-import org.apache.hadoop.fs.Path;
 import org.apache.parquet.avro.AvroSchemaConverter;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.schema.MessageType;
@@ -129,7 +128,11 @@ class ColumnCodecTest extends ArchiveTestSupport {
         }
         fields.addAll(StepStatsTasklet.SCHEMA.getFields());
         for (Schema.Field field : fields) {
-            assertThat(ColumnEncoding.of(field)).as(field.name()).isEqualTo(encodingBefore(field));
+            // step_stats' histogram (contract version 2) came after the codecs: a blob, kept without
+            // dictionary or min/max like every other unbounded binary value
+            ColumnEncoding expected =
+                    field.name().equals(StepStatsTasklet.HISTOGRAM) ? ColumnEncoding.PAYLOAD : encodingBefore(field);
+            assertThat(ColumnEncoding.of(field)).as(field.name()).isEqualTo(expected);
         }
     }
 
@@ -146,7 +149,7 @@ class ColumnCodecTest extends ArchiveTestSupport {
         long[] runIds = postgres("SELECT id FROM pipeline_runs").stream()
                 .mapToLong(row -> ((Number) row.get(0)).longValue())
                 .toArray();
-        Path file = parquet.file("codecs", LocalDate.EPOCH, "step_artifacts.parquet");
+        String file = parquet.file("codecs", LocalDate.EPOCH, "step_artifacts.parquet");
 
         // when: the rows go from the binary COPY into a Parquet file, are read back and bound by their codecs
         try (Connection con = DB.connect()) {
@@ -177,7 +180,7 @@ class ColumnCodecTest extends ArchiveTestSupport {
     }
 
     /** Inserts the file's records into restored_artifacts, each value bound by its field's codec with a cast. */
-    private void restore(Connection con, Path file) throws Exception {
+    private void restore(Connection con, String file) throws Exception {
         List<List<Object>> types = Rows.query(con, """
                 SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute
                 WHERE attrelid = 'restored_artifacts'::regclass AND attnum > 0 ORDER BY attnum""");
