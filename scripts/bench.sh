@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark of the archive job against PostgreSQL's own speed (issue 5).
+# Benchmark of the archive job against PostgreSQL's own speed (issue 5), with the CPU-seconds of the
+# job's JVM, of its PostgreSQL backends and of the baseline's backends (issue 23).
 #
 #   scripts/bench.sh [--runs N] [--repeat K] [--keep]
 #
@@ -15,6 +16,11 @@
 #   BENCH_JAR              a jar to run with java -jar, as it is (default: jobs/target/pipeline-archiver.jar,
 #                          rebuilt when stale, run as the container image runs it: unpacked by
 #                          scripts/exploded.sh, started with Spring Boot's JarLauncher)
+#   BENCH_JAR_B            A/B mode: a second jar (e.g. main's build, the reference) run in every round beside
+#                          the first (A: BENCH_JAR or the worktree's build), each on its own fresh copy of the
+#                          same data, A first in odd rounds and B first in even ones, launched the way A is
+#                          (unpacked and JarLauncher, or java -jar when BENCH_JAR is set). The summary gives
+#                          the medians per jar and A/B. The instrumented launch runs A only.
 #   ARCHIVER_*             passed to the job as they are (e.g. ARCHIVER_EXPORT_THREADS=3)
 #                          The job runs from the repository root, where Spring Boot also reads
 #                          ./config/application.yml: the worktree's settings apply to any BENCH_JAR.
@@ -28,27 +34,43 @@
 #      (1) COPY ... TO STDOUT (FORMAT binary) of the eligible rows of the three tables, to /dev/null;
 #      (2) DELETE FROM pipeline_runs WHERE <eligible> (one statement; the cascade removes the rest);
 #      (3) java <options> -jar jobs/target/pipeline-archiver.jar archive --older-than=30d
-#          as a separate process under /usr/bin/time -v.
+#          as a separate process under /usr/bin/time -v (and with BENCH_JAR_B, the same for jar B).
 #    Eligible = status in (ok, error, cancelled) and finished_at < today 00:00 UTC - 30 days, which
 #    is the cutoff --older-than=30d gives the job.
 # 3. Once per invocation: the size zstd -3 gives the same rows as CSV (the Parquet target).
 # 4. Once per invocation, after the rounds: an instrumented launch of the job on another fresh copy,
 #    not timed for the ratio. Its copy gets log_min_duration_statement = 0 (ALTER DATABASE, that
 #    database only) and the server log is parsed per backend pid from BEGIN to COMMIT for the
-#    transactions that delete runs: the longest purge transaction as PostgreSQL measures it. Its
-#    backends' CPU is sampled from /proc. Logging every statement costs the job ~1.2 CPU-s and ~0.6 s
-#    of wall time at 200k runs (measured), so the timed launches of (3) run without it.
+#    transactions that delete runs: the longest purge transaction as PostgreSQL measures it. Logging
+#    every statement costs the job ~1.2 CPU-s and ~0.6 s of wall time at 200k runs (measured), so the
+#    timed launches of (3) run without it.
+#
+# CPU-seconds (user + sys), per round and as medians; on a shared machine far steadier than wall time:
+#   - the job's JVM, all its threads: /usr/bin/time -v, from the kernel's accounting of the process
+#     when it is reaped (wait4), so exact;
+#   - PostgreSQL's processes serving one measurement's database (its client backends and the parallel
+#     workers they lead): scripts/bench-pgcpu.py takes each one's final CPU time (the scheduler's runtime,
+#     as /proc and wait4 give it) from the kernel's taskstats exit record (root), so the last moments
+#     before a backend exits are not lost as with a /proc sampler. It looks at the postmaster's children
+#     every 50 ms only to learn which pids belong to the database (~0.5-0.8 % of one core, its own,
+#     printed and not counted). Without taskstats it falls back to its last /proc readings and the figure
+#     is marked as a lower bound. The baseline's figure is the COPY's backend plus the DELETE's; the
+#     job's, all its backends.
 #
 # max_purge_txn_ms is the largest of: the instrumented launch's figure from PostgreSQL's log, and the
 # job's own purge.maxTransactionMs of every launch (measured inside the tasklet, so without the commit).
 #
-# The last line is machine-readable:
+# The last line is machine-readable (MB = MiB; with --repeat, medians over the rounds; of jar A):
 #   archive_s=… baseline_s=… ratio=… steps_per_s=… peak_rss_mb=… parquet_mb=… max_purge_txn_ms=…
-# (MB = MiB; with --repeat, medians over the rounds).
+#   jvm_cpu_s=… pg_cpu_s=… baseline_pg_cpu_s=…
+# (one line). With BENCH_JAR_B two lines come before it:
+#   jar_b archive_s=… ratio=… steps_per_s=… peak_rss_mb=… parquet_mb=… jvm_cpu_s=… pg_cpu_s=…
+#   a_over_b archive_s=… ratio=… peak_rss_mb=… parquet_mb=… jvm_cpu_s=… pg_cpu_s=…
+# (a_over_b: jar A's median over jar B's; above 1 means that A costs more).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '5,/^# 1\. /p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
 log() { echo "bench: $*" >&2; }
 die() { log "$*"; exit 1; }
 
@@ -78,6 +100,8 @@ else
 fi
 JAVA_OPTS_EXTRA="${BENCH_EXTRA_JAVA_OPTS:-}"
 JAR="${BENCH_JAR:-jobs/target/pipeline-archiver.jar}"
+JAR_B="${BENCH_JAR_B:-}"
+AB=false; [[ -z "$JAR_B" ]] || AB=true
 STATUSES="'ok','error','cancelled'"   # archiver.source.finished-statuses (default)
 
 # --- tools -----------------------------------------------------------------------------------
@@ -92,7 +116,7 @@ apt_install() {
 }
 [[ -x /usr/bin/time ]] || apt_install time /usr/bin/time
 command -v zstd >/dev/null || apt_install zstd zstd
-for tool in java psql awk sha256sum flock; do
+for tool in java psql awk sha256sum flock python3; do
   command -v "$tool" >/dev/null || die "$tool is required but not found."
 done
 
@@ -107,13 +131,10 @@ if [[ -n "${BENCH_JAR:-}" ]]; then
   [[ -f "$JAR" ]] || die "BENCH_JAR=$JAR does not exist."
 elif [[ ! -f "$JAR" || -n "$(find jobs/src/main config schema/migration pom.xml jobs/pom.xml -newer "$JAR" -print -quit)" ]]; then
   log "building $JAR ..."
-  mvn -B -q -ntp -DskipTests package >&2 || die "the build failed."
+  # jansi.noreset: Maven 3.8's jansi 2 writes ESC[0m to stdout and stderr at exit even with -B -q
+  MAVEN_OPTS="${MAVEN_OPTS:-} -Djansi.noreset=true" mvn -B -q -ntp -DskipTests package >&2 || die "the build failed."
 fi
-if [[ -n "${BENCH_JAR:-}" ]]; then
-  LAUNCH=(-jar "$JAR")
-else
-  LAUNCH=(-cp "$(scripts/exploded.sh "$JAR")" org.springframework.boot.loader.launch.JarLauncher)
-fi
+! $AB || [[ -f "$JAR_B" ]] || die "BENCH_JAR_B=$JAR_B does not exist."
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/pipeline-archiver-bench.XXXXXX")"
 DBS=()          # databases this invocation created and must drop
@@ -129,7 +150,7 @@ cleanup() {
     log "stopping the archive job (pid $JOB_PID and its child)"
     pkill -TERM -P "$JOB_PID" 2>/dev/null; kill -TERM "$JOB_PID" 2>/dev/null; wait "$JOB_PID" 2>/dev/null
   fi
-  if [[ -n "${SAMPLER_PID:-}" ]]; then kill "$SAMPLER_PID" 2>/dev/null; fi
+  if [[ -n "${PGCPU_PID:-}" ]]; then kill "$PGCPU_PID" 2>/dev/null; fi
   for db in "${DBS[@]}"; do drop_db "$db"; done
   if $KEEP; then log "work directory kept: $WORK"; else rm -rf "$WORK"; fi
   ((rc == 0)) || log "FAILED (exit $rc)"
@@ -137,6 +158,19 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# Jar B is launched the way jar A is, so that the comparison measures the jars and not the launch.
+if [[ -n "${BENCH_JAR:-}" ]]; then
+  LAUNCH_A=(-jar "$JAR")
+  ! $AB || LAUNCH_B=(-jar "$JAR_B")
+else
+  LAUNCH_A=(-cp "$(scripts/exploded.sh "$JAR")" org.springframework.boot.loader.launch.JarLauncher)
+  if $AB; then   # not scripts/exploded.sh: it unpacks beside the jar, where another jar may be unpacked too
+    java -Djarmode=tools -jar "$JAR_B" extract --launcher --destination "$WORK/exploded-b" >/dev/null \
+      || die "could not unpack BENCH_JAR_B=$JAR_B (java -Djarmode=tools -jar $JAR_B extract --launcher)"
+    LAUNCH_B=(-cp "$WORK/exploded-b" org.springframework.boot.loader.launch.JarLauncher)
+  fi
+fi
 
 now() { echo "$EPOCHREALTIME"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
@@ -191,7 +225,8 @@ read -r all_runs all_steps all_calls el_runs el_steps el_calls db_bytes < <(q -d
 # PostgreSQL's log, for the purge transactions (readable as root or postgres on Debian).
 PGLOG=""
 if command -v pg_lsclusters >/dev/null; then
-  PGLOG="$(pg_lsclusters -h 2>/dev/null | awk -v p="$PGPORT" '$3 == p { print $7; exit }')"
+  # awk reads to the end: one that exits early can kill pg_lsclusters by SIGPIPE (pipefail, set -e)
+  PGLOG="$(pg_lsclusters -h 2>/dev/null | awk -v p="$PGPORT" '$3 == p && !found { print $7; found = 1 }')"
 fi
 if [[ -z "$PGLOG" || ! -r "$PGLOG" ]]; then
   f="$(q -d postgres -c "SELECT CASE WHEN pg_current_logfile() LIKE '/%' THEN pg_current_logfile()
@@ -263,33 +298,63 @@ elif rest[:2] == b"\x73\x72":          # TC_OBJECT, TC_CLASSDESC java.lang.Long 
 ' "$1" || true
 }
 
-# CPU seconds while a launch runs: of the whole machine (all cores, /proc/stat) and of PostgreSQL's
-# backends connected to database $1 (their /proc/<pid>/stat, sampled every 0.25 s until file $2 exists;
-# a backend's last quarter-second before it exits goes unseen). Prints "machine_s postgres_s".
-# Shell builtins only, but for one pgrep a second: forking pgrep and cut four times a second cost
-# ~1.1 CPU-s per 15 s with the job's 8 backends, taken from the job it measures on a 2-core machine.
-sample_cpu() {
-  local db="$1" stop="$2" tick m0 m1 pid line pids="" n=0 nap
-  local -a f
-  tick=$(getconf CLK_TCK)
-  declare -A used=()
-  exec {nap}<> <(:)   # read -t on an fd that never delivers: sleeps without forking a process per tick
-  m0=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)
-  while [[ ! -f "$stop" ]]; do
-    if ((n % 4 == 0)); then pids=$(pgrep -f "^postgres: .* $db " || true); fi   # backends: once a second
-    for pid in $pids; do
-      { read -r line < "/proc/$pid/stat"; } 2>/dev/null || continue   # the backend has exited
-      read -r -a f <<< "${line##*) }"
-      used[$pid]=$(( f[11] + f[12] ))   # utime + stime, fields 14 and 15 of stat
-    done
-    n=$((n + 1))
-    read -r -t 0.25 -u "$nap" _ || true
+# PostgreSQL's CPU for one measurement: scripts/bench-pgcpu.py counts the processes serving database $1
+# (client backends and their parallel workers) from pg_cpu_start until each has exited after pg_cpu_stop.
+# Needs the postmaster on this machine (its pid from postmaster.pid) and, to be exact, root (taskstats).
+PG_DATADIR="$(q -d postgres -c "SELECT current_setting('data_directory')" 2>/dev/null || true)"
+POSTMASTER=""
+if [[ -r "$PG_DATADIR/postmaster.pid" ]]; then
+  read -r POSTMASTER < "$PG_DATADIR/postmaster.pid" || true
+fi
+if [[ ! "$POSTMASTER" =~ ^[0-9]+$ || ! -r "/proc/$POSTMASTER/task/$POSTMASTER/children" ]]; then
+  log "PostgreSQL's postmaster is not readable on this machine (data directory '$PG_DATADIR'); its CPU-seconds will be nan"
+  POSTMASTER=""
+fi
+PG_CLUSTER="$(q -d postgres -c "SHOW cluster_name")"
+PGCPU_MODE=""   # taskstats | sampled, as the helper reports it
+
+pg_cpu_start() {   # pg_cpu_start DB LABEL
+  PGCPU_OUT="$WORK/pgcpu-$2.txt"
+  [[ -n "$POSTMASTER" ]] || { echo "cpu_s=nan" >"$PGCPU_OUT"; return 0; }
+  rm -f "$WORK/pgcpu-$2.ready"
+  python3 scripts/bench-pgcpu.py "$POSTMASTER" "$PG_CLUSTER" "$1" "$WORK/pgcpu-$2.ready" >"$PGCPU_OUT" &
+  PGCPU_PID=$!
+  local i
+  for ((i = 0; i < 1000; i++)); do
+    [[ -s "$WORK/pgcpu-$2.ready" ]] && break
+    kill -0 "$PGCPU_PID" 2>/dev/null || die "scripts/bench-pgcpu.py failed: $(cat "$PGCPU_OUT")"
+    sleep 0.01
   done
-  exec {nap}<&-
-  m1=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)
-  local total=0
-  for pid in "${!used[@]}"; do total=$((total + used[$pid])); done
-  awk -v m=$((m1 - m0)) -v p="$total" -v t="$tick" 'BEGIN { printf "%.1f %.1f\n", m / t, p / t }'
+  [[ -s "$WORK/pgcpu-$2.ready" ]] || die "scripts/bench-pgcpu.py did not start within 10 s"
+  read -r PGCPU_MODE < "$WORK/pgcpu-$2.ready"
+}
+
+# Sets pgc (CPU-s, or nan) and pgc_desc (what was counted, how exactly, what the counting cost).
+pg_cpu_stop() {
+  local line exact
+  if [[ -n "${PGCPU_PID:-}" ]]; then
+    kill -USR1 "$PGCPU_PID"
+    wait "$PGCPU_PID" || die "scripts/bench-pgcpu.py failed: $(cat "$PGCPU_OUT")"
+    PGCPU_PID=""
+  fi
+  read -r line < "$PGCPU_OUT" || line=""
+  declare -A v=()
+  local kv
+  for kv in $line; do v[${kv%%=*}]="${kv#*=}"; done
+  pgc="${v[cpu_s]:-nan}"
+  if [[ "$pgc" == nan ]]; then pgc_desc="not measured"; return 0; fi
+  pgc=$(awk -v c="$pgc" 'BEGIN { printf "%.2f", c }')
+  exact="${v[exact]}"
+  pgc_desc="backends ${v[backends]}, parallel workers ${v[parallel_workers]}"
+  if [[ "${exact#*/}" == 0 ]]; then
+    pgc_desc+=", NONE SEEN: no process of the database was alive at a look"
+  elif [[ "${exact%/*}" == "${exact#*/}" ]]; then
+    pgc_desc+=", exact at exit"
+  else
+    pgc_desc+=", LOWER BOUND: $exact from exit records, the rest from /proc ($PGCPU_MODE)"
+  fi
+  pgc_desc+="; $(awk -v u="${v[user_s]}" -v s="${v[sys_s]}" -v o="${v[own_cpu_s]}" \
+    'BEGIN { printf "user %.2f, sys %.2f; counting cost %.2f CPU-s, not included", u, s, o }')"
 }
 
 make_copy() {   # make_copy NAME: a fresh copy of the template
@@ -300,30 +365,29 @@ make_copy() {   # make_copy NAME: a fresh copy of the template
   q -d postgres -c "CHECKPOINT"
 }
 
-# The archive job on a fresh copy DB, as its own process under /usr/bin/time -v: run_job DB LABEL [instrumented].
-# Timed launches run as in production: no statement log, no sampler (the statement log of every purge
-# transaction, below, cost the job 1.2 CPU-s and 0.64 s of wall time per launch at 200k runs, measured in
-# 3 pairs; README "Performance"); only /proc/stat is read before and after. The instrumented launch adds
-# PostgreSQL's log of every statement (for the purge transactions as PostgreSQL sees them) and the
-# per-backend CPU sampler. Sets archive_s, job_load, machine_cpu and pg_cpu.
+# The archive job of jar A or B on a fresh copy DB, as its own process under /usr/bin/time -v:
+# run_job DB LABEL a|b [instrumented].
+# Timed launches run as in production: no statement log (the statement log of every purge transaction,
+# below, cost the job 1.2 CPU-s and 0.64 s of wall time per launch at 200k runs, measured in 3 pairs;
+# README "Performance"); /proc/stat is read before and after, and scripts/bench-pgcpu.py counts the
+# backends' CPU (its own ~0.5 % of a core is not charged to anything measured). The instrumented launch
+# adds PostgreSQL's log of every statement (for the purge transactions as PostgreSQL sees them).
+# Sets archive_s, job_load, machine_cpu, job_pg_cpu and job_pg_desc.
 run_job() {
-  local db="$1" label="$2" instrumented="${3:-}" m0 m1 rc=0
-  JOB_DB="$db"; JOB_LABEL="$label"; JOB_ROOT="$WORK/archive-$label"; pg_cpu=nan
+  local db="$1" label="$2" which="$3" instrumented="${4:-}" m0 m1 rc=0
+  local -n launch="LAUNCH_${which^^}"
+  JOB_DB="$db"; JOB_LABEL="$label"; JOB_ROOT="$WORK/archive-$label"
   make_copy "$db"
   if [[ -n "$instrumented" && -n "$PGLOG" ]]; then
     q -d postgres -c "ALTER DATABASE \"$db\" SET log_min_duration_statement = 0" \
       -c "ALTER DATABASE \"$db\" SET log_parameter_max_length = 0"
     log_offset=$(stat -c %s "$PGLOG")
   fi
-  if [[ -n "$instrumented" ]]; then
-    rm -f "$WORK/cpu-stop"
-    sample_cpu "$db" "$WORK/cpu-stop" >"$WORK/cpu-$label.txt" &
-    SAMPLER_PID=$!
-  fi
+  pg_cpu_start "$db" "job-$label"
   m0=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)
   # shellcheck disable=SC2086 # the JVM options are words
   SPRING_DATASOURCE_URL="jdbc:postgresql://$PGHOST:$PGPORT/$db" ARCHIVER_OUTPUT_ROOT="file://$JOB_ROOT" \
-    MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" /usr/bin/time -v -o "$WORK/time-$label.txt" java $JAVA_OPTS_BENCH $JAVA_OPTS_EXTRA "${LAUNCH[@]}" archive --older-than=30d \
+    MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" /usr/bin/time -v -o "$WORK/time-$label.txt" java $JAVA_OPTS_BENCH $JAVA_OPTS_EXTRA "${launch[@]}" archive --older-than=30d \
     >"$WORK/job-$label.log" 2>&1 &
   JOB_PID=$!
   job_load=$(load1); t0=$(now)
@@ -332,10 +396,7 @@ run_job() {
   JOB_PID=""
   m1=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)
   machine_cpu=$(awk -v m=$((m1 - m0)) -v t="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", m / t }')
-  if [[ -n "$instrumented" ]]; then
-    touch "$WORK/cpu-stop"; wait "$SAMPLER_PID" || true; SAMPLER_PID=""
-    read -r machine_cpu pg_cpu < "$WORK/cpu-$label.txt" || { machine_cpu=nan; pg_cpu=nan; }
-  fi
+  pg_cpu_stop; job_pg_cpu="$pgc"; job_pg_desc="$pgc_desc"
   if ((rc != 0)); then
     tail -n 30 "$WORK/job-$label.log" >&2
     die "the archive job exited with $rc (its log above; --keep keeps $WORK)"
@@ -346,9 +407,9 @@ run_job() {
 
 # What the launch run_job made did, from Spring Batch's metadata, the ledger, /usr/bin/time and the files;
 # checks that nothing eligible is left and that the ledger's files hold every eligible row.
-# Sets rss_mb, parquet_mb and job_purge_ms.
+# Sets rss_mb, parquet_mb, job_purge_ms, jvm_user, jvm_sys and jvm_cpu.
 job_report() {
-  local db="$JOB_DB" phases job_s left ledger rss_kb cpu b t per_table="" parquet_bytes=0
+  local db="$JOB_DB" phases job_s left ledger rss_kb pct b t per_table="" parquet_bytes=0
   phases=$(q -d "$db" -F ' ' -c "
     SELECT s.step_name, round(extract(epoch FROM s.end_time - s.start_time)::numeric, 2)
     FROM archiver.batch_step_execution s
@@ -364,7 +425,8 @@ job_report() {
   [[ "$ledger" == "$el_runs $el_steps $el_calls" ]] || die "the ledger's files hold $ledger rows, expected $el_runs $el_steps $el_calls"
   rss_kb=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$WORK/time-$JOB_LABEL.txt")
   rss_mb=$(awk -v k="$rss_kb" 'BEGIN { printf "%.0f", k / 1024 }')
-  cpu=$(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } /Percent of CPU/ { p = $2 } END { printf "user %.1f s, sys %.1f s, %s CPU", u, s, p }' "$WORK/time-$JOB_LABEL.txt")
+  read -r jvm_user jvm_sys jvm_cpu pct < <(awk -F': ' '/User time/ { u = $2 } /System time/ { s = $2 } /Percent of CPU/ { p = $2 }
+      END { printf "%.2f %.2f %.2f %s\n", u, s, u + s, p }' "$WORK/time-$JOB_LABEL.txt")
   for t in pipeline_runs pipeline_steps llm_calls; do
     b=$(find "$JOB_ROOT/$t" -name '*.parquet' ! -name '.*' -printf '%s\n' 2>/dev/null | awk '{ s += $1 } END { printf "%d", s }')
     parquet_bytes=$((parquet_bytes + b)); per_table+="$t $(mib "$b"), "
@@ -376,8 +438,11 @@ job_report() {
     | while read -r ctx; do echo "$ctx" | context_long purge.maxTransactionMs; done | sort -n | tail -n 1)
   job_purge_ms="${job_purge_ms:-nan}"
   printf '  %-44s %8s ms\n' "    job's own purge.maxTransactionMs" "$job_purge_ms"
-  printf '  %-44s %8s MiB  (%s)\n' "    peak RSS (/usr/bin/time -v)" "$rss_mb" "$cpu"
+  printf '  %-44s %8s MiB\n' "    peak RSS (/usr/bin/time -v)" "$rss_mb"
   printf '  %-44s %8s MiB  (%s)\n' "    Parquet, three datasets" "$parquet_mb" "${per_table%, }"
+  printf '  %-44s %8s CPU-s  (user %s, sys %s; %s of one core over the launch)\n' "    JVM, user + sys (/usr/bin/time)" "$jvm_cpu" "$jvm_user" "$jvm_sys" "$pct"
+  printf '  %-44s %8s CPU-s  (%s)\n' "    PostgreSQL processes of the job" "$job_pg_cpu" "$job_pg_desc"
+  printf '  %-44s %8s CPU-s  (all processes, all cores: /proc/stat)\n' "    the machine during the job" "$machine_cpu"
 }
 
 finish_job() {
@@ -390,20 +455,55 @@ finish_job() {
 }
 
 # --- header ------------------------------------------------------------------------------
-cat <<EOF
+cat <<EOH
 pipeline-archiver benchmark  $(date -u +%FT%TZ)  host $(hostname)  $(nproc) cores  $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
   PostgreSQL   $(q -d postgres -c "SELECT split_part(version(), ' ', 2)")  shared_buffers $(q -d postgres -c "SHOW shared_buffers")  at $PGHOST:$PGPORT
-  Java         $(java -version 2>&1 | head -n 1)
-  job          MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} java $JAVA_OPTS_BENCH${JAVA_OPTS_EXTRA:+ $JAVA_OPTS_EXTRA} ${LAUNCH[*]} archive --older-than=30d
+  Java         $(java -version 2>&1 | sed -n 1p)
+  job$($AB && echo " A" || echo "  ")        MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} java $JAVA_OPTS_BENCH${JAVA_OPTS_EXTRA:+ $JAVA_OPTS_EXTRA} ${LAUNCH_A[*]} archive --older-than=30d
+EOH
+if $AB; then
+  echo "  job B        MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} java $JAVA_OPTS_BENCH${JAVA_OPTS_EXTRA:+ $JAVA_OPTS_EXTRA} ${LAUNCH_B[*]} archive --older-than=30d"
+  echo "  jars         A $JAR ($(sha256sum "$JAR" | cut -c1-12)), B $JAR_B ($(sha256sum "$JAR_B" | cut -c1-12)); A first in odd rounds, B first in even ones"
+fi
+cat <<EOH
   JVM options  from $JAVA_OPTS_FROM${JAVA_OPTS_EXTRA:+, then BENCH_EXTRA_JAVA_OPTS}
   job settings $( (env | grep -E '^ARCHIVER_' | sort | tr '\n' ' ') || true)(others: config/application.yml)
   database     $TPL: $all_runs runs, $all_steps steps, $all_calls llm_calls, $(mib "$db_bytes") MiB (seed $SEED, generator $GEN_SUM, built $built)
   eligible     cutoff $CUTOFF: $el_runs runs, $el_steps steps, $el_calls llm_calls
-EOF
+  CPU-s        JVM: /usr/bin/time; PostgreSQL: $([[ -n "$POSTMASTER" ]] && echo "scripts/bench-pgcpu.py (postmaster $POSTMASTER)" || echo "not measured")
+EOH
 
 # --- the rounds --------------------------------------------------------------------------
-declare -a R_COPY R_DELETE R_ARCHIVE R_BASE R_RATIO R_SPS R_RSS R_PARQUET R_PURGE
+declare -a R_COPY R_DELETE R_BASE R_COPY_PG R_DELETE_PG R_BASE_PG
+for x in A B; do
+  declare -a "R${x}_ARCHIVE=()" "R${x}_RATIO=()" "R${x}_SPS=()" "R${x}_RSS=()" "R${x}_PARQUET=()" "R${x}_PURGE=()" \
+    "R${x}_JVM=()" "R${x}_JVM_USER=()" "R${x}_JVM_SYS=()" "R${x}_PG=()" "R${x}_PG_RATIO=()"
+done
 CSV_BYTES=0; ZSTD_BYTES=0; PG_BYTES=0
+
+# One launch of jar $1 (a|b) in round $2 (tag $3): measures, prints and records it.
+measure_job() {
+  local which="$1" round="$2" tag="$3" name label
+  label="$round"; name="(3) archive job (process wall time)"
+  if $AB; then label="$round$which"; name="(3${which}) archive job, jar ${which^^} (wall time)"; fi
+  run_job "${tag}_job${which}" "$label" "$which"
+  printf '  %-44s %8s   %s\n' "$name" "$archive_s" "$job_load"
+  job_report
+  local ratio sps pg_ratio
+  ratio=$(awk -v a="$archive_s" -v b="$base_s" 'BEGIN { printf "%.2f", a / b }')
+  sps=$(awk -v n="$el_steps" -v a="$archive_s" 'BEGIN { printf "%.0f", n / a }')
+  pg_ratio=$(awk -v a="$job_pg_cpu" -v b="$base_pg" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "nan"; else printf "%.2f", a / b }')
+  printf '  %-44s %8s   (%s steps/s)\n' "    ratio archive / baseline" "$ratio" "$sps"
+  printf '  %-44s %8s\n' "    PostgreSQL CPU, job / baseline" "$pg_ratio"
+  finish_job
+  local -n r_archive="R${which^^}_ARCHIVE" r_ratio="R${which^^}_RATIO" r_sps="R${which^^}_SPS" r_rss="R${which^^}_RSS" \
+    r_parquet="R${which^^}_PARQUET" r_purge="R${which^^}_PURGE" r_jvm="R${which^^}_JVM" r_user="R${which^^}_JVM_USER" \
+    r_sys="R${which^^}_JVM_SYS" r_pg="R${which^^}_PG" r_pg_ratio="R${which^^}_PG_RATIO"
+  r_archive+=("$archive_s"); r_ratio+=("$ratio"); r_sps+=("$sps"); r_rss+=("$rss_mb"); r_parquet+=("$parquet_mb")
+  r_purge+=("$job_purge_ms"); r_jvm+=("$jvm_cpu"); r_user+=("$jvm_user"); r_sys+=("$jvm_sys"); r_pg+=("$job_pg_cpu")
+  r_pg_ratio+=("$pg_ratio")
+}
+
 for ((round = 1; round <= REPEAT; round++)); do
   tag="bench_${RUNS}_$$_${round}"
   echo
@@ -411,11 +511,14 @@ for ((round = 1; round <= REPEAT; round++)); do
 
   # (1) binary COPY of the eligible rows, to nowhere
   make_copy "${tag}_copy"
+  pg_cpu_start "${tag}_copy" "copy-$round"
   l=$(load1); t0=$(now)
   q -d "${tag}_copy" -c "COPY ($SQL_RUNS) TO STDOUT (FORMAT binary)" -c "COPY ($SQL_STEPS) TO STDOUT (FORMAT binary)" \
     -c "COPY ($SQL_CALLS) TO STDOUT (FORMAT binary)" >/dev/null
   copy_s=$(elapsed "$t0" "$(now)")
+  pg_cpu_stop; copy_pg="$pgc"
   printf '  %-44s %8s   %s\n' "(1) COPY eligible rows TO STDOUT binary" "$copy_s" "$l"
+  printf '  %-44s %8s CPU-s  (%s)\n' "    PostgreSQL processes of the COPY" "$copy_pg" "$pgc_desc"
   if ((round == 1)); then
     # the Parquet target: zstd -3 of the same rows as CSV; and their size inside PostgreSQL
     for sql in "$SQL_RUNS" "$SQL_STEPS" "$SQL_CALLS"; do
@@ -431,40 +534,43 @@ for ((round = 1; round <= REPEAT; round++)); do
 
   # (2) the plain cascading DELETE
   make_copy "${tag}_delete"
+  pg_cpu_start "${tag}_delete" "delete-$round"
   l=$(load1); t0=$(now)
   out=$(q -d "${tag}_delete" -c "DELETE FROM pipeline_runs r WHERE $ELIGIBLE" -c "SELECT 'deleted'" 2>&1) || die "DELETE failed: $out"
   delete_s=$(elapsed "$t0" "$(now)")
+  pg_cpu_stop; delete_pg="$pgc"
   left=$(q -d "${tag}_delete" -c "SELECT count(*) FROM pipeline_runs r WHERE $ELIGIBLE")
   [[ "$left" == 0 ]] || die "the plain DELETE left $left eligible runs"
   printf '  %-44s %8s   %s\n' "(2) DELETE eligible runs (cascade)" "$delete_s" "$l"
+  printf '  %-44s %8s CPU-s  (%s)\n' "    PostgreSQL processes of the DELETE" "$delete_pg" "$pgc_desc"
   drop_db "${tag}_delete"; unset 'DBS[-1]'
   base_s=$(awk -v a="$copy_s" -v b="$delete_s" 'BEGIN { printf "%.2f", a + b }')
-  printf '  %-44s %8s\n' "    baseline = COPY + DELETE" "$base_s"
+  base_pg=$(awk -v a="$copy_pg" -v b="$delete_pg" 'BEGIN { if (a == "nan" || b == "nan") print "nan"; else printf "%.2f", a + b }')
+  printf '  %-44s %8s   (PostgreSQL %s CPU-s)\n' "    baseline = COPY + DELETE" "$base_s" "$base_pg"
+  R_COPY+=("$copy_s"); R_DELETE+=("$delete_s"); R_BASE+=("$base_s")
+  R_COPY_PG+=("$copy_pg"); R_DELETE_PG+=("$delete_pg"); R_BASE_PG+=("$base_pg")
 
-  # (3) the archive job, end to end, as its own process (timed: no statement log, no sampler)
-  run_job "${tag}_job" "$round"
-  printf '  %-44s %8s   %s\n' "(3) archive job (process wall time)" "$archive_s" "$job_load"
-  job_report
-  printf '  %-44s %8s s\n' "    CPU of the machine during the job" "$machine_cpu"
-  ratio=$(awk -v a="$archive_s" -v b="$base_s" 'BEGIN { printf "%.2f", a / b }')
-  sps=$(awk -v n="$el_steps" -v a="$archive_s" 'BEGIN { printf "%.0f", n / a }')
-  printf '  %-44s %8s   (%s steps/s)\n' "    ratio archive / baseline" "$ratio" "$sps"
-  finish_job
-
-  R_COPY+=("$copy_s"); R_DELETE+=("$delete_s"); R_ARCHIVE+=("$archive_s"); R_BASE+=("$base_s"); R_RATIO+=("$ratio")
-  R_SPS+=("$sps"); R_RSS+=("$rss_mb"); R_PARQUET+=("$parquet_mb"); R_PURGE+=("$job_purge_ms")
+  # (3) the archive job, end to end, as its own process (timed: no statement log); A/B: both jars,
+  # in alternating order so that neither always runs on the warmer cache or the quieter minute
+  if ! $AB; then
+    measure_job a "$round" "$tag"
+  elif ((round % 2 == 1)); then
+    measure_job a "$round" "$tag"; measure_job b "$round" "$tag"
+  else
+    measure_job b "$round" "$tag"; measure_job a "$round" "$tag"
+  fi
 done
 
 # --- the instrumented launch --------------------------------------------------------------
 # One more launch on a fresh copy, not timed for the ratio: PostgreSQL logs every statement of it, which
-# gives the purge transactions as PostgreSQL sees them (BEGIN to COMMIT), and its backends' CPU is sampled.
+# gives the purge transactions as PostgreSQL sees them (BEGIN to COMMIT).
 echo
-echo "instrumented launch (statement log, CPU sampler; not in the ratio)  seconds   load 1m at start"
-run_job "bench_${RUNS}_$$_instrumented_job" instrumented instrumented
-printf '  %-44s %8s   %s\n' "(3') archive job, instrumented" "$archive_s" "$job_load"
+echo "instrumented launch (statement log; not in the ratio or the medians)  seconds   load 1m at start"
+run_job "bench_${RUNS}_$$_instrumented_job" instrumented a instrumented
+printf '  %-44s %8s   %s\n' "(3') archive job$($AB && echo ", jar A" || true), instrumented" "$archive_s" "$job_load"
 job_report
-R_PURGE+=("$job_purge_ms")
-purge=$(printf '%s\n' "${R_PURGE[@]}" | grep -E '^[0-9]+$' | sort -n | tail -n 1 || true); purge="${purge:-nan}"
+RA_PURGE+=("$job_purge_ms")
+purge=$(printf '%s\n' "${RA_PURGE[@]}" | grep -E '^[0-9]+$' | sort -n | tail -n 1 || true); purge="${purge:-nan}"
 purge_source="the job's own purge.maxTransactionMs, largest of all launches"
 if [[ -n "$PGLOG" ]]; then
   tail -c +"$((log_offset + 1))" "$PGLOG" | grep -a -F "@$JOB_DB " >"$WORK/pglog-instrumented.txt" || true
@@ -479,14 +585,16 @@ if [[ -n "$PGLOG" ]]; then
     log "no purge transaction found in $PGLOG; using the job's own figures"
   fi
 fi
-printf '  %-44s %8s s    (PostgreSQL backends of the job: %s s)\n' "    CPU of the machine during the job" "$machine_cpu" "$pg_cpu"
 finish_job
 
+# --- summary -----------------------------------------------------------------------------
 med() { printf '%s\n' "$@" | median; }
-archive_s=$(med "${R_ARCHIVE[@]}"); base_s=$(med "${R_BASE[@]}"); ratio=$(med "${R_RATIO[@]}")
-sps=$(med "${R_SPS[@]}"); rss=$(med "${R_RSS[@]}"); parquet=$(med "${R_PARQUET[@]}")
+over() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "nan"; else printf "%.3f", a / b }'; }
+archive_s=$(med "${RA_ARCHIVE[@]}"); base_s=$(med "${R_BASE[@]}"); ratio=$(med "${RA_RATIO[@]}")
+sps=$(med "${RA_SPS[@]}"); rss=$(med "${RA_RSS[@]}"); parquet=$(med "${RA_PARQUET[@]}")
+jvm=$(med "${RA_JVM[@]}"); pg=$(med "${RA_PG[@]}"); base_pg=$(med "${R_BASE_PG[@]}"); pg_ratio=$(med "${RA_PG_RATIO[@]}")
 echo
-echo "summary ($REPEAT round(s); medians)                         load now: $(loadavg)"
+echo "summary ($REPEAT round(s); medians$($AB && echo "; jar A" || true))                         load now: $(loadavg)"
 printf '  %-30s %10s\n' "COPY binary (s)" "$(med "${R_COPY[@]}")" "DELETE cascade (s)" "$(med "${R_DELETE[@]}")" \
   "baseline (s)" "$base_s" "archive job (s)" "$archive_s"
 printf '  %-30s %10s   target <= 1.5   %s\n' "ratio" "$ratio" "$(awk -v r="$ratio" 'BEGIN { print (r <= 1.5 ? "met" : "NOT met") }')"
@@ -497,4 +605,32 @@ printf '  %-30s %10s   target <= %s (zstd -3 of the CSV, %s MiB; CSV %s MiB; in 
 printf '  %-30s %10s   target <= 1000  %s  (%s)\n' "longest purge txn (ms)" "$purge" \
   "$(awk -v r="$purge" 'BEGIN { print (r != "nan" && r <= 1000 ? "met" : "NOT met") }')" "$purge_source"
 printf '  %-30s %10s\n' "steps/s" "$sps"
-echo "archive_s=$archive_s baseline_s=$base_s ratio=$ratio steps_per_s=$sps peak_rss_mb=$rss parquet_mb=$parquet max_purge_txn_ms=$purge"
+printf '  %-30s %10s   (user %s, sys %s)\n' "JVM CPU, user + sys (CPU-s)" "$jvm" "$(med "${RA_JVM_USER[@]}")" "$(med "${RA_JVM_SYS[@]}")"
+printf '  %-30s %10s\n' "job's PostgreSQL CPU (CPU-s)" "$pg"
+printf '  %-30s %10s   (COPY %s, DELETE %s)\n' "baseline's PostgreSQL (CPU-s)" "$base_pg" "$(med "${R_COPY_PG[@]}")" "$(med "${R_DELETE_PG[@]}")"
+printf '  %-30s %10s   target <= 1.15  %s\n' "PostgreSQL CPU job/baseline" "$pg_ratio" \
+  "$(awk -v r="$pg_ratio" 'BEGIN { print (r != "nan" && r <= 1.15 ? "met" : "NOT met") }')"
+if $AB; then
+  echo
+  echo "A/B ($REPEAT round(s) each, interleaved; medians)      A            B          A/B"
+  ab_row() {   # label, unit-less name for the machine line, A's values, B's values (as arrays by name)
+    local -n a="$2" b="$3"
+    local ma mb
+    ma=$(med "${a[@]}"); mb=$(med "${b[@]}")
+    printf '  %-36s %10s   %10s   %8s\n' "$1" "$ma" "$mb" "$(over "$ma" "$mb")"
+  }
+  ab_row "archive job, wall (s)" RA_ARCHIVE RB_ARCHIVE
+  ab_row "ratio archive / baseline" RA_RATIO RB_RATIO
+  ab_row "JVM CPU, user + sys (CPU-s)" RA_JVM RB_JVM
+  ab_row "  user (CPU-s)" RA_JVM_USER RB_JVM_USER
+  ab_row "  sys (CPU-s)" RA_JVM_SYS RB_JVM_SYS
+  ab_row "job's PostgreSQL CPU (CPU-s)" RA_PG RB_PG
+  ab_row "peak RSS (MiB)" RA_RSS RB_RSS
+  ab_row "Parquet (MiB)" RA_PARQUET RB_PARQUET
+  echo "  A = $JAR, B = $JAR_B"
+  b_archive=$(med "${RB_ARCHIVE[@]}"); b_ratio=$(med "${RB_RATIO[@]}"); b_rss=$(med "${RB_RSS[@]}")
+  b_parquet=$(med "${RB_PARQUET[@]}"); b_jvm=$(med "${RB_JVM[@]}"); b_pg=$(med "${RB_PG[@]}")
+  echo "jar_b archive_s=$b_archive ratio=$b_ratio steps_per_s=$(med "${RB_SPS[@]}") peak_rss_mb=$b_rss parquet_mb=$b_parquet jvm_cpu_s=$b_jvm pg_cpu_s=$b_pg"
+  echo "a_over_b archive_s=$(over "$archive_s" "$b_archive") ratio=$(over "$ratio" "$b_ratio") peak_rss_mb=$(over "$rss" "$b_rss") parquet_mb=$(over "$parquet" "$b_parquet") jvm_cpu_s=$(over "$jvm" "$b_jvm") pg_cpu_s=$(over "$pg" "$b_pg")"
+fi
+echo "archive_s=$archive_s baseline_s=$base_s ratio=$ratio steps_per_s=$sps peak_rss_mb=$rss parquet_mb=$parquet max_purge_txn_ms=$purge jvm_cpu_s=$jvm pg_cpu_s=$pg baseline_pg_cpu_s=$base_pg"
