@@ -36,7 +36,7 @@ import sys
 import time
 
 POLL_S = 0.05  # children of the postmaster (each look costs ~0.1 ms of CPU, mostly the wake-up)
-STAT_EVERY = 10  # /proc/<pid>/stat of our processes (the fallback figure): every 0.5 s
+STAT_EVERY = 10  # /proc/<pid>/stat of our processes (the fallback figure): every 0.5 s, every look without taskstats
 GRACE_S = 60.0  # after the stop signal: how long to wait for our processes to exit
 
 NETLINK_GENERIC = 16
@@ -196,7 +196,7 @@ def main():
         for pid in ours.keys() - final.keys():
             if pid not in children:
                 gone.setdefault(pid, now)
-            elif n % STAT_EVERY == 0 or stop:
+            elif n % stat_every == 0 or stop:
                 try:
                     with open(f"/proc/{pid}/stat") as f:
                         fields = f.read().rsplit(")", 1)[1].split()
@@ -205,6 +205,7 @@ def main():
                     gone.setdefault(pid, now)
 
     ts = taskstats_socket()
+    stat_every = STAT_EVERY if ts else 1
     look(0)
     with open(ready, "w") as f:
         f.write("taskstats\n" if ts else "sampled\n")
