@@ -536,7 +536,7 @@ pipeline-archiver benchmark  $(date -u +%FT%TZ)  host $(hostname)  $(nproc) core
 EOH
 if $AB; then
   echo "  job B        MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} java $JAVA_OPTS_BENCH${JAVA_OPTS_EXTRA:+ $JAVA_OPTS_EXTRA} ${LAUNCH_B[*]} archive --older-than=30d"
-  echo "  jars         A $JAR ($(sha256sum "$JAR" | cut -c1-12)), B $JAR_B ($(sha256sum "$JAR_B" | cut -c1-12)); A first in odd rounds, B first in even ones"
+  echo "  jars         A $JAR ($(sha256sum "$JAR" | cut -c1-12)), B $JAR_B ($(sha256sum "$JAR_B" | cut -c1-12)); $($S3 && echo "A, B, S3 in odd rounds, S3, B, A in even ones" || echo "A first in odd rounds, B first in even ones")"
 fi
 cat <<EOH
   JVM options  from $JAVA_OPTS_FROM${JAVA_OPTS_EXTRA:+, then BENCH_EXTRA_JAVA_OPTS}
