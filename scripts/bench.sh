@@ -2,10 +2,16 @@
 # Benchmark of the archive job against PostgreSQL's own speed (issue 5), with the CPU-seconds of the
 # job's JVM, of its PostgreSQL backends and of the baseline's backends (issue 23).
 #
-#   scripts/bench.sh [--runs N] [--repeat K] [--keep]
+#   scripts/bench.sh [--runs N] [--repeat K] [--s3] [--keep]
 #
 #   --runs N     runs in the benchmark database (default 200000; ~40 s to generate 200k)
 #   --repeat K   measure K rounds in this invocation and report medians (default 1)
+#   --s3         each round also archives (jar A) to an s3:// root on a local S3 server: s3proxy
+#                (jobs/target/s3proxy/s3proxy.jar, else fetched by Maven), filesystem-nio2 backend in the
+#                work directory, started once with random credentials and stopped at the end; the job gets
+#                them as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_ENDPOINT_URL_S3 / AWS_REGION (never
+#                printed). Reports the job's JVM CPU-seconds on S3 over those on the local disk (issue 17:
+#                at most 1.3) and the server's own CPU-seconds apart.
 #   --keep       keep the work directory (job logs, /usr/bin/time output, Parquet files)
 #
 # Environment:
@@ -20,7 +26,8 @@
 #                          the first (A: BENCH_JAR or the worktree's build), each on its own fresh copy of the
 #                          same data, A first in odd rounds and B first in even ones, launched the way A is
 #                          (unpacked and JarLauncher, or java -jar when BENCH_JAR is set). The summary gives
-#                          the medians per jar and A/B. The instrumented launch runs A only.
+#                          the medians per jar and A/B. The instrumented launch runs A only. With --s3 the
+#                          round's launches run in the order A, B, S3 in odd rounds and S3, B, A in even ones.
 #   ARCHIVER_*             passed to the job as they are (e.g. ARCHIVER_EXPORT_THREADS=3)
 #                          The job runs from the repository root, where Spring Boot also reads
 #                          ./config/application.yml: the worktree's settings apply to any BENCH_JAR.
@@ -34,7 +41,9 @@
 #      (1) COPY ... TO STDOUT (FORMAT binary) of the eligible rows of the three tables, to /dev/null;
 #      (2) DELETE FROM pipeline_runs WHERE <eligible> (one statement; the cascade removes the rest);
 #      (3) java <options> -jar jobs/target/pipeline-archiver.jar archive --older-than=30d
-#          as a separate process under /usr/bin/time -v (and with BENCH_JAR_B, the same for jar B).
+#          as a separate process under /usr/bin/time -v (and with BENCH_JAR_B, the same for jar B;
+#          with --s3, the same for jar A with ARCHIVER_OUTPUT_ROOT=s3://bench/<launch>, local disk first
+#          in odd rounds and S3 first in even ones).
 #    Eligible = status in (ok, error, cancelled) and finished_at < today 00:00 UTC - 30 days, which
 #    is the cutoff --older-than=30d gives the job.
 # 3. Once per invocation: the size zstd -3 gives the same rows as CSV (the Parquet target).
@@ -48,6 +57,8 @@
 # CPU-seconds (user + sys), per round and as medians; on a shared machine far steadier than wall time:
 #   - the job's JVM, all its threads: /usr/bin/time -v, from the kernel's accounting of the process
 #     when it is reaped (wait4), so exact;
+#   - with --s3, the S3 server (s3proxy, a JVM of its own): its process's utime + stime from /proc before
+#     and after each S3 launch, reported apart from the job's;
 #   - PostgreSQL's processes serving one measurement's database (its client backends and the parallel
 #     workers they lead): scripts/bench-pgcpu.py takes each one's final CPU time (the scheduler's runtime,
 #     as /proc and wait4 give it) from the kernel's taskstats exit record (root), so the last moments
@@ -63,7 +74,8 @@
 # The last line is machine-readable (MB = MiB; with --repeat, medians over the rounds; of jar A):
 #   archive_s=… baseline_s=… ratio=… steps_per_s=… peak_rss_mb=… parquet_mb=… max_purge_txn_ms=…
 #   jvm_cpu_s=… pg_cpu_s=… baseline_pg_cpu_s=…
-# (one line). With BENCH_JAR_B two lines come before it:
+#   [s3_jvm_cpu_ratio=… s3_jvm_cpu_s=… s3_peak_rss_mb=… s3_parquet_mb=… s3_archive_s=… s3proxy_cpu_s=…]
+# (one line; the s3_ figures with --s3 only). With BENCH_JAR_B two lines come before it:
 #   jar_b archive_s=… ratio=… steps_per_s=… peak_rss_mb=… parquet_mb=… jvm_cpu_s=… pg_cpu_s=…
 #   a_over_b archive_s=… ratio=… peak_rss_mb=… parquet_mb=… jvm_cpu_s=… pg_cpu_s=…
 # (a_over_b: jar A's median over jar B's; above 1 means that A costs more).
@@ -77,6 +89,7 @@ die() { log "$*"; exit 1; }
 RUNS=200000
 REPEAT=1
 KEEP=false
+S3=false
 while (($#)); do
   case "$1" in
     --runs) [[ $# -ge 2 ]] || { usage >&2; exit 2; }; RUNS="$2"; shift 2 ;;
@@ -84,6 +97,7 @@ while (($#)); do
     --repeat) [[ $# -ge 2 ]] || { usage >&2; exit 2; }; REPEAT="$2"; shift 2 ;;
     --repeat=*) REPEAT="${1#*=}"; shift ;;
     --keep) KEEP=true; shift ;;
+    --s3) S3=true; shift ;;
     -h|--help) usage; exit 0 ;;
     *) log "unknown argument: $1"; usage >&2; exit 2 ;;
   esac
@@ -151,6 +165,7 @@ cleanup() {
     pkill -TERM -P "$JOB_PID" 2>/dev/null; kill -TERM "$JOB_PID" 2>/dev/null; wait "$JOB_PID" 2>/dev/null
   fi
   if [[ -n "${PGCPU_PID:-}" ]]; then kill "$PGCPU_PID" 2>/dev/null; fi
+  if [[ -n "${S3PROXY_PID:-}" ]]; then kill "$S3PROXY_PID" 2>/dev/null; wait "$S3PROXY_PID" 2>/dev/null; fi
   for db in "${DBS[@]}"; do drop_db "$db"; done
   if $KEEP; then log "work directory kept: $WORK"; else rm -rf "$WORK"; fi
   ((rc == 0)) || log "FAILED (exit $rc)"
@@ -171,6 +186,56 @@ else
     LAUNCH_B=(-cp "$WORK/exploded-b" org.springframework.boot.loader.launch.JarLauncher)
   fi
 fi
+
+# --- the S3 server (--s3) --------------------------------------------------------------------
+# s3proxy as its own process over a directory (filesystem-nio2: a bucket is a directory, an object a plain
+# file at its key, so the archive's bytes are counted as on the local disk). Credentials are random per
+# invocation and reach the job through the AWS SDK's standard variables only.
+S3_BUCKET=bench
+if $S3; then
+  S3PROXY_JAR=jobs/target/s3proxy/s3proxy.jar
+  if [[ ! -f "$S3PROXY_JAR" ]]; then
+    s3proxy_version="$(sed -n 's:.*<s3proxy.version>\(.*\)</s3proxy.version>.*:\1:p' pom.xml)"
+    log "fetching s3proxy $s3proxy_version (jar-with-dependencies) with Maven ..."
+    MAVEN_OPTS="${MAVEN_OPTS:-} -Djansi.noreset=true" mvn -B -q -ntp dependency:copy \
+      -Dartifact="org.gaul:s3proxy:$s3proxy_version:jar:jar-with-dependencies" -DoutputDirectory="$WORK/s3proxy" >&2 \
+      || die "could not fetch s3proxy $s3proxy_version (mvn dependency:copy)"
+    S3PROXY_JAR="$WORK/s3proxy/s3proxy-$s3proxy_version-jar-with-dependencies.jar"
+  fi
+  S3_DIR="$WORK/s3"
+  mkdir -p "$S3_DIR/$S3_BUCKET"
+  S3_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
+  S3_ACCESS="bench-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+  S3_SECRET="$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
+  (umask 077; cat >"$WORK/s3proxy.properties" <<EOP
+s3proxy.endpoint=$S3_ENDPOINT
+s3proxy.authorization=aws-v2-or-v4
+s3proxy.identity=$S3_ACCESS
+s3proxy.credential=$S3_SECRET
+jclouds.provider=filesystem-nio2
+jclouds.identity=$S3_ACCESS
+jclouds.credential=$S3_SECRET
+jclouds.filesystem.basedir=$S3_DIR
+EOP
+  )
+  java -Xmx256m -jar "$S3PROXY_JAR" --properties "$WORK/s3proxy.properties" >"$WORK/s3proxy.log" 2>&1 &
+  S3PROXY_PID=$!
+  for ((i = 0; i < 600; i++)); do
+    (: <"/dev/tcp/127.0.0.1/$S3_PORT") 2>/dev/null && break
+    kill -0 "$S3PROXY_PID" 2>/dev/null || die "s3proxy did not start: $(tail -n 5 "$WORK/s3proxy.log")"
+    sleep 0.1
+  done
+  (: <"/dev/tcp/127.0.0.1/$S3_PORT") 2>/dev/null || die "s3proxy did not accept connections within 60 s"
+  rm -f "$WORK/s3proxy.properties"   # read at start; the secret stays in memory only
+fi
+s3proxy_cpu() {   # CPU-seconds (user + sys, all threads) of the s3proxy process so far
+  local line
+  local -a stat
+  read -r line < "/proc/$S3PROXY_PID/stat" || { echo nan; return 0; }
+  read -r -a stat <<< "${line##*) }"
+  awk -v t=$((stat[11] + stat[12])) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", t / hz }'
+}
 
 now() { echo "$EPOCHREALTIME"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
@@ -366,17 +431,23 @@ make_copy() {   # make_copy NAME: a fresh copy of the template
 }
 
 # The archive job of jar A or B on a fresh copy DB, as its own process under /usr/bin/time -v:
-# run_job DB LABEL a|b [instrumented].
+# run_job DB LABEL a|b [instrumented|s3]. With s3 the archive root is s3://bench/LABEL on the local s3proxy.
 # Timed launches run as in production: no statement log (the statement log of every purge transaction,
 # below, cost the job 1.2 CPU-s and 0.64 s of wall time per launch at 200k runs, measured in 3 pairs;
 # README "Performance"); /proc/stat is read before and after, and scripts/bench-pgcpu.py counts the
 # backends' CPU (its own ~0.5 % of a core is not charged to anything measured). The instrumented launch
 # adds PostgreSQL's log of every statement (for the purge transactions as PostgreSQL sees them).
-# Sets archive_s, job_load, machine_cpu, job_pg_cpu and job_pg_desc.
+# Sets archive_s, job_load, machine_cpu, job_pg_cpu and job_pg_desc (and with s3, proxy_cpu).
 run_job() {
-  local db="$1" label="$2" which="$3" instrumented="${4:-}" m0 m1 rc=0
+  local db="$1" label="$2" which="$3" mode="${4:-}" instrumented="" m0 m1 p0 rc=0 root
   local -n launch="LAUNCH_${which^^}"
-  JOB_DB="$db"; JOB_LABEL="$label"; JOB_ROOT="$WORK/archive-$label"
+  local -a s3env=()
+  [[ "$mode" != instrumented ]] || instrumented=instrumented
+  JOB_DB="$db"; JOB_LABEL="$label"; JOB_ROOT="$WORK/archive-$label"; root="file://$JOB_ROOT"
+  if [[ "$mode" == s3 ]]; then
+    JOB_ROOT="$S3_DIR/$S3_BUCKET/$label"; root="s3://$S3_BUCKET/$label"
+    s3env=(AWS_ACCESS_KEY_ID="$S3_ACCESS" AWS_SECRET_ACCESS_KEY="$S3_SECRET" AWS_ENDPOINT_URL_S3="$S3_ENDPOINT" AWS_REGION=us-east-1)
+  fi
   make_copy "$db"
   if [[ -n "$instrumented" && -n "$PGLOG" ]]; then
     q -d postgres -c "ALTER DATABASE \"$db\" SET log_min_duration_statement = 0" \
@@ -384,9 +455,10 @@ run_job() {
     log_offset=$(stat -c %s "$PGLOG")
   fi
   pg_cpu_start "$db" "job-$label"
+  [[ "$mode" != s3 ]] || p0=$(s3proxy_cpu)
   m0=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)
   # shellcheck disable=SC2086 # the JVM options are words
-  SPRING_DATASOURCE_URL="jdbc:postgresql://$PGHOST:$PGPORT/$db" ARCHIVER_OUTPUT_ROOT="file://$JOB_ROOT" \
+  env "${s3env[@]}" SPRING_DATASOURCE_URL="jdbc:postgresql://$PGHOST:$PGPORT/$db" ARCHIVER_OUTPUT_ROOT="$root" \
     MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" /usr/bin/time -v -o "$WORK/time-$label.txt" java $JAVA_OPTS_BENCH $JAVA_OPTS_EXTRA "${launch[@]}" archive --older-than=30d \
     >"$WORK/job-$label.log" 2>&1 &
   JOB_PID=$!
@@ -396,6 +468,7 @@ run_job() {
   JOB_PID=""
   m1=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)
   machine_cpu=$(awk -v m=$((m1 - m0)) -v t="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", m / t }')
+  [[ "$mode" != s3 ]] || proxy_cpu=$(awk -v a="$p0" -v b="$(s3proxy_cpu)" 'BEGIN { printf "%.2f", b - a }')
   pg_cpu_stop; job_pg_cpu="$pgc"; job_pg_desc="$pgc_desc"
   if ((rc != 0)); then
     tail -n 30 "$WORK/job-$label.log" >&2
@@ -463,7 +536,7 @@ pipeline-archiver benchmark  $(date -u +%FT%TZ)  host $(hostname)  $(nproc) core
 EOH
 if $AB; then
   echo "  job B        MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2} java $JAVA_OPTS_BENCH${JAVA_OPTS_EXTRA:+ $JAVA_OPTS_EXTRA} ${LAUNCH_B[*]} archive --older-than=30d"
-  echo "  jars         A $JAR ($(sha256sum "$JAR" | cut -c1-12)), B $JAR_B ($(sha256sum "$JAR_B" | cut -c1-12)); A first in odd rounds, B first in even ones"
+  echo "  jars         A $JAR ($(sha256sum "$JAR" | cut -c1-12)), B $JAR_B ($(sha256sum "$JAR_B" | cut -c1-12)); $($S3 && echo "A, B, S3 in odd rounds, S3, B, A in even ones" || echo "A first in odd rounds, B first in even ones")"
 fi
 cat <<EOH
   JVM options  from $JAVA_OPTS_FROM${JAVA_OPTS_EXTRA:+, then BENCH_EXTRA_JAVA_OPTS}
@@ -472,23 +545,35 @@ cat <<EOH
   eligible     cutoff $CUTOFF: $el_runs runs, $el_steps steps, $el_calls llm_calls
   CPU-s        JVM: /usr/bin/time; PostgreSQL: $([[ -n "$POSTMASTER" ]] && echo "scripts/bench-pgcpu.py (postmaster $POSTMASTER)" || echo "not measured")
 EOH
+if $S3; then
+  echo "  S3           jar A also to s3://$S3_BUCKET/<launch> on s3proxy ($(basename "$S3PROXY_JAR"), filesystem-nio2 in the work directory, -Xmx256m, pid $S3PROXY_PID) at $S3_ENDPOINT; credentials random, not printed"
+  echo "               s3proxy CPU-s: /proc/$S3PROXY_PID/stat before and after each S3 launch"
+fi
 
 # --- the rounds --------------------------------------------------------------------------
 declare -a R_COPY R_DELETE R_BASE R_COPY_PG R_DELETE_PG R_BASE_PG
-for x in A B; do
+for x in A B S3; do
   declare -a "R${x}_ARCHIVE=()" "R${x}_RATIO=()" "R${x}_SPS=()" "R${x}_RSS=()" "R${x}_PARQUET=()" "R${x}_PURGE=()" \
     "R${x}_JVM=()" "R${x}_JVM_USER=()" "R${x}_JVM_SYS=()" "R${x}_PG=()" "R${x}_PG_RATIO=()"
 done
+over() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "nan"; else printf "%.3f", a / b }'; }
+declare -a RS3_PROXY=() RS3_JVM_RATIO=()
 CSV_BYTES=0; ZSTD_BYTES=0; PG_BYTES=0
 
-# One launch of jar $1 (a|b) in round $2 (tag $3): measures, prints and records it.
+# One launch in round $2 (tag $3) of jar $1: a or b to the local disk, s3 for jar A to the S3 server.
+# Measures, prints and records it.
 measure_job() {
-  local which="$1" round="$2" tag="$3" name label
+  local which="$1" round="$2" tag="$3" name label key="${1^^}" jar="$1" mode=""
   label="$round"; name="(3) archive job (process wall time)"
-  if $AB; then label="$round$which"; name="(3${which}) archive job, jar ${which^^} (wall time)"; fi
-  run_job "${tag}_job${which}" "$label" "$which"
+  if $AB || $S3; then label="$round$which"; name="(3${which}) archive job, jar ${which^^} (wall time)"; fi
+  if [[ "$which" == s3 ]]; then jar=a; mode=s3; name="(3s3) archive job, jar A, to S3 (wall time)"; fi
+  run_job "${tag}_job${which}" "$label" "$jar" "$mode"
   printf '  %-44s %8s   %s\n' "$name" "$archive_s" "$job_load"
   job_report
+  if [[ "$which" == s3 ]]; then
+    printf '  %-44s %8s CPU-s  (its JVM, all threads; not in the job'"'"'s figure)\n' "    S3 server (s3proxy) during the job" "$proxy_cpu"
+    RS3_PROXY+=("$proxy_cpu")
+  fi
   local ratio sps pg_ratio
   ratio=$(awk -v a="$archive_s" -v b="$base_s" 'BEGIN { printf "%.2f", a / b }')
   sps=$(awk -v n="$el_steps" -v a="$archive_s" 'BEGIN { printf "%.0f", n / a }')
@@ -496,9 +581,9 @@ measure_job() {
   printf '  %-44s %8s   (%s steps/s)\n' "    ratio archive / baseline" "$ratio" "$sps"
   printf '  %-44s %8s\n' "    PostgreSQL CPU, job / baseline" "$pg_ratio"
   finish_job
-  local -n r_archive="R${which^^}_ARCHIVE" r_ratio="R${which^^}_RATIO" r_sps="R${which^^}_SPS" r_rss="R${which^^}_RSS" \
-    r_parquet="R${which^^}_PARQUET" r_purge="R${which^^}_PURGE" r_jvm="R${which^^}_JVM" r_user="R${which^^}_JVM_USER" \
-    r_sys="R${which^^}_JVM_SYS" r_pg="R${which^^}_PG" r_pg_ratio="R${which^^}_PG_RATIO"
+  local -n r_archive="R${key}_ARCHIVE" r_ratio="R${key}_RATIO" r_sps="R${key}_SPS" r_rss="R${key}_RSS" \
+    r_parquet="R${key}_PARQUET" r_purge="R${key}_PURGE" r_jvm="R${key}_JVM" r_user="R${key}_JVM_USER" \
+    r_sys="R${key}_JVM_SYS" r_pg="R${key}_PG" r_pg_ratio="R${key}_PG_RATIO"
   r_archive+=("$archive_s"); r_ratio+=("$ratio"); r_sps+=("$sps"); r_rss+=("$rss_mb"); r_parquet+=("$parquet_mb")
   r_purge+=("$job_purge_ms"); r_jvm+=("$jvm_cpu"); r_user+=("$jvm_user"); r_sys+=("$jvm_sys"); r_pg+=("$job_pg_cpu")
   r_pg_ratio+=("$pg_ratio")
@@ -550,14 +635,22 @@ for ((round = 1; round <= REPEAT; round++)); do
   R_COPY+=("$copy_s"); R_DELETE+=("$delete_s"); R_BASE+=("$base_s")
   R_COPY_PG+=("$copy_pg"); R_DELETE_PG+=("$delete_pg"); R_BASE_PG+=("$base_pg")
 
-  # (3) the archive job, end to end, as its own process (timed: no statement log); A/B: both jars,
-  # in alternating order so that neither always runs on the warmer cache or the quieter minute
-  if ! $AB; then
-    measure_job a "$round" "$tag"
-  elif ((round % 2 == 1)); then
-    measure_job a "$round" "$tag"; measure_job b "$round" "$tag"
-  else
-    measure_job b "$round" "$tag"; measure_job a "$round" "$tag"
+  # (3) the archive job, end to end, as its own process (timed: no statement log); A/B: both jars, --s3:
+  # jar A to S3 too, in alternating order so that none always runs on the warmer cache or the quieter minute
+  launches=(a)
+  ! $AB || launches+=(b)
+  ! $S3 || launches+=(s3)
+  if ((round % 2 == 0)); then
+    for ((i = 0; i < ${#launches[@]} / 2; i++)); do
+      x="${launches[i]}"; launches[i]="${launches[-1 - i]}"; launches[-1 - i]="$x"
+    done
+  fi
+  for x in "${launches[@]}"; do measure_job "$x" "$round" "$tag"; done
+  if $S3; then
+    s3_ratio=$(over "${RS3_JVM[-1]}" "${RA_JVM[-1]}")
+    RS3_JVM_RATIO+=("$s3_ratio")
+    printf '  %-44s %8s   (%s CPU-s on S3, %s on the local disk; target <= 1.3)\n' "JVM CPU of jar A, S3 / local disk" "$s3_ratio" \
+      "${RS3_JVM[-1]}" "${RA_JVM[-1]}"
   fi
 done
 
@@ -589,7 +682,6 @@ finish_job
 
 # --- summary -----------------------------------------------------------------------------
 med() { printf '%s\n' "$@" | median; }
-over() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "nan"; else printf "%.3f", a / b }'; }
 archive_s=$(med "${RA_ARCHIVE[@]}"); base_s=$(med "${R_BASE[@]}"); ratio=$(med "${RA_RATIO[@]}")
 sps=$(med "${RA_SPS[@]}"); rss=$(med "${RA_RSS[@]}"); parquet=$(med "${RA_PARQUET[@]}")
 jvm=$(med "${RA_JVM[@]}"); pg=$(med "${RA_PG[@]}"); base_pg=$(med "${R_BASE_PG[@]}"); pg_ratio=$(med "${RA_PG_RATIO[@]}")
@@ -633,4 +725,21 @@ if $AB; then
   echo "jar_b archive_s=$b_archive ratio=$b_ratio steps_per_s=$(med "${RB_SPS[@]}") peak_rss_mb=$b_rss parquet_mb=$b_parquet jvm_cpu_s=$b_jvm pg_cpu_s=$b_pg"
   echo "a_over_b archive_s=$(over "$archive_s" "$b_archive") ratio=$(over "$ratio" "$b_ratio") peak_rss_mb=$(over "$rss" "$b_rss") parquet_mb=$(over "$parquet" "$b_parquet") jvm_cpu_s=$(over "$jvm" "$b_jvm") pg_cpu_s=$(over "$pg" "$b_pg")"
 fi
-echo "archive_s=$archive_s baseline_s=$base_s ratio=$ratio steps_per_s=$sps peak_rss_mb=$rss parquet_mb=$parquet max_purge_txn_ms=$purge jvm_cpu_s=$jvm pg_cpu_s=$pg baseline_pg_cpu_s=$base_pg"
+s3_line=""
+if $S3; then
+  s3_ratio=$(med "${RS3_JVM_RATIO[@]}"); s3_jvm=$(med "${RS3_JVM[@]}"); s3_rss=$(med "${RS3_RSS[@]}")
+  s3_proxy=$(med "${RS3_PROXY[@]}"); s3_parquet=$(med "${RS3_PARQUET[@]}"); s3_archive=$(med "${RS3_ARCHIVE[@]}")
+  echo
+  echo "S3 ($REPEAT round(s); medians; jar A on s3://$S3_BUCKET on the local s3proxy vs the same jar on the local disk)"
+  printf '  %-36s %10s   (user %s, sys %s)\n' "JVM CPU, local disk (CPU-s)" "$jvm" "$(med "${RA_JVM_USER[@]}")" "$(med "${RA_JVM_SYS[@]}")"
+  printf '  %-36s %10s   (user %s, sys %s)\n' "JVM CPU, S3 (CPU-s)" "$s3_jvm" "$(med "${RS3_JVM_USER[@]}")" "$(med "${RS3_JVM_SYS[@]}")"
+  printf '  %-36s %10s   target <= 1.3   %s   (median of the rounds: %s)\n' "JVM CPU, S3 / local disk" "$s3_ratio" \
+    "$(awk -v r="$s3_ratio" 'BEGIN { print (r != "nan" && r <= 1.3 ? "met" : "NOT met") }')" "${RS3_JVM_RATIO[*]}"
+  printf '  %-36s %10s   target <= 512   %s\n' "peak RSS on S3 (MiB)" "$s3_rss" "$(awk -v r="$s3_rss" 'BEGIN { print (r <= 512 ? "met" : "NOT met") }')"
+  printf '  %-36s %10s   (not in the job'"'"'s figure; the server shares the machine)\n' "S3 server, s3proxy (CPU-s)" "$s3_proxy"
+  printf '  %-36s %10s\n' "job's PostgreSQL CPU on S3 (CPU-s)" "$(med "${RS3_PG[@]}")" \
+    "archive job on S3, wall (s)" "$s3_archive" "archive job on local disk, wall (s)" "$archive_s" \
+    "Parquet in the bucket (MiB)" "$s3_parquet" "Parquet on the local disk (MiB)" "$parquet"
+  s3_line=" s3_jvm_cpu_ratio=$s3_ratio s3_jvm_cpu_s=$s3_jvm s3_peak_rss_mb=$s3_rss s3_parquet_mb=$s3_parquet s3_archive_s=$s3_archive s3proxy_cpu_s=$s3_proxy"
+fi
+echo "archive_s=$archive_s baseline_s=$base_s ratio=$ratio steps_per_s=$sps peak_rss_mb=$rss parquet_mb=$parquet max_purge_txn_ms=$purge jvm_cpu_s=$jvm pg_cpu_s=$pg baseline_pg_cpu_s=$base_pg$s3_line"
