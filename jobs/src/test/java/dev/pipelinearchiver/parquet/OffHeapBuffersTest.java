@@ -31,7 +31,8 @@ class OffHeapBuffersTest {
         OffHeapBuffers buffers = new OffHeapBuffers(true);
         ArchiverProperties.Parquet settings = new ArchiverProperties.Parquet("ZSTD", 1, 1 << 20, 1 << 16, 22, 18);
         ParquetArchive archive = new ParquetArchive(
-                new ArchiverProperties(root.toString(), null, 5000, 500, 2, 2, settings, null, null, null), buffers);
+                new ArchiverProperties(root.toString(), null, 5000, 500, 2, 2, settings, null, null, null, null),
+                buffers);
         Schema schema = SchemaBuilder.record("step")
                 .namespace(AvroMapping.NAMESPACE)
                 .fields()
