@@ -20,7 +20,7 @@ public enum DatabaseFailure {
      * closed, broken, refused while the server restarts), 57P01 (terminated by an administrator, e.g.
      * {@code pg_terminate_backend}, or a fast shutdown), 57P02 (crash shutdown), 57P03 (cannot connect now:
      * starting up or shutting down), or the pool's own timeout waiting for a connection
-     * ({@link SQLTransientConnectionException}). Safe to retry once PostgreSQL answers again: the
+     * ({@link SQLTransientConnectionException}) or its proxy of a connection it evicted as broken. Safe to retry once PostgreSQL answers again: the
      * transaction that met it never committed, or its commit's outcome is checked by whoever retries it.
      */
     CONNECTION,
@@ -51,6 +51,12 @@ public enum DatabaseFailure {
 
     private static final Set<String> SERVER_GOING_AWAY = Set.of("57P01", "57P02", "57P03");
 
+    /**
+     * What HikariCP's connection proxy throws, without an SQL state, once the pool has evicted its broken
+     * connection (after a connection exception): every later call on it, the transaction's rollback included.
+     */
+    private static final String HIKARI_CLOSED = "Connection is closed";
+
     /** The classification of a failure: the first telling SQL state (or known type) along its causes. */
     public static DatabaseFailure of(Throwable failure) {
         Deque<Throwable> pending = new ArrayDeque<>();
@@ -68,6 +74,9 @@ public enum DatabaseFailure {
                 return LOST_COMMITS;
             }
             if (t instanceof SQLTransientConnectionException) {
+                return CONNECTION;
+            }
+            if (t instanceof SQLException sql && sql.getSQLState() == null && HIKARI_CLOSED.equals(sql.getMessage())) {
                 return CONNECTION;
             }
             if (t instanceof SQLException sql) {

@@ -1,8 +1,11 @@
 package dev.pipelinearchiver.database;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.datasource.JdbcTransactionObjectSupport;
 import org.springframework.jdbc.support.JdbcTransactionManager;
 import org.springframework.transaction.TransactionException;
 import org.springframework.transaction.support.DefaultTransactionStatus;
@@ -47,10 +50,24 @@ public class JobTransactionManager extends JdbcTransactionManager {
         try {
             super.doRollback(status);
         } catch (TransactionException e) {
-            if (afterFailedCommit || DatabaseFailure.of(e) != DatabaseFailure.CONNECTION) {
+            if (afterFailedCommit || (DatabaseFailure.of(e) != DatabaseFailure.CONNECTION && !isGone(status))) {
                 throw e;
             }
             log.debug("rollback on a lost connection: the server has already discarded the transaction", e);
+        }
+    }
+
+    /** Whether the transaction's connection is closed or no longer answers. */
+    private static boolean isGone(DefaultTransactionStatus status) {
+        if (!(status.getTransaction() instanceof JdbcTransactionObjectSupport transaction)
+                || !transaction.hasConnectionHolder()) {
+            return false;
+        }
+        Connection connection = transaction.getConnectionHolder().getConnection();
+        try {
+            return connection.isClosed() || !connection.isValid(2);
+        } catch (SQLException e) {
+            return true;
         }
     }
 }
