@@ -7,7 +7,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.datasource.JdbcTransactionObjectSupport;
 import org.springframework.jdbc.support.JdbcTransactionManager;
-import org.springframework.transaction.TransactionException;
 import org.springframework.transaction.support.DefaultTransactionStatus;
 
 /**
@@ -19,38 +18,28 @@ import org.springframework.transaction.support.DefaultTransactionStatus;
  * is an ordinary rolled-back chunk that {@link DatabaseRetry#stepExceptionHandler()} can retry.
  *
  * <p>A commit that fails on a lost connection is different: the server may have committed before the
- * connection dropped. The rollback that follows it is left to fail as before, so its outcome stays UNKNOWN
- * and is never retried as if nothing had happened.
+ * connection dropped. Spring then reports the outcome as unknown without trying a rollback
+ * ({@code rollbackOnCommitFailure} false), so it stays UNKNOWN and is never retried as if nothing had
+ * happened (the launcher restarts the job instance instead).
  */
 public class JobTransactionManager extends JdbcTransactionManager {
 
     private static final Logger log = LoggerFactory.getLogger(JobTransactionManager.class);
 
-    /** Set while a commit that failed is rolled back on this thread. */
-    private static final ThreadLocal<Boolean> COMMIT_FAILED = new ThreadLocal<>();
-
     public JobTransactionManager(DataSource dataSource) {
         super(dataSource);
-    }
-
-    @Override
-    protected void doCommit(DefaultTransactionStatus status) {
-        try {
-            super.doCommit(status);
-        } catch (RuntimeException e) {
-            COMMIT_FAILED.set(Boolean.TRUE); // read by the rollback Spring runs next, on this thread
-            throw e;
-        }
+        // a commit that fails leaves its outcome unknown (STATUS_UNKNOWN), without the rollback below
+        setRollbackOnCommitFailure(false);
     }
 
     @Override
     protected void doRollback(DefaultTransactionStatus status) {
-        boolean afterFailedCommit = Boolean.TRUE.equals(COMMIT_FAILED.get());
-        COMMIT_FAILED.remove();
         try {
             super.doRollback(status);
-        } catch (TransactionException e) {
-            if (afterFailedCommit || (DatabaseFailure.of(e) != DatabaseFailure.CONNECTION && !isGone(status))) {
+        } catch (RuntimeException e) {
+            // JdbcTransactionManager translates the rollback's SQLException (into a DataAccessException where
+            // its SQL state is known, e.g. 57P01 for a terminated backend)
+            if (DatabaseFailure.of(e) != DatabaseFailure.CONNECTION && !isGone(status)) {
                 throw e;
             }
             log.debug("rollback on a lost connection: the server has already discarded the transaction", e);

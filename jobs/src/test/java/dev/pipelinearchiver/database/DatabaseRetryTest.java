@@ -344,18 +344,24 @@ class DatabaseRetryTest {
 
     @Test
     void aRollbackOnALostConnectionIsARollbackNotAnUnknownOutcome() throws Exception {
-        // given: a transaction whose backend is terminated before its next statement, under each manager
-        int plain = statusAfterLosingTheConnection(new JdbcTransactionManager(pool));
-        int ours = statusAfterLosingTheConnection(new JobTransactionManager(pool));
+        // given: a transaction whose backend is terminated before its next statement, under each manager; and one
+        // that fails for a reason of its own (the export's COPY connection lost) while its backend is gone too,
+        // so that its rollback is the first to meet the terminated session (SQL state 57P01)
+        int plain = statusAfterLosingTheConnection(new JdbcTransactionManager(pool), false);
+        int ours = statusAfterLosingTheConnection(new JobTransactionManager(pool), false);
+        int plainRollbackFirst = statusAfterLosingTheConnection(new JdbcTransactionManager(pool), true);
+        int oursRollbackFirst = statusAfterLosingTheConnection(new JobTransactionManager(pool), true);
 
         // then: Spring's own reports the rollback as failed (Spring Batch then leaves the step UNKNOWN, which no
         // restart accepts); ours as done, since PostgreSQL discarded the transaction with its session
         assertThat(plain).isEqualTo(TransactionSynchronization.STATUS_UNKNOWN);
+        assertThat(plainRollbackFirst).isEqualTo(TransactionSynchronization.STATUS_UNKNOWN);
         assertThat(ours).isEqualTo(TransactionSynchronization.STATUS_ROLLED_BACK);
+        assertThat(oursRollbackFirst).isEqualTo(TransactionSynchronization.STATUS_ROLLED_BACK);
         assertThat(db.count("SELECT count(*) FROM t")).isEqualTo(2); // nothing of either transaction stayed
     }
 
-    private static int statusAfterLosingTheConnection(PlatformTransactionManager manager) {
+    private static int statusAfterLosingTheConnection(PlatformTransactionManager manager, boolean rollbackFirst) {
         JdbcTemplate jdbc = new JdbcTemplate(pool);
         AtomicInteger completion = new AtomicInteger(-1);
         Throwable failure = catchThrowable(() -> new TransactionTemplate(manager).executeWithoutResult(status -> {
@@ -367,6 +373,14 @@ class DatabaseRetryTest {
             });
             jdbc.update("INSERT INTO t VALUES (3, 30)");
             terminate(jdbc.queryForObject("SELECT pg_backend_pid()", Integer.class));
+            if (rollbackFirst) {
+                try (Connection other = db.connect()) {
+                    terminate(pid(other));
+                    other.createStatement().execute("SELECT 1");
+                } catch (SQLException e) {
+                    throw new IllegalStateException("the export's own connection failed", e);
+                }
+            }
             jdbc.update("INSERT INTO t VALUES (4, 40)");
         }));
         assertThat(failure).isNotNull();
