@@ -31,6 +31,7 @@ import org.springframework.batch.core.launch.JobInstanceAlreadyCompleteException
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepExecution;
+import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.util.backoff.BackOffExecution;
@@ -278,7 +279,12 @@ public class ArchiveLauncher {
         }
     }
 
-    /** A failure that a new attempt may not meet: transient, or commits lost in a crash; not a retry that gave up. */
+    /**
+     * A failure that a new attempt may not meet: transient, or commits lost in a crash; not a retry that gave
+     * up. A version conflict in Spring Batch's metadata counts as lost commits: under the archive lock only
+     * this process writes its execution's rows, so a row whose version went back lost a commit in a crash
+     * (the job's commits are asynchronous) or met a commit whose outcome was unknown.
+     */
     private static boolean restartable(List<Throwable> failures) {
         boolean restartable = false;
         for (Throwable failure : failures) {
@@ -286,7 +292,9 @@ public class ArchiveLauncher {
                 return false;
             }
             DatabaseFailure kind = DatabaseFailure.of(failure);
-            restartable |= DatabaseRetry.isTransient(failure) || kind == DatabaseFailure.LOST_COMMITS;
+            restartable |= DatabaseRetry.isTransient(failure)
+                    || kind == DatabaseFailure.LOST_COMMITS
+                    || hasCause(failure, OptimisticLockingFailureException.class);
         }
         return restartable;
     }
@@ -302,7 +310,7 @@ public class ArchiveLauncher {
 
     private static String firstFailure(List<Throwable> failures) {
         return failures.stream()
-                .filter(f -> DatabaseRetry.isTransient(f) || DatabaseFailure.of(f) == DatabaseFailure.LOST_COMMITS)
+                .filter(f -> restartable(List.of(f)))
                 .findFirst()
                 .or(() -> failures.stream().findFirst())
                 .map(DatabaseUnavailableException::summary)

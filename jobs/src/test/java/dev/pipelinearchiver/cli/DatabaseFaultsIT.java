@@ -174,7 +174,8 @@ class DatabaseFaultsIT {
                                     "SELECT count(*) FROM archiver.batch_step_execution WHERE status IN ('UNKNOWN', 'STARTED')"))
                     .isZero();
             rounds.add("round " + round + ": " + hits + " -> exit codes " + codes + ", "
-                    + db.count("SELECT count(*) FROM archiver.batch_job_execution") + " job executions");
+                    + db.count("SELECT count(*) FROM archiver.batch_job_execution") + " job executions"
+                    + launcherLines(first));
         }
 
         // then: at least 20 instants, in every phase
@@ -182,6 +183,19 @@ class DatabaseFaultsIT {
         assertThat(instants).hasSizeGreaterThanOrEqualTo(20);
         assertThat(instants.stream().map(Instant_::phase).distinct())
                 .containsExactlyInAnyOrder("plan", "export", "purge", "statistics", "manifest");
+    }
+
+    /** What the launcher said about restarts and repairs, and the failure line of a launch that failed. */
+    private static String launcherLines(Outcome outcome) {
+        StringBuilder said = new StringBuilder();
+        outcome.stdout()
+                .lines()
+                .filter(line -> line.contains("ArchiveLauncher:") || line.contains("ArchiveLock:"))
+                .forEach(line -> said.append("\n    | ").append(line, 0, Math.min(line.length(), 400)));
+        if (outcome.exitCode() != 0) {
+            said.append("\n    | ").append(ArchiverCommands.lastLine(outcome.stderr()));
+        }
+        return said.toString();
     }
 
     private static void assertExitZeroOrOneWithOneLine(Outcome outcome) {
@@ -266,12 +280,7 @@ class DatabaseFaultsIT {
                     launch,
                     () -> ledger("SELECT count(*) FROM archiver.archive_batch WHERE state <> 'PLANNED'") >= written)) {
                 execute(stepsLock, "LOCK TABLE pipeline_steps IN ACCESS EXCLUSIVE MODE");
-                boolean exporting = await(
-                                launch,
-                                () -> waiting("COPY%")
-                                        || ledger("SELECT count(*) FROM archiver.archive_batch WHERE state = 'PLANNED'")
-                                                == 0)
-                        && waiting("COPY%");
+                boolean exporting = await(launch, () -> waiting("COPY%") || exportOver()) && waiting("COPY%");
                 if (exporting) {
                     hits.add(terminate("export", 300));
                 }
@@ -294,6 +303,12 @@ class DatabaseFaultsIT {
                 hits.add(terminate("manifest", 300));
             }
             filesLock.rollback();
+        }
+
+        /** The export has written every batch the plan made (and the plan has made some). */
+        private boolean exportOver() {
+            return ledger("SELECT count(*) FROM archiver.archive_batch") > 0
+                    && ledger("SELECT count(*) FROM archiver.archive_batch WHERE state = 'PLANNED'") == 0;
         }
 
         /** Lets every phase go. */
@@ -529,7 +544,8 @@ class DatabaseFaultsIT {
                 assertExitZeroOrOneWithOneLine(last);
                 codes.add(last.exitCode());
             }
-            System.out.println("DatabaseFaultsIT: server restarted during " + restarts + " -> exit codes " + codes);
+            System.out.println("DatabaseFaultsIT: server restarted during " + restarts + " -> exit codes " + codes
+                    + launcherLines(first));
             assertThat(restarts).hasSize(2);
             assertThat(last.exitCode())
                     .as(codes + ": " + last.stdout() + last.stderr())
