@@ -17,6 +17,7 @@ import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +32,7 @@ import org.springframework.batch.core.launch.JobInstanceAlreadyCompleteException
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.batch.core.step.StepExecution;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -52,6 +54,9 @@ import org.springframework.util.backoff.BackOffExecution;
 public class ArchiveLauncher {
 
     private static final Logger log = LoggerFactory.getLogger(ArchiveLauncher.class);
+
+    /** A table prefix used as it is in SQL: [schema.]PREFIX_, letters, digits and _ only. */
+    private static final Pattern TABLE_PREFIX = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*\\.)?[A-Za-z_][A-Za-z0-9_]*");
 
     /** First key of the advisory lock ("parc"); the second is the shard index. */
     public static final int LOCK_CLASS = 0x70617263;
@@ -94,6 +99,9 @@ public class ArchiveLauncher {
     private final ArchiverProperties properties;
     private final SourcePrivileges privileges;
     private final DatabaseRetry retry;
+    private final JdbcTemplate jdbc;
+    /** Spring Batch's table prefix ({@code spring.batch.jdbc.table-prefix}), with its schema. */
+    private final String tablePrefix;
 
     /** The parameters of the launch in progress in this process, for a stop request from a signal handler. */
     private volatile JobParameters launching;
@@ -109,7 +117,8 @@ public class ArchiveLauncher {
             ParquetArchive archive,
             ArchiverProperties properties,
             JdbcTemplate jdbc,
-            DatabaseRetry retry) {
+            DatabaseRetry retry,
+            @Value("${spring.batch.jdbc.table-prefix:BATCH_}") String tablePrefix) {
         this.jobOperator = jobOperator;
         this.jobRepository = jobRepository;
         this.archiveJob = archiveJob;
@@ -119,6 +128,8 @@ public class ArchiveLauncher {
         this.properties = properties;
         this.privileges = new SourcePrivileges(jdbc);
         this.retry = retry;
+        this.jdbc = jdbc;
+        this.tablePrefix = tablePrefix;
     }
 
     /**
@@ -195,6 +206,7 @@ public class ArchiveLauncher {
      */
     private Result launchHoldingTheLock(JobParameters parameters, ArchiveLock lock) throws Exception {
         BackOffExecution waits = null;
+        JobExecution previous = null; // this launch's previous attempt, if it restarted the job instance
         Instant deadline = deadline(parameters);
         while (true) {
             JobExecution last = retry.call(
@@ -208,7 +220,10 @@ public class ArchiveLauncher {
             // written before reading stopRequested, the reverse of requestStop(): one of the two sees the other
             launching = parameters;
             if (stopRequested) {
-                return new Result(Outcome.STOPPED, last);
+                // before this attempt: reported as the previous attempt ended, or as not started
+                return previous == null
+                        ? new Result(Outcome.STOPPED, null)
+                        : new Result(outcome(previous.getStatus()), previous);
             }
             retry.run("checking the archive lock", lock::ensureHeld);
             long attemptStarted = System.nanoTime();
@@ -232,10 +247,7 @@ public class ArchiveLauncher {
                 JobExecution ended = execution;
                 // the outcome reported is durable (the job's own commits are asynchronous, AsyncCommits)
                 retry.run("making the launch's commits durable", () -> AsyncCommits.flush(dataSource));
-                BatchStatus recorded = retry.call(
-                                "reading the job execution's outcome",
-                                () -> jobRepository.getJobExecution(ended.getId()))
-                        .getStatus();
+                BatchStatus recorded = retry.call("reading the job execution's outcome", () -> recordedStatus(ended));
                 if (lock.isLost()) {
                     return new Result(Outcome.LOCK_LOST, execution);
                 }
@@ -269,6 +281,7 @@ public class ArchiveLauncher {
                 }
                 return new Result(outcome(execution.getStatus()), execution);
             }
+            previous = execution == null ? previous : execution;
             log.warn(
                     "{} ended {}: {}; restarting its job instance in {} ms",
                     execution == null ? "the launch" : "job execution " + execution.getId(),
@@ -277,6 +290,21 @@ public class ArchiveLauncher {
                     wait);
             sleepUnlessStopped(wait);
         }
+    }
+
+    /**
+     * The execution's status as PostgreSQL holds it now (a crash may have taken back its last commits): one
+     * row, where the repository would also load every step and partition with its context.
+     */
+    private BatchStatus recordedStatus(JobExecution execution) {
+        if (!TABLE_PREFIX.matcher(tablePrefix).matches()) {
+            return jobRepository.getJobExecution(execution.getId()).getStatus();
+        }
+        String status = jdbc.queryForObject(
+                "SELECT status FROM " + tablePrefix + "JOB_EXECUTION WHERE job_execution_id = ?",
+                String.class,
+                execution.getId());
+        return BatchStatus.valueOf(status);
     }
 
     /**
