@@ -34,7 +34,8 @@ public record ArchiverProperties(
         @Valid @DefaultValue Shard shard,
         @Valid @DefaultValue Stats stats,
         @Valid @DefaultValue Throttle throttle,
-        @Valid @DefaultValue S3 s3) {
+        @Valid @DefaultValue S3 s3,
+        @Valid @DefaultValue Database database) {
 
     /**
      * Object-store roots ({@code s3://bucket/prefix}). Credentials, region and endpoint come from the
@@ -149,6 +150,30 @@ public record ArchiverProperties(
             Duration maxReplicationLag,
             @DefaultValue(DEFAULT_LAG_QUERY) @NotBlank String replicationLagQuery,
             @DefaultValue("1s") Duration lagPollInterval) {}
+
+    /**
+     * How a launch lives with the database going away (docs/database-faults.md): how long it waits for
+     * PostgreSQL and retries the unit of work that failed (a lost connection, a terminated backend, a server
+     * restarting, a serialization failure or a deadlock), the first wait (doubled each time, up to the
+     * largest), and the timeouts of the job's short statements (0: none).
+     */
+    public record Database(
+            @DefaultValue("3m") Duration retryFor,
+            @DefaultValue("100ms") Duration retryDelay,
+            @DefaultValue("10s") Duration retryMaxDelay,
+            @DefaultValue("5m") Duration statementTimeout,
+            @DefaultValue("10s") Duration lockTimeout) {
+
+        @AssertTrue(message = "retry-for, statement-timeout and lock-timeout must not be negative")
+        public boolean isNotNegative() {
+            return !retryFor.isNegative() && !statementTimeout.isNegative() && !lockTimeout.isNegative();
+        }
+
+        @AssertTrue(message = "retry-delay must be positive and at most retry-max-delay")
+        public boolean isRetryDelayValid() {
+            return !retryDelay.isNegative() && !retryDelay.isZero() && retryDelay.compareTo(retryMaxDelay) <= 0;
+        }
+    }
 
     /** Largest lag of any standby, in seconds (0 without standbys; needs pg_monitor to see other roles' senders). */
     public static final String DEFAULT_LAG_QUERY =

@@ -1,6 +1,7 @@
 package dev.pipelinearchiver.archive;
 
 import dev.pipelinearchiver.ArchiverProperties;
+import dev.pipelinearchiver.database.DatabaseRetry;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.source.SourceCatalog;
 import dev.pipelinearchiver.stats.StatisticsStore;
@@ -41,6 +42,10 @@ import org.springframework.transaction.PlatformTransactionManager;
  * {@code shard}; relaunching a failed cutoff
  * restarts its job instance, and the ledger makes every step idempotent, so export and purge run again
  * on every restart ({@code allowStartIfComplete}) and pick up whatever batches are left.
+ *
+ * <p>Every tasklet step retries a call that failed for a transient database reason (a lost connection, a
+ * serialization failure, a deadlock) under the job's retry policy ({@link DatabaseRetry}): the call's
+ * transaction is rolled back and the tasklet called again, which re-reads the ledger.
  */
 @Configuration(proxyBeanMethods = false)
 public class ArchiveJobConfiguration {
@@ -70,8 +75,10 @@ public class ArchiveJobConfiguration {
             Step exportStep,
             Step purgeStep,
             Step statsStep,
-            Step manifestStep) {
-        Flow export = new FlowBuilder<Flow>("exportFlow").start(exportStep).build();
+            Step manifestStep,
+            ExportProgress progress) {
+        Flow export = progress.endingWith(
+                new FlowBuilder<Flow>("exportFlow").start(exportStep).build());
         Flow purge = new FlowBuilder<Flow>("purgeFlow").start(purgeStep).build();
         Flow exportBesidePurge = new FlowBuilder<Flow>("exportAndPurge")
                 .split(new SimpleAsyncTaskExecutor("phase-"))
@@ -94,10 +101,12 @@ public class ArchiveJobConfiguration {
             Ledger ledger,
             SourceCatalog catalog,
             ParquetArchive archive,
-            ArchiverProperties properties) {
+            ArchiverProperties properties,
+            DatabaseRetry retry) {
         return new StepBuilder("planStep", jobRepository)
                 .tasklet(new PlanTasklet(ledger, catalog, archive, properties))
                 .transactionManager(transactionManager)
+                .exceptionHandler(retry.stepExceptionHandler()) // the plan skips runs already planned
                 .build();
     }
 
@@ -147,10 +156,12 @@ public class ArchiveJobConfiguration {
             JobRepository jobRepository,
             PlatformTransactionManager transactionManager,
             ExportBatchTasklet exportBatchTasklet,
-            ExportProgress progress) {
+            ExportProgress progress,
+            DatabaseRetry retry) {
         return new StepBuilder("exportBatchStep", jobRepository)
                 .tasklet(exportBatchTasklet)
                 .transactionManager(transactionManager)
+                .exceptionHandler(retry.stepExceptionHandler()) // the batch is exported again, unless recorded WRITTEN
                 .listener(progress) // wakes the purge once this batch is committed WRITTEN
                 .build();
     }
@@ -203,11 +214,15 @@ public class ArchiveJobConfiguration {
             JdbcTemplate jdbc,
             Throttle throttle,
             ExportProgress progress,
-            ArchiverProperties properties) {
+            ArchiverProperties properties,
+            DatabaseRetry retry) {
         return new StepBuilder("purgeWorkerStep", jobRepository)
                 .tasklet(new PurgeTasklet(
                         ledger, catalog, batchFiles, archive, statistics, jdbc, throttle, progress, properties))
                 .transactionManager(transactionManager)
+                // a purge transaction rolled back deleted nothing; its retry takes the runs still 'planned'.
+                // Lock timeouts are not retried: the lock is the backend's, on its runs (a stuck session)
+                .exceptionHandler(retry.stepExceptionHandler())
                 .allowStartIfComplete(true)
                 .build();
     }
@@ -219,10 +234,13 @@ public class ArchiveJobConfiguration {
             StatisticsStore statistics,
             ParquetArchive archive,
             JdbcTemplate jdbc,
-            ArchiverProperties properties) {
+            ArchiverProperties properties,
+            DatabaseRetry retry) {
         return new StepBuilder("statsStep", jobRepository)
                 .tasklet(new StepStatsTasklet(statistics, archive, jdbc, properties))
                 .transactionManager(transactionManager)
+                // the day files are rewritten whole; its only lock waits are on other shards' day locks
+                .exceptionHandler(retry.stepExceptionHandlerWaitingOutLocks())
                 .build();
     }
 
@@ -233,11 +251,13 @@ public class ArchiveJobConfiguration {
             Ledger ledger,
             ParquetArchive archive,
             DataSource dataSource,
-            ArchiverProperties properties) {
+            ArchiverProperties properties,
+            DatabaseRetry retry) {
         return new StepBuilder("manifestStep", jobRepository)
                 .tasklet(new ManifestTasklet(
                         ledger, archive, dataSource, properties.shard().index()))
                 .transactionManager(transactionManager)
+                .exceptionHandler(retry.stepExceptionHandler()) // the manifest is written again from the ledger
                 .build();
     }
 }

@@ -1,6 +1,7 @@
 package dev.pipelinearchiver.archive;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.pipelinearchiver.database.SessionTimeouts;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -32,7 +33,7 @@ import org.springframework.core.env.Environment;
 public final class AsyncCommits implements BeanPostProcessor {
 
     /** Set (true) by the commands that launch the job, for their process only. */
-    public static final String LAUNCH_PROPERTY = "pipeline-archiver.job-launch";
+    public static final String LAUNCH_PROPERTY = SessionTimeouts.LAUNCH_PROPERTY;
 
     static final String SESSION_SQL = "SET synchronous_commit = off";
 

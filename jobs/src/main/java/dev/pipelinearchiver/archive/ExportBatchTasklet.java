@@ -13,6 +13,8 @@ import dev.pipelinearchiver.source.SourceTable;
 import dev.pipelinearchiver.stats.StatisticsStore;
 import dev.pipelinearchiver.stats.StepStatistics;
 import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +45,9 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 class ExportBatchTasklet implements Tasklet {
 
     private static final Logger log = LoggerFactory.getLogger(ExportBatchTasklet.class);
+
+    /** For the export's transaction only; the job's other statements keep {@code statement_timeout} (SessionTimeouts). */
+    static final String NO_STATEMENT_TIMEOUT = "SET LOCAL statement_timeout = 0";
 
     private final long batchId;
     private final Ledger ledger;
@@ -86,11 +91,17 @@ class ExportBatchTasklet implements Tasklet {
         Map<String, WrittenFile> files = new LinkedHashMap<>();
         RunStamps.Tally tally;
         StepStatistics stepStatistics = null;
+        long rowsRead = 0;
         try (Connection con = dataSource.getConnection()) {
             con.setAutoCommit(false); // one snapshot for all tables of the batch
             con.setReadOnly(true);
             con.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            Throwable failure = null;
             try {
+                try (Statement statement = con.createStatement()) {
+                    // the streaming COPY may run for minutes: not one of the job's short statements
+                    statement.execute(NO_STATEMENT_TIMEOUT);
+                }
                 List<SourceTable> tables = sources.tables();
                 if (!tables.get(0).isRunsTable()) {
                     throw new IllegalStateException(
@@ -100,30 +111,45 @@ class ExportBatchTasklet implements Tasklet {
                 for (int t = 0; t < tables.size(); t++) {
                     SourceTable table = tables.get(t);
                     StepStatistics folded = statisticsOf(table);
-                    WrittenFile file = exportTable(con, sources, table, t, batch, runIds, tally, folded, contribution);
+                    WrittenFile file = exportTable(con, sources, table, t, batch, runIds, tally, folded);
                     stepStatistics = folded == null ? stepStatistics : folded;
                     files.put(table.name(), file);
+                    rowsRead += file.rows();
                 }
                 con.commit();
+            } catch (Exception | Error e) {
+                failure = e;
+                throw e;
             } finally {
-                if (!con.getAutoCommit()) {
-                    con.rollback();
+                try {
+                    con.rollback(); // nothing to roll back after the commit
+                    con.setAutoCommit(true);
+                    con.setReadOnly(false);
+                } catch (SQLException e) {
+                    // a connection lost mid-export fails here too: keep the export's own failure as the cause
+                    if (failure == null) {
+                        throw e;
+                    }
+                    failure.addSuppressed(e);
                 }
-                con.setAutoCommit(true);
-                con.setReadOnly(false);
             }
+        }
+        // counted once the batch's files are written: a call that fails and is retried counts its rows once
+        for (long row = 0; row < rowsRead; row++) {
+            contribution.incrementReadCount();
         }
         Map<Long, RunStamp> stamps = tally.stamps();
         ledger.recordExport(batchId, sources.tableNames(), stamps, files);
         if (stepStatistics != null) {
             statistics.saveBatch(batchId, stepStatistics.byStepName()); // merged into the day when the batch is purged
         }
+        contribution.incrementWriteCount(rows(files));
         // a run deleted by the backend since planning has nothing left to archive or delete
         long[] vanished =
                 Arrays.stream(runIds).filter(id -> !stamps.containsKey(id)).toArray();
         ledger.markRuns(batchId, vanished, Ledger.PLANNED_RUN, "released");
         double seconds = (System.nanoTime() - started) / 1e9;
-        long rows = files.values().stream().mapToLong(WrittenFile::rows).sum();
+        long rows = rows(files);
         long bytes = files.values().stream().mapToLong(WrittenFile::bytes).sum();
         int left = ledger.batches(properties.shard().index(), Ledger.PLANNED).size();
         long secondsLeft = Math.round(left * seconds / Math.max(1, Math.min(left, properties.exportThreads())));
@@ -150,8 +176,7 @@ class ExportBatchTasklet implements Tasklet {
             Batch batch,
             long[] runIds,
             RunStamps.Tally tally,
-            StepStatistics stepStatistics,
-            StepContribution contribution)
+            StepStatistics stepStatistics)
             throws Exception {
         AvroMapping mapping = AvroMapping.of(table); // writes fields 0..n-1: run key and xmin stay out of the file
         int runKeyField = table.columns().size();
@@ -179,11 +204,8 @@ class ExportBatchTasklet implements Tasklet {
                             "Batch " + batchId + ": a row of " + table.name() + " was streamed for run " + run
                                     + ", which " + sources.runs().name() + " did not stream in the same snapshot");
                 }
-                contribution.incrementReadCount();
             }
-            WrittenFile file = staged.commit(); // checks rows streamed = rows in the footer
-            contribution.incrementWriteCount(file.rows());
-            return file;
+            return staged.commit(); // checks rows streamed = rows in the footer
         }
     }
 
@@ -206,6 +228,10 @@ class ExportBatchTasklet implements Tasklet {
                         settings.errorColumn())
                 .mapToInt(name -> table.columns().indexOf(table.column(name)))
                 .toArray();
+    }
+
+    private static long rows(Map<String, WrittenFile> files) {
+        return files.values().stream().mapToLong(WrittenFile::rows).sum();
     }
 
     static String fileName(int shard, long batchId) {

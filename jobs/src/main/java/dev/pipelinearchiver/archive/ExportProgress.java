@@ -1,9 +1,15 @@
 package dev.pipelinearchiver.archive;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.Set;
 import org.springframework.batch.core.ExitStatus;
+import org.springframework.batch.core.job.flow.Flow;
+import org.springframework.batch.core.job.flow.FlowExecution;
+import org.springframework.batch.core.job.flow.FlowExecutionException;
+import org.springframework.batch.core.job.flow.FlowExecutor;
+import org.springframework.batch.core.job.flow.State;
 import org.springframework.batch.core.listener.StepExecutionListener;
 import org.springframework.batch.core.step.StepExecution;
 import org.springframework.stereotype.Component;
@@ -46,6 +52,57 @@ class ExportProgress implements StepExecutionListener {
             lock.notifyAll();
         }
         return null;
+    }
+
+    /**
+     * The export's flow, telling the purge when it has ended however it ended: also when Spring Batch could
+     * not even record the export step's start (a lost connection), so that its listener never ran and the
+     * purge would otherwise wait for an export that never comes.
+     */
+    Flow endingWith(Flow exportFlow) {
+        return new Flow() {
+            @Override
+            public String getName() {
+                return exportFlow.getName();
+            }
+
+            @Override
+            public State getState(String stateName) {
+                return exportFlow.getState(stateName);
+            }
+
+            @Override
+            public FlowExecution start(FlowExecutor executor) throws FlowExecutionException {
+                try {
+                    return exportFlow.start(executor);
+                } finally {
+                    exportEnded(executor.getJobExecution().getId());
+                }
+            }
+
+            @Override
+            public FlowExecution resume(String stateName, FlowExecutor executor) throws FlowExecutionException {
+                try {
+                    return exportFlow.resume(stateName, executor);
+                } finally {
+                    exportEnded(executor.getJobExecution().getId());
+                }
+            }
+
+            @Override
+            public Collection<State> getStates() {
+                return exportFlow.getStates();
+            }
+        };
+    }
+
+    private void exportEnded(long jobExecutionId) {
+        synchronized (lock) {
+            if (ended.add(jobExecutionId)) {
+                changes++;
+                lock.notifyAll();
+            }
+        }
     }
 
     /** A counter that moves on every event; read it before looking at the ledger, then {@link #await} it. */

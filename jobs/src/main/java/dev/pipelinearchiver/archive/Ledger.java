@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -83,6 +84,14 @@ class Ledger {
 
     List<Long> batches(int shard, String state) {
         return jdbc.queryForList(ArchiveSql.OPEN_BATCHES, Long.class, shard, state);
+    }
+
+    /** The shard's batches not yet PURGED (PLANNED or WRITTEN), oldest first. */
+    List<Long> openBatches(int shard) {
+        List<Long> open = new ArrayList<>(batches(shard, PLANNED));
+        open.addAll(batches(shard, WRITTEN));
+        open.sort(null);
+        return open;
     }
 
     /** A WRITTEN batch claimed for purging, and the shard's oldest PLANNED batch at that moment (null if none). */

@@ -3,6 +3,7 @@ package dev.pipelinearchiver.archive;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.pipelinearchiver.archive.Ledger.TouchedBatch;
+import dev.pipelinearchiver.database.CommitsLostException;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.parquet.WrittenFile;
 import java.time.Instant;
@@ -25,7 +26,9 @@ import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 /**
  * Writes the job execution's manifest last, under {@code <root>/_manifests/}: every batch this
  * execution wrote or purged, with its files, row counts and checksums, so a reader can tell a complete
- * launch from a partial one without asking PostgreSQL.
+ * launch from a partial one without asking PostgreSQL. Only what the ledger holds durably: the launch's
+ * commits are made durable first, and a ledger that lost some of them in a crash fails the step (the
+ * launch then redoes what was lost, and writes the manifest after that).
  */
 class ManifestTasklet implements Tasklet {
 
@@ -49,6 +52,13 @@ class ManifestTasklet implements Tasklet {
     @Override
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
         AsyncCommits.flush(dataSource); // the manifest lists only purges a crash cannot take back
+        // Every batch the export wrote was purged before this step; one open now means that PostgreSQL crashed
+        // and lost the purge's latest (asynchronous) commits: the launch redoes them before any manifest.
+        List<Long> open = ledger.openBatches(shard);
+        if (!open.isEmpty()) {
+            throw new CommitsLostException(open.size() + " batches of shard " + shard + " are open again in the ledger"
+                    + " (e.g. batch " + open.get(0) + "): the database lost commits of this launch; resuming them");
+        }
         JobExecution execution =
                 chunkContext.getStepContext().getStepExecution().getJobExecution();
         Instant started = execution

@@ -144,7 +144,6 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
             awaitExport(step, seen);
             return RepeatStatus.CONTINUABLE; // commits nothing but the step's progress; checks for a stop request
         }
-        context.putLong(TRANSACTIONS, context.getLong(TRANSACTIONS, 0L) + 1);
         long started = System.nanoTime();
         ArchiveSources sources = catalog.inspect();
         checkSameTables(batch, sources);
@@ -155,6 +154,8 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
             purge(batch, sources, runIds, contribution, context);
         }
         long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+        context.putLong(
+                TRANSACTIONS, context.getLong(TRANSACTIONS, 0L) + 1); // after the work: a retried call counts once
         context.putLong(MAX_TRANSACTION_MS, Math.max(context.getLong(MAX_TRANSACTION_MS, 0L), elapsedMs));
         context.putLong(TRANSACTION_MS_TOTAL, context.getLong(TRANSACTION_MS_TOTAL, 0L) + elapsedMs);
         return RepeatStatus.CONTINUABLE;
@@ -206,13 +207,16 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
         }
         long[] deleted = jdbc.execute((ConnectionCallback<long[]>) con -> {
             try (var statement = con.createStatement()) {
-                // lock_timeout: never wait long on the backend's locks: fail, and a rerun resumes here.
+                // lock_timeout (archiver.database.lock-timeout): never wait long on the backend's locks: fail,
+                // and a rerun resumes here (set here too, not only per session, so that it holds in any process).
                 // synchronous_commit: the ledger marks these runs purged in this same transaction, so a
                 // commit lost in a PostgreSQL crash loses both together: the runs are back, still 'planned',
                 // and the next launch purges them again (and any later synchronous commit, such as the step's
                 // own bookkeeping, makes this one durable). So the purge need not wait for each WAL flush
                 // (docs/decisions/0004-asynchronous-commits.md). Both in one round trip.
-                statement.execute("SET LOCAL lock_timeout = '10s'; SET LOCAL synchronous_commit = off");
+                statement.execute("SET LOCAL lock_timeout = "
+                        + Math.max(0, properties.database().lockTimeout().toMillis())
+                        + "; SET LOCAL synchronous_commit = off");
             }
             Set<Long> locked = new HashSet<>();
             try (PreparedStatement ps = con.prepareStatement(ArchiveSql.lockEligibleRuns(sources))) {

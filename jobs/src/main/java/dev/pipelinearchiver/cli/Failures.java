@@ -1,5 +1,6 @@
 package dev.pipelinearchiver.cli;
 
+import dev.pipelinearchiver.database.DatabaseUnavailableException;
 import dev.pipelinearchiver.source.SourceSchemaException;
 import dev.pipelinearchiver.storage.ArchiveIoException;
 import dev.pipelinearchiver.storage.ArchiveStoreException;
@@ -19,9 +20,29 @@ final class Failures {
     /** SQLSTATE of "permission denied": at start (Flyway in schema archiver) it is configuration, not a job failure. */
     private static final String INSUFFICIENT_PRIVILEGE = "42501";
 
+    /** lock_timeout fired (archiver.database.lock-timeout). */
+    private static final String LOCK_NOT_AVAILABLE = "55P03";
+
+    /** statement_timeout fired (archiver.database.statement-timeout), or the statement was cancelled. */
+    private static final String QUERY_CANCELED = "57014";
+
     private Failures() {}
 
     static String describe(Throwable failure) {
+        Throwable gaveUp = find(failure, DatabaseUnavailableException.class);
+        if (gaveUp != null) {
+            return oneLine(gaveUp.getMessage());
+        }
+        Throwable lockTimeout = sqlState(failure, LOCK_NOT_AVAILABLE);
+        if (lockTimeout != null) {
+            return "A lock was held by another session for longer than archiver.database.lock-timeout: "
+                    + oneLine(lockTimeout.getMessage());
+        }
+        Throwable statementTimeout = sqlState(failure, QUERY_CANCELED);
+        if (statementTimeout != null) {
+            return "A statement ran longer than archiver.database.statement-timeout (or was cancelled): "
+                    + oneLine(statementTimeout.getMessage());
+        }
         Throwable known = knownCause(failure);
         if (known != null) {
             if (known instanceof BindValidationException validation) {
@@ -65,11 +86,23 @@ final class Failures {
     }
 
     static boolean isConfiguration(Throwable failure) {
+        if (find(failure, DatabaseUnavailableException.class) != null) {
+            return false; // the database went away during the work: the next launch resumes
+        }
         Throwable connection = connectionCause(failure);
         // a connection lost mid-run is not configuration: a relaunch resumes
         return knownCause(failure) != null
                 || (connection != null && !isLost(connection))
                 || sqlState(failure, INSUFFICIENT_PRIVILEGE) != null;
+    }
+
+    private static Throwable find(Throwable failure, Class<? extends Throwable> type) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return t;
+            }
+        }
+        return null;
     }
 
     private static Throwable sqlState(Throwable failure, String state) {

@@ -30,6 +30,12 @@ final class LaunchReport {
                 throw new CommandFailure(
                         ArchiverCommand.LOCKED,
                         "another archive job is running on this database (advisory lock held); not started.");
+            case LOCK_LOST ->
+                throw new CommandFailure(
+                        ArchiverCommand.JOB_FAILED,
+                        "archive job execution " + execution.getId() + " stopped: the archive lock was lost with its"
+                                + " database connection and another process took it (that process, or the next"
+                                + " launch, resumes the job)");
             case STOPPED -> {
                 if (pastDeadline(execution)) {
                     out.println("archive " + cutoff(execution) + ": stopped at --max-runtime (execution "

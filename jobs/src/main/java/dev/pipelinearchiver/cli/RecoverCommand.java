@@ -13,15 +13,17 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code recover <id>}: mark an execution whose process died as FAILED, so that it can be restarted. */
+/** {@code recover <id>}: mark an execution whose process died or lost the database FAILED, so that it can be restarted. */
 @Command(
         name = "recover",
         mixinStandardHelpOptions = true,
         description = {
-            "Marks an execution whose process died as FAILED, so that it can be restarted.",
-            "For an execution still marked running after its process died (kill -9, out of memory, lost node).",
+            "Marks an execution whose process died or lost the database as FAILED, so that it can be restarted.",
+            "For an execution still marked running after its process died (kill -9, out of memory, lost node), or",
+            "left UNKNOWN (whole or in some steps) by a process that lost its database connection while recording",
+            "how a step ended. Safe: the ledger, not these statuses, decides what is archived and purged.",
             "Refuses (exit 3) while a process holds the archive lock: the execution may really be running.",
-            "A plain relaunch of the same archive command also recovers it."
+            "A plain relaunch of the same archive command, or restart, also recovers it."
         },
         footerHeading = "%nExamples:%n",
         footer = {"  pipeline-archiver recover 42 && pipeline-archiver restart 42"})
@@ -46,10 +48,11 @@ class RecoverCommand implements Callable<Integer> {
             JobExecution execution = JobExecutions.require(context.getBean(JobRepository.class), executionId);
             PrintWriter out = spec.commandLine().getOut();
             Recovery recovery = context.getBean(ArchiveLauncher.class).recover(executionId);
-            return switch (recovery) {
+            return switch (recovery.kind()) {
                 case RECOVERED -> {
                     out.println("job execution " + executionId + " was marked " + execution.getStatus()
-                            + " but its process is gone: marked FAILED. Resume it with: restart " + executionId);
+                            + " but its process is gone or lost the database: marked FAILED ("
+                            + String.join("; ", recovery.changed()) + "). Resume it with: restart " + executionId);
                     yield ArchiverCommand.OK;
                 }
                 case NOT_RUNNING -> {

@@ -6,6 +6,7 @@ import dev.pipelinearchiver.archive.ArchiveLauncher;
 import dev.pipelinearchiver.archive.AsyncCommits;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.job.JobExecution;
 import org.springframework.batch.core.repository.JobRepository;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -20,8 +21,8 @@ import picocli.CommandLine.Parameters;
         description = {
             "Resumes a failed or stopped execution where it stopped.",
             "Same job instance, same parameters: the same as relaunching its archive command. Takes the same lock",
-            "as archive (exit 3 if a job is running). An execution still marked running whose process is gone is",
-            "recovered first."
+            "as archive (exit 3 if a job is running). An execution still marked running whose process is gone, or",
+            "left UNKNOWN by a process that lost the database, is recovered first."
         },
         footerHeading = "%nExamples:%n",
         footer = {
@@ -66,17 +67,14 @@ class RestartCommand implements Callable<Integer> {
                                 + ", but this process is configured as shard " + shardLabel(ours)
                                 + " (archiver.shard.index / archiver.shard.count); restart it with that shard's settings.");
             }
-            switch (execution.getStatus()) {
-                case ABANDONED, UNKNOWN ->
-                    throw new CommandFailure(
-                            ArchiverCommand.BAD_CONFIG,
-                            "job execution " + executionId + " is " + execution.getStatus()
-                                    + ", which Spring Batch never restarts; the next archive launch (a later cutoff) archives what it left.");
-                default -> {
-                    // COMPLETED: the launcher reports "already completed"; running: the lock tells whether it really
-                    // runs
-                }
+            if (execution.getStatus() == BatchStatus.ABANDONED) {
+                throw new CommandFailure(
+                        ArchiverCommand.BAD_CONFIG,
+                        "job execution " + executionId + " is ABANDONED, which Spring Batch never restarts; the next"
+                                + " archive launch with a later cutoff finishes the batches it left open.");
             }
+            // COMPLETED: the launcher reports "already completed"; running: the lock tells whether it really runs;
+            // UNKNOWN (a process that lost the database): the launcher marks it FAILED under the lock and resumes
             return launch.run(context, (launcher, deadline) -> launcher.restart(execution, deadline));
         }
     }

@@ -59,7 +59,8 @@ class ShowCommand implements Callable<Integer> {
             PrintWriter out = spec.commandLine().getOut();
             printExecution(execution, out);
             printSteps(execution, out);
-            printDiagnosis(execution, context.getBean(ArchiveLauncher.class), out);
+            printDiagnosis(
+                    execution, context.getBean(ArchiveLauncher.class), context.getBean(JobRepository.class), out);
             return ArchiverCommand.OK;
         }
     }
@@ -118,7 +119,13 @@ class ShowCommand implements Callable<Integer> {
         }
     }
 
-    private static void printDiagnosis(JobExecution execution, ArchiveLauncher launcher, PrintWriter out)
+    /**
+     * What happened, and the one next step that is true now: that depends on the execution's status, on
+     * whether a process runs it (the archive lock), and on whether a later execution of the same job
+     * instance exists (a restart or relaunch already took it over).
+     */
+    private static void printDiagnosis(
+            JobExecution execution, ArchiveLauncher launcher, JobRepository repository, PrintWriter out)
             throws Exception {
         long id = execution.getId();
         if (execution.isRunning()) {
@@ -127,20 +134,42 @@ class ShowCommand implements Callable<Integer> {
                         "  running: an archive process holds the lock. To stop it at its next safe point: stop " + id);
             } else {
                 out.println("  marked " + execution.getStatus()
-                        + " but no process holds the archive lock: its process is gone." + " Next: recover " + id
-                        + ", then restart " + id);
+                        + " but no process holds the archive lock: its process is gone. Next: restart " + id
+                        + " (or relaunch the same archive command): it marks it FAILED and resumes");
             }
             return;
         }
+        if (execution.getStatus() == BatchStatus.COMPLETED) {
+            return;
+        }
+        if (execution.getStatus() == BatchStatus.FAILED || execution.getStatus() == BatchStatus.UNKNOWN) {
+            out.println("  cause: " + rootCause(execution));
+        } else if (execution.getStatus() == BatchStatus.STOPPED) {
+            out.println("  stopped on request (stop, SIGTERM) or at --max-runtime, at a safe point");
+        }
+        JobExecution latest = repository.getLastJobExecution(execution.getJobInstance());
+        if (latest != null && latest.getId() != id) {
+            out.println(
+                    latest.getStatus() == BatchStatus.COMPLETED
+                            ? "  next:  nothing: execution " + latest.getId() + " of the same job instance completed it"
+                            : "  next:  see show " + latest.getId()
+                                    + ", the latest execution of the same job instance (" + latest.getStatus() + ")");
+            return;
+        }
         switch (execution.getStatus()) {
-            case FAILED -> {
-                out.println("  cause: " + rootCause(execution));
+            case FAILED ->
                 out.println("  next:  fix the cause, then restart " + id
                         + " (or relaunch the same archive command): it resumes");
-            }
+            case UNKNOWN ->
+                out.println(
+                        "  next:  restart " + id + " (or relaunch the same archive command): the launch marks it"
+                                + " FAILED under the archive lock and resumes; the ledger decides what was archived and purged");
             case STOPPED ->
-                out.println("  stopped on request at a safe point. Next: restart " + id
-                        + " (or relaunch the same archive command)");
+                out.println("  next:  restart " + id + " (or relaunch the same archive command): it resumes where it"
+                        + " stopped");
+            case ABANDONED ->
+                out.println("  next:  nothing for this job instance (Spring Batch never restarts an abandoned one); the"
+                        + " next archive launch with a later cutoff finishes the batches it left open");
             default -> {}
         }
     }
@@ -148,7 +177,7 @@ class ShowCommand implements Callable<Integer> {
     /** The most specific failed step first (an export partition, then a step), else the job's own description. */
     static String rootCause(JobExecution execution) {
         return execution.getStepExecutions().stream()
-                .filter(s -> s.getStatus() == BatchStatus.FAILED
+                .filter(s -> (s.getStatus() == BatchStatus.FAILED || s.getStatus() == BatchStatus.UNKNOWN)
                         && ExitDescriptions.rootCause(s.getExitStatus().getExitDescription()) != null)
                 .sorted(Comparator.comparing(
                                 (StepExecution s) -> !s.getStepName().startsWith(PARTITION_PREFIX))
@@ -164,7 +193,8 @@ class ShowCommand implements Callable<Integer> {
                     }
                     String exitCode = execution.getExitStatus().getExitCode();
                     return exitCode.equals("EXECUTING") || exitCode.equals("UNKNOWN")
-                            ? "the process running it died (killed, out of memory, machine lost); it was marked FAILED by recover or by the next launch"
+                            ? "the process running it died (killed, out of memory, machine lost) or lost the database"
+                                    + " before recording how it ended"
                             : "(no failure recorded)";
                 });
     }

@@ -32,7 +32,7 @@ class OffHeapBuffersTest {
         OffHeapBuffers buffers = new OffHeapBuffers(true);
         ArchiverProperties.Parquet settings = new ArchiverProperties.Parquet("ZSTD", 1, 1 << 20, 1 << 16, 22, 18);
         ArchiverProperties properties =
-                new ArchiverProperties(root.toString(), null, 5000, 500, 2, 2, settings, null, null, null, null);
+                new ArchiverProperties(root.toString(), null, 5000, 500, 2, 2, settings, null, null, null, null, null);
         ParquetArchive archive = new ParquetArchive(StorageConfiguration.open(properties), properties, buffers);
         Schema schema = SchemaBuilder.record("step")
                 .namespace(AvroMapping.NAMESPACE)

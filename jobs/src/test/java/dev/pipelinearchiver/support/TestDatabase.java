@@ -18,22 +18,38 @@ import java.util.UUID;
  */
 public final class TestDatabase {
 
-    private final String name;
+    /** A PostgreSQL server and the role the tests use on it. */
+    public record Server(String host, String port, String user, String password) {
 
-    private TestDatabase(String name) {
+        /** The one scripts/postgres.sh makes available (the default). */
+        public static Server fromEnvironment() {
+            return new Server(TestDatabase.host(), TestDatabase.port(), TestDatabase.user(), TestDatabase.password());
+        }
+    }
+
+    private final String name;
+    private final Server server;
+
+    private TestDatabase(String name, Server server) {
         this.name = name;
+        this.server = server;
     }
 
     public static TestDatabase create(String prefix) {
+        return create(prefix, Server.fromEnvironment());
+    }
+
+    /** A throw-away database on another server (e.g. a throw-away cluster of a test of its own). */
+    public static TestDatabase create(String prefix, Server server) {
         String name = (prefix + "_" + UUID.randomUUID().toString().substring(0, 8)).toLowerCase(Locale.ROOT);
-        try (Connection admin = connect("postgres");
+        try (Connection admin = connect(server, "postgres");
                 Statement st = admin.createStatement()) {
             st.execute("CREATE DATABASE " + name);
         } catch (SQLException e) {
             throw new IllegalStateException(
                     "Cannot create test database (is PostgreSQL up? run scripts/postgres.sh): " + e.getMessage(), e);
         }
-        return new TestDatabase(name);
+        return new TestDatabase(name, server);
     }
 
     public String name() {
@@ -41,7 +57,11 @@ public final class TestDatabase {
     }
 
     public String url() {
-        return "jdbc:postgresql://" + host() + ":" + port() + "/" + name;
+        return "jdbc:postgresql://" + server.host() + ":" + server.port() + "/" + name;
+    }
+
+    public Server server() {
+        return server;
     }
 
     public static String host() {
@@ -61,14 +81,15 @@ public final class TestDatabase {
     }
 
     public Connection connect() throws SQLException {
-        return connect(name);
+        return connect(server, name);
     }
 
-    private static Connection connect(String database) throws SQLException {
+    private static Connection connect(Server server, String database) throws SQLException {
         Properties props = new Properties();
-        props.setProperty("user", user());
-        props.setProperty("password", password());
-        return DriverManager.getConnection("jdbc:postgresql://" + host() + ":" + port() + "/" + database, props);
+        props.setProperty("user", server.user());
+        props.setProperty("password", server.password());
+        return DriverManager.getConnection(
+                "jdbc:postgresql://" + server.host() + ":" + server.port() + "/" + database, props);
     }
 
     /** Drops and recreates the backend's tables (schema/source/backend.sql) and empties the archiver's. */
@@ -152,7 +173,7 @@ public final class TestDatabase {
     }
 
     public void drop() {
-        try (Connection admin = connect("postgres");
+        try (Connection admin = connect(server, "postgres");
                 Statement st = admin.createStatement()) {
             st.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
         } catch (SQLException e) {
