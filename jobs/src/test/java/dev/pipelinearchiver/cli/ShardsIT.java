@@ -16,10 +16,12 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -93,16 +95,29 @@ class ShardsIT {
                 """);
     }
 
-    private static String[] archive(int shard, int count) {
+    private static String[] archive() {
         return new String[] {
             "archive",
             "--cutoff=" + CUTOFF,
             "--archiver.batch-size=15",
             "--archiver.purge-batch-size=5",
-            "--archiver.export-threads=1",
-            "--archiver.shard.index=" + shard,
-            "--archiver.shard.count=" + count
+            "--archiver.export-threads=1"
         };
+    }
+
+    private static String[] archive(int shard, int count) {
+        List<String> args = new ArrayList<>(List.of(archive()));
+        args.add("--archiver.shard.index=" + shard);
+        args.add("--archiver.shard.count=" + count);
+        return args.toArray(String[]::new);
+    }
+
+    /** The shard as a pod of config/kubernetes/cronjob-sharded.yaml gets it: JOB_COMPLETION_INDEX and the count. */
+    private static Map<String, String> indexedJobPod(Map<String, String> env, int index) {
+        Map<String, String> pod = new HashMap<>(env);
+        pod.put("JOB_COMPLETION_INDEX", Integer.toString(index));
+        pod.put("ARCHIVER_SHARD_COUNT", Integer.toString(SHARDS));
+        return pod;
     }
 
     /** When the victim is killed: once its launch has reached a phase (seen in the ledger), plus a random delay. */
@@ -151,7 +166,7 @@ class ShardsIT {
             // point, and relaunched at once while the others still run
             List<Running> launches = new ArrayList<>();
             for (int shard = 0; shard < SHARDS; shard++) {
-                launches.add(ArchiverProcess.start(env, archive(shard, SHARDS)));
+                launches.add(ArchiverProcess.start(indexedJobPod(env, shard), archive()));
             }
             Running killed = launches.get(victim);
             boolean hit = waitFor(() -> point.reached(victim) || !killed.isAlive(), Duration.ofMinutes(2));
@@ -159,7 +174,7 @@ class ShardsIT {
             boolean killedMidRun = hit && killed.isAlive();
             killed.kill();
             Outcome killedOutcome = killed.await(Duration.ofSeconds(30));
-            Outcome relaunch = ArchiverProcess.run(env, archive(victim, SHARDS));
+            Outcome relaunch = ArchiverProcess.run(indexedJobPod(env, victim), archive());
             List<Outcome> outcomes = new ArrayList<>();
             for (int shard = 0; shard < SHARDS; shard++) {
                 outcomes.add(shard == victim ? relaunch : launches.get(shard).await(LAUNCH_TIMEOUT));
@@ -168,7 +183,9 @@ class ShardsIT {
             // then: every launch but the killed one completed at once, without a relaunch
             String said = "round " + round + ": shard " + victim + " killed at " + point + "+" + extraDelay + " ms"
                     + (killedMidRun ? "" : " (it had already ended with exit " + killedOutcome.exitCode() + ")");
-            rounds.add(said + "; retried between shards: " + retries(outcomes) + retries(List.of(killedOutcome)));
+            rounds.add(said + "; retried between shards: "
+                    + retries(Stream.concat(outcomes.stream(), Stream.of(killedOutcome))
+                            .toList()));
             for (int shard = 0; shard < SHARDS; shard++) {
                 Outcome outcome = outcomes.get(shard);
                 assertThat(outcome.exitCode())
@@ -188,6 +205,10 @@ class ShardsIT {
                             SELECT count(DISTINCT p.parameter_value) FROM archiver.batch_job_execution e
                             JOIN archiver.batch_job_execution_params p ON p.job_execution_id = e.job_execution_id
                             WHERE p.parameter_name = 'shard' AND e.status = 'COMPLETED'""")).isEqualTo(SHARDS);
+            // (each index came from JOB_COMPLETION_INDEX, as in an Indexed Job)
+            assertThat(postgres("SELECT DISTINCT parameter_value FROM archiver.batch_job_execution_params"
+                            + " WHERE parameter_name = 'shard' ORDER BY 1"))
+                    .containsExactly(List.of("0/3"), List.of("1/3"), List.of("2/3"));
             // then: the day files hold exactly the figures of all archived steps, no shard's lost
             assertThat(archive.query(FILE_STATS.formatted(archive.dataset("step_stats"))))
                     .as(said)
