@@ -3,6 +3,7 @@
 # job's JVM, of its PostgreSQL backends and of the baseline's backends (issue 23).
 #
 #   scripts/bench.sh [--runs N] [--repeat K] [--s3] [--keep]
+#   scripts/bench.sh --shards N [--runs N] [--repeat K] [--keep]
 #
 #   --runs N     runs in the benchmark database (default 200000; ~40 s to generate 200k)
 #   --repeat K   measure K rounds in this invocation and report medians (default 1)
@@ -12,6 +13,12 @@
 #                them as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_ENDPOINT_URL_S3 / AWS_REGION (never
 #                printed). Reports the job's JVM CPU-seconds on S3 over those on the local disk (issue 17:
 #                at most 1.3) and the server's own CPU-seconds apart.
+#   --shards N   instead of the comparison with PostgreSQL's baseline: the job as 1, 2, 4, ... up to N shard
+#                processes side by side (ARCHIVER_SHARD_INDEX/COUNT), each count on its own fresh identical copy;
+#                prints per count the wall time (first start to last exit), rows/s (rows of the three tables
+#                eligible at the cutoff), the CPU-seconds of the JVMs (each from /usr/bin/time -v, summed)
+#                and of the database's PostgreSQL processes (scripts/bench-pgcpu.py), and both per 1000 rows.
+#                Last line per count: shards=… archive_s=… rows_per_s=… jvm_cpu_s=… pg_cpu_s=…
 #   --keep       keep the work directory (job logs, /usr/bin/time output, Parquet files)
 #
 # Environment:
@@ -98,12 +105,17 @@ while (($#)); do
     --repeat=*) REPEAT="${1#*=}"; shift ;;
     --keep) KEEP=true; shift ;;
     --s3) S3=true; shift ;;
+    --shards) [[ $# -ge 2 ]] || { usage >&2; exit 2; }; SHARDS="$2"; shift 2 ;;
+    --shards=*) SHARDS="${1#*=}"; shift ;;
     -h|--help) usage; exit 0 ;;
     *) log "unknown argument: $1"; usage >&2; exit 2 ;;
   esac
 done
 [[ "$RUNS" =~ ^[1-9][0-9]{0,8}$ ]] || { log "--runs must be a positive integer"; exit 2; }
 [[ "$REPEAT" =~ ^[1-9][0-9]?$ ]] || { log "--repeat must be between 1 and 99"; exit 2; }
+SHARDS="${SHARDS:-}"
+[[ -z "$SHARDS" || "$SHARDS" =~ ^([1-9]|1[0-6])$ ]] || { log "--shards must be between 1 and 16"; exit 2; }
+[[ -z "$SHARDS" ]] || ! $S3 || { log "--shards and --s3 are separate benchmarks"; exit 2; }
 SEED="${SEED:-42}"
 [[ "$SEED" =~ ^-?[0-9]+$ ]] || { log "SEED must be an integer"; exit 2; }
 
@@ -588,6 +600,56 @@ measure_job() {
   r_purge+=("$job_purge_ms"); r_jvm+=("$jvm_cpu"); r_user+=("$jvm_user"); r_sys+=("$jvm_sys"); r_pg+=("$job_pg_cpu")
   r_pg_ratio+=("$pg_ratio")
 }
+
+# --- --shards N: the job as n shard processes side by side, n = 1, 2, 4, ... N ----------------------
+# Each count on its own fresh copy of the template; every process under /usr/bin/time -v (exact CPU at
+# reaping), PostgreSQL's processes of the copy counted by scripts/bench-pgcpu.py as for a single launch.
+if [[ -n "$SHARDS" ]]; then
+  counts=()
+  for ((n = 1; n < SHARDS; n *= 2)); do counts+=("$n"); done
+  counts+=("$SHARDS")
+  for ((round = 1; round <= REPEAT; round++)); do
+    echo
+    echo "shards, round $round/$REPEAT: $RUNS runs, cutoff $CUTOFF (CPU-seconds exact; wall time only on an idle machine)"
+    # CPU per 1000 rows archived, in CPU-milliseconds: the model for a machine per shard
+    printf '  %6s %10s %10s %10s %10s %12s %12s   %s\n' shards wall_s rows_per_s jvm_cpu_s pg_cpu_s \
+      jvm_ms_1k_rows pg_ms_1k_rows "load 1m at start"
+    for n in "${counts[@]}"; do
+      db="bench_${RUNS}_$$_${round}_shards$n"
+      make_copy "$db"
+      rows=$(q -d "$db" -c "SELECT (SELECT count(*) FROM pipeline_runs r WHERE $ELIGIBLE)
+        + (SELECT count(*) FROM pipeline_steps s JOIN pipeline_runs r ON r.id = s.run_id WHERE $ELIGIBLE)
+        + (SELECT count(*) FROM llm_calls c JOIN pipeline_runs r ON r.id = c.run_id WHERE $ELIGIBLE)")
+      pg_cpu_start "$db" "shards$n-$round"
+      pids=(); l=$(load1); t0=$(now)
+      for ((i = 0; i < n; i++)); do
+        label="shards$n-$round-$i"
+        # shellcheck disable=SC2086 # the JVM options are words
+        ARCHIVER_SHARD_INDEX="$i" ARCHIVER_SHARD_COUNT="$n" SPRING_DATASOURCE_URL="jdbc:postgresql://$PGHOST:$PGPORT/$db" \
+          ARCHIVER_OUTPUT_ROOT="file://$WORK/archive-shards$n-$round" MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" \
+          /usr/bin/time -v -o "$WORK/time-$label.txt" java $JAVA_OPTS_BENCH $JAVA_OPTS_EXTRA "${LAUNCH_A[@]}" \
+          archive --older-than=30d >"$WORK/job-$label.log" 2>&1 &
+        pids+=($!)
+      done
+      failed=0
+      for pid in "${pids[@]}"; do wait "$pid" || failed=$((failed + 1)); done
+      wall=$(elapsed "$t0" "$(now)")
+      pg_cpu_stop
+      ((failed == 0)) || die "$failed of $n shard processes failed (logs: $WORK/job-shards$n-$round-*.log; --keep keeps them)"
+      left=$(q -d "$db" -c "SELECT count(*) FROM pipeline_runs r WHERE $ELIGIBLE")
+      [[ "$left" == 0 ]] || die "$n shards left $left eligible runs in PostgreSQL"
+      jvm=$(cat "$WORK"/time-shards"$n-$round"-*.txt | awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ { c += $2 }
+        END { printf "%.2f", c }')
+      awk -v n="$n" -v w="$wall" -v r="$rows" -v j="$jvm" -v p="$pgc" -v l="$l" 'BEGIN {
+        printf "  %6d %10.2f %10.0f %10.2f %10s %12.3f %12s   %s\n", n, w, r / w, j, p, 1e6 * j / r,
+          (p == "nan" ? "nan" : sprintf("%.3f", 1e6 * p / r)), l }'
+      echo "shards=$n archive_s=$wall rows_per_s=$(awk -v r="$rows" -v w="$wall" 'BEGIN { printf "%.0f", r / w }')" \
+        "jvm_cpu_s=$jvm pg_cpu_s=$pgc rows=$rows"
+      drop_db "$db"
+    done
+  done
+  exit 0
+fi
 
 for ((round = 1; round <= REPEAT; round++)); do
   tag="bench_${RUNS}_$$_${round}"

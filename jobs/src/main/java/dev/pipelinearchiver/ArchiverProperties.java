@@ -115,7 +115,15 @@ public record ArchiverProperties(
     /** Shard i of N (DESIGN.md "Scale"): this process archives the runs with id mod N = i. */
     public record Shard(
             @Min(0) @DefaultValue("0") int index,
-            @Min(1) @DefaultValue("1") int count) {}
+            @Min(1) @DefaultValue("1") int count) {
+
+        @AssertTrue(
+                message = "index must be below count (shards are numbered 0 .. count - 1; in a Kubernetes Indexed Job"
+                        + " the index comes from JOB_COMPLETION_INDEX and count must equal the Job's completions)")
+        public boolean isIndexBelowCount() {
+            return index < count;
+        }
+    }
 
     /**
      * Per-step statistics, folded from the archived rows of one table (the steps table); disabled when

@@ -101,6 +101,7 @@ class ArchiveCommand implements Callable<Integer> {
             }
         }
         try (ConfigurableApplicationContext context = spring.startLaunch(AsyncCommits.LAUNCH_PROPERTY + "=true")) {
+            Shards.requireOneLayout(context, cutoffInstant);
             return launch.run(context, (launcher, deadline) -> launcher.archive(cutoffInstant, deadline));
         }
     }

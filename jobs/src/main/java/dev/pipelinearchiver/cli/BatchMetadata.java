@@ -61,6 +61,7 @@ final class BatchMetadata {
             long id,
             long instanceId,
             String cutoff,
+            String shard,
             String status,
             LocalDateTime start,
             LocalDateTime end,
@@ -80,14 +81,26 @@ final class BatchMetadata {
                         rs.getLong(1),
                         rs.getLong(2),
                         rs.getString(6),
+                        Shards.label(rs.getString(7)),
                         rs.getString(3),
                         rs.getObject(4, LocalDateTime.class),
                         rs.getObject(5, LocalDateTime.class),
-                        rs.getLong(7),
                         rs.getLong(8),
-                        rs.getLong(9)),
+                        rs.getLong(9),
+                        rs.getLong(10)),
                 jobName,
                 limit);
+    }
+
+    /** An unfinished job instance of a cutoff: its latest execution and its shard ({@code index/count}). */
+    record UnfinishedShard(long executionId, String shard) {}
+
+    List<UnfinishedShard> unfinishedOfCutoff(String jobName, String cutoff) {
+        return jdbc.query(
+                sql(MetadataSql.UNFINISHED_OF_CUTOFF),
+                (rs, i) -> new UnfinishedShard(rs.getLong(1), Shards.label(rs.getString(2))),
+                jobName,
+                cutoff);
     }
 
     /** Marks a running execution STOPPING; false when it was not STARTING or STARTED any more. */

@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Lists the recent executions of the archive job.",
-            "Newest first: cutoff, status, start (UTC), duration, runs planned, rows exported (all tables) and",
+            "Newest first: cutoff, shard (index/count), status, start (UTC), duration, runs planned, rows exported (all tables) and",
             "runs purged by that execution."
         },
         footerHeading = "%nExamples:%n",
@@ -61,10 +61,11 @@ class ExecutionsCommand implements Callable<Integer> {
             boolean processGone = rows.stream().anyMatch(ExecutionRow::running)
                     && !context.getBean(ArchiveLauncher.class).isLocked();
             out.printf(
-                    "%9s %8s  %-20s  %-22s  %-20s  %9s  %12s  %14s  %11s%n",
+                    "%9s %8s  %-20s  %-5s  %-22s  %-20s  %9s  %12s  %14s  %11s%n",
                     "EXECUTION",
                     "INSTANCE",
                     "CUTOFF",
+                    "SHARD",
                     "STATUS",
                     "STARTED",
                     "DURATION",
@@ -74,10 +75,11 @@ class ExecutionsCommand implements Callable<Integer> {
             for (ExecutionRow row : rows) {
                 String status = row.status() + (row.running() && processGone ? " (process gone)" : "");
                 out.printf(
-                        "%9d %8d  %-20s  %-22s  %-20s  %9s  %,12d  %,14d  %,11d%n",
+                        "%9d %8d  %-20s  %-5s  %-22s  %-20s  %9s  %,12d  %,14d  %,11d%n",
                         row.id(),
                         row.instanceId(),
                         row.cutoff(),
+                        row.shard(),
                         status,
                         Times.format(row.start()),
                         Times.duration(row.start(), row.end()),

@@ -14,6 +14,8 @@ final class MetadataSql {
             SELECT e.JOB_EXECUTION_ID, e.JOB_INSTANCE_ID, e.STATUS, e.START_TIME, e.END_TIME,
                    (SELECT p.PARAMETER_VALUE FROM %1$sJOB_EXECUTION_PARAMS p
                     WHERE p.JOB_EXECUTION_ID = e.JOB_EXECUTION_ID AND p.PARAMETER_NAME = 'cutoff') AS CUTOFF,
+                   (SELECT p.PARAMETER_VALUE FROM %1$sJOB_EXECUTION_PARAMS p
+                    WHERE p.JOB_EXECUTION_ID = e.JOB_EXECUTION_ID AND p.PARAMETER_NAME = 'shard') AS SHARD,
                    coalesce(sum(s.WRITE_COUNT) FILTER (WHERE s.STEP_NAME = 'planStep'), 0) AS PLANNED,
                    coalesce(sum(s.WRITE_COUNT) FILTER (WHERE s.STEP_NAME LIKE 'exportBatchStep:%%'), 0) AS EXPORTED,
                    coalesce(sum(s.WRITE_COUNT) FILTER (WHERE s.STEP_NAME = 'purgeStep'), 0) AS PURGED
@@ -24,6 +26,24 @@ final class MetadataSql {
             GROUP BY e.JOB_EXECUTION_ID
             ORDER BY e.JOB_EXECUTION_ID DESC
             LIMIT ?""";
+
+    /**
+     * The latest execution of each job instance of a cutoff that is neither completed nor abandoned, with its
+     * shard parameter (null for a launch with one shard); parameters: job name, cutoff.
+     */
+    static final String UNFINISHED_OF_CUTOFF = """
+            SELECT e.JOB_EXECUTION_ID,
+                   (SELECT p.PARAMETER_VALUE FROM %1$sJOB_EXECUTION_PARAMS p
+                    WHERE p.JOB_EXECUTION_ID = e.JOB_EXECUTION_ID AND p.PARAMETER_NAME = 'shard') AS SHARD
+            FROM %1$sJOB_EXECUTION e
+            JOIN %1$sJOB_INSTANCE i ON i.JOB_INSTANCE_ID = e.JOB_INSTANCE_ID
+            WHERE i.JOB_NAME = ?
+              AND e.JOB_EXECUTION_ID = (SELECT max(x.JOB_EXECUTION_ID) FROM %1$sJOB_EXECUTION x
+                                        WHERE x.JOB_INSTANCE_ID = e.JOB_INSTANCE_ID)
+              AND e.STATUS NOT IN ('COMPLETED', 'ABANDONED')
+              AND EXISTS (SELECT 1 FROM %1$sJOB_EXECUTION_PARAMS c WHERE c.JOB_EXECUTION_ID = e.JOB_EXECUTION_ID
+                          AND c.PARAMETER_NAME = 'cutoff' AND c.PARAMETER_VALUE = ?)
+            ORDER BY e.JOB_EXECUTION_ID""";
 
     /**
      * Asks a running execution to stop: STOPPING plus a new version, which the process running it reads at

@@ -63,8 +63,8 @@ class RestartCommand implements Callable<Integer> {
             if (!Objects.equals(shard, ours)) {
                 throw new CommandFailure(
                         ArchiverCommand.BAD_CONFIG,
-                        "job execution " + executionId + " archived shard " + shardLabel(shard)
-                                + ", but this process is configured as shard " + shardLabel(ours)
+                        "job execution " + executionId + " archived shard " + Shards.label(shard)
+                                + ", but this process is configured as shard " + Shards.label(ours)
                                 + " (archiver.shard.index / archiver.shard.count); restart it with that shard's settings.");
             }
             if (execution.getStatus() == BatchStatus.ABANDONED) {
@@ -77,10 +77,5 @@ class RestartCommand implements Callable<Integer> {
             // UNKNOWN (a process that lost the database): the launcher marks it FAILED under the lock and resumes
             return launch.run(context, (launcher, deadline) -> launcher.restart(execution, deadline));
         }
-    }
-
-    /** A shard as the operator configures it; a launch without the parameter is the single shard. */
-    private static String shardLabel(String shardParameter) {
-        return shardParameter == null ? "0/1" : shardParameter;
     }
 }

@@ -1,5 +1,6 @@
 package dev.pipelinearchiver.cli;
 
+import dev.pipelinearchiver.archive.ArchiveJobConfiguration;
 import dev.pipelinearchiver.archive.ArchiveLauncher;
 import java.io.PrintWriter;
 import java.util.Comparator;
@@ -73,6 +74,8 @@ class ShowCommand implements Callable<Integer> {
                 .map(p -> p.name() + "=" + p.value() + (p.identifying() ? "" : " (non-identifying)"))
                 .collect(Collectors.joining(", "));
         out.println("  parameters: " + parameters);
+        out.println(
+                "  shard:      " + Shards.label(execution.getJobParameters().getString(ArchiveJobConfiguration.SHARD)));
         out.println("  status:     " + execution.getStatus() + " (exit code "
                 + execution.getExitStatus().getExitCode() + ")");
         out.println("  started:    " + Times.format(execution.getStartTime()) + "   ended: "

@@ -162,8 +162,8 @@ class OperatorCommandsTest {
         assertThat(purged).isBetween(0L, 36L); // the purge meets batches in the order they are written
         assertThat(executions.exitCode()).as(executions.stderr()).isZero();
         assertThat(executions.stdout().lines().skip(1).findFirst().orElseThrow())
-                .matches("\\s*" + executionId + "\\s+\\d+\\s+" + CUTOFF + "\\s+FAILED\\s+\\S+\\s+\\S+\\s+40\\s+240\\s+"
-                        + purged + "\\s*");
+                .matches("\\s*" + executionId + "\\s+\\d+\\s+" + CUTOFF
+                        + "\\s+0/1\\s+FAILED\\s+\\S+\\s+\\S+\\s+40\\s+240\\s+" + purged + "\\s*");
         // and show gives the steps with their counts and the root cause in one line
         assertThat(show.exitCode()).as(show.stderr()).isZero();
         assertThat(show.stdout())
