@@ -3,6 +3,7 @@ package dev.pipelinearchiver.archive;
 import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.archive.Ledger.Batch;
 import dev.pipelinearchiver.archive.Ledger.RunStamp;
+import dev.pipelinearchiver.ledger.RunState;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.source.ArchiveSources;
 import dev.pipelinearchiver.source.SourceCatalog;
@@ -147,7 +148,7 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
         long started = System.nanoTime();
         ArchiveSources sources = catalog.inspect();
         checkSameTables(batch, sources);
-        long[] runIds = ledger.runs(batch.id(), Ledger.PLANNED_RUN, properties.purgeBatchSize());
+        long[] runIds = ledger.runs(batch.id(), RunState.PLANNED, properties.purgeBatchSize());
         if (runIds.length == 0) {
             finishBatch(batch, sources, context);
         } else {
@@ -255,8 +256,8 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
         Arrays.stream(deleted).forEach(deletedSet::add);
         long[] changed =
                 Arrays.stream(runIds).filter(id -> !deletedSet.contains(id)).toArray();
-        ledger.markRuns(batch.id(), deleted, Ledger.PLANNED_RUN, "purged");
-        ledger.markRuns(batch.id(), changed, Ledger.PLANNED_RUN, "changed");
+        ledger.markRuns(batch.id(), deleted, RunState.PLANNED, RunState.PURGED);
+        ledger.markRuns(batch.id(), changed, RunState.PLANNED, RunState.CHANGED);
         if (changed.length > 0) {
             log.warn(
                     "batch {}: {} runs changed after export and were not deleted (they will be re-archived later): {}",
@@ -425,10 +426,10 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
 
     /** All runs handled: drop the changed ones from the files, release them, and mark the batch PURGED. */
     private void finishBatch(Batch batch, ArchiveSources sources, ExecutionContext context) throws Exception {
-        long[] changed = ledger.runs(batch.id(), "changed", Integer.MAX_VALUE);
+        long[] changed = ledger.runs(batch.id(), RunState.CHANGED, Integer.MAX_VALUE);
         if (changed.length > 0) {
             batchFiles.dropRuns(batch.id(), sources, changed);
-            ledger.markRuns(batch.id(), changed, "changed", "released");
+            ledger.markRuns(batch.id(), changed, RunState.CHANGED, RunState.RELEASED);
             context.putLong(RELEASED_RUNS, context.getLong(RELEASED_RUNS, 0L) + changed.length);
             refoldStatistics(batch, sources);
         }
