@@ -2,6 +2,7 @@ package dev.pipelinearchiver.archive;
 
 import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.database.DatabaseRetry;
+import dev.pipelinearchiver.ledger.BatchState;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.source.SourceCatalog;
 import dev.pipelinearchiver.stats.StatisticsStore;
@@ -142,7 +143,7 @@ public class ArchiveJobConfiguration {
     private static Partitioner batchPartitioner(Ledger ledger, int shard) {
         return gridSize -> {
             Map<String, ExecutionContext> partitions = new LinkedHashMap<>();
-            for (long batchId : ledger.batches(shard, Ledger.PLANNED)) {
+            for (long batchId : ledger.batches(shard, BatchState.PLANNED)) {
                 ExecutionContext context = new ExecutionContext();
                 context.putLong(BATCH_ID, batchId);
                 partitions.put("batch-" + batchId, context);

@@ -78,6 +78,11 @@ final class ArchiveSql {
                 """.formatted(table.fromClause(), sources.runKey(table));
     }
 
+    /** A purge transaction's settings (VerifiedDelete says why), in one round trip; the timeout is a number, never text. */
+    static String purgeTransactionSettings(long lockTimeoutMs) {
+        return "SET LOCAL lock_timeout = " + lockTimeoutMs + "; SET LOCAL synchronous_commit = off";
+    }
+
     /** Locks the given runs that are still eligible; parameters: run ids, finished statuses, cutoff. */
     static String lockEligibleRuns(ArchiveSources sources) {
         var s = sources.settings();

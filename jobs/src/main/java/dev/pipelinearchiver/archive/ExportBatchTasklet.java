@@ -3,6 +3,8 @@ package dev.pipelinearchiver.archive;
 import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.archive.Ledger.Batch;
 import dev.pipelinearchiver.archive.Ledger.RunStamp;
+import dev.pipelinearchiver.ledger.BatchState;
+import dev.pipelinearchiver.ledger.RunState;
 import dev.pipelinearchiver.parquet.AvroMapping;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.parquet.WrittenFile;
@@ -77,7 +79,7 @@ class ExportBatchTasklet implements Tasklet {
     @Override
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
         Batch batch = ledger.batch(batchId);
-        if (!Ledger.PLANNED.equals(batch.state())) {
+        if (batch.state() != BatchState.PLANNED) {
             return RepeatStatus.FINISHED; // exported by an earlier attempt
         }
         StepExecution step = chunkContext.getStepContext().getStepExecution();
@@ -87,7 +89,7 @@ class ExportBatchTasklet implements Tasklet {
         }
         long started = System.nanoTime();
         ArchiveSources sources = catalog.inspect();
-        long[] runIds = ledger.runs(batchId, Ledger.PLANNED_RUN, Integer.MAX_VALUE);
+        long[] runIds = ledger.runs(batchId, RunState.PLANNED, Integer.MAX_VALUE);
         Map<String, WrittenFile> files = new LinkedHashMap<>();
         RunStamps.Tally tally;
         StepStatistics stepStatistics = null;
@@ -147,11 +149,12 @@ class ExportBatchTasklet implements Tasklet {
         // a run deleted by the backend since planning has nothing left to archive or delete
         long[] vanished =
                 Arrays.stream(runIds).filter(id -> !stamps.containsKey(id)).toArray();
-        ledger.markRuns(batchId, vanished, Ledger.PLANNED_RUN, "released");
+        ledger.markRuns(batchId, vanished, RunState.PLANNED, RunState.RELEASED);
         double seconds = (System.nanoTime() - started) / 1e9;
         long rows = rows(files);
         long bytes = files.values().stream().mapToLong(WrittenFile::bytes).sum();
-        int left = ledger.batches(properties.shard().index(), Ledger.PLANNED).size();
+        int left =
+                ledger.batches(properties.shard().index(), BatchState.PLANNED).size();
         long secondsLeft = Math.round(left * seconds / Math.max(1, Math.min(left, properties.exportThreads())));
         log.info(
                 "exported batch {} dt={}: {} runs, {} rows ({}), {} MB in {} s ({} rows/s); {} batches left, about {} to go",

@@ -1,5 +1,7 @@
 package dev.pipelinearchiver.archive;
 
+import dev.pipelinearchiver.ledger.BatchState;
+import dev.pipelinearchiver.ledger.RunState;
 import dev.pipelinearchiver.parquet.WrittenFile;
 import dev.pipelinearchiver.source.ArchiveSources;
 import java.sql.Array;
@@ -28,11 +30,6 @@ import org.springframework.stereotype.Component;
 @Component
 class Ledger {
 
-    static final String PLANNED = "PLANNED";
-    static final String WRITTEN = "WRITTEN";
-    /** A run's state from the plan until the purge: in a WRITTEN batch, a run its files hold and the purge has yet to delete. */
-    static final String PLANNED_RUN = "planned";
-
     private final JdbcTemplate jdbc;
 
     Ledger(JdbcTemplate jdbc) {
@@ -40,7 +37,7 @@ class Ledger {
     }
 
     /** A batch as planned: its day, cutoff, state and the tables it archives (in the order of its runs' row counts). */
-    record Batch(long id, LocalDate dt, Instant cutoff, String state, List<String> tables) {}
+    record Batch(long id, LocalDate dt, Instant cutoff, BatchState state, List<String> tables) {}
 
     /** What a run looked like at export: rows per table (in the batch's table order) and their xmin sum. */
     record RunStamp(int[] rowCounts, long fingerprint) {
@@ -82,14 +79,14 @@ class Ledger {
         });
     }
 
-    List<Long> batches(int shard, String state) {
-        return jdbc.queryForList(ArchiveSql.OPEN_BATCHES, Long.class, shard, state);
+    List<Long> batches(int shard, BatchState state) {
+        return jdbc.queryForList(ArchiveSql.OPEN_BATCHES, Long.class, shard, state.value());
     }
 
     /** The shard's batches not yet PURGED (PLANNED or WRITTEN), oldest first. */
     List<Long> openBatches(int shard) {
-        List<Long> open = new ArrayList<>(batches(shard, PLANNED));
-        open.addAll(batches(shard, WRITTEN));
+        List<Long> open = new ArrayList<>(batches(shard, BatchState.PLANNED));
+        open.addAll(batches(shard, BatchState.WRITTEN));
         open.sort(null);
         return open;
     }
@@ -117,14 +114,14 @@ class Ledger {
                 rs.getLong(1),
                 rs.getObject(2, LocalDate.class),
                 rs.getObject(3, OffsetDateTime.class).toInstant(),
-                rs.getString(4),
+                BatchState.of(rs.getString(4)),
                 rs.getArray(5) == null
                         ? List.of()
                         : Arrays.asList((String[]) rs.getArray(5).getArray()));
     }
 
-    long[] runs(long batchId, String state, int limit) {
-        return jdbc.queryForList(ArchiveSql.RUNS_IN_STATE, Long.class, batchId, state, limit).stream()
+    long[] runs(long batchId, RunState state, int limit) {
+        return jdbc.queryForList(ArchiveSql.RUNS_IN_STATE, Long.class, batchId, state.value(), limit).stream()
                 .mapToLong(Long::longValue)
                 .toArray();
     }
@@ -195,16 +192,17 @@ class Ledger {
         return files;
     }
 
-    int markRuns(long batchId, long[] runIds, String from, String to) {
+    int markRuns(long batchId, long[] runIds, RunState from, RunState to) {
+        RunState.requireTransition(from, to);
         if (runIds.length == 0) {
             return 0;
         }
         return jdbc.execute((ConnectionCallback<Integer>) con -> {
             try (PreparedStatement ps = con.prepareStatement(ArchiveSql.MARK_RUNS)) {
-                ps.setString(1, to);
+                ps.setString(1, to.value());
                 ps.setLong(2, batchId);
                 ps.setArray(3, bigints(con, runIds));
-                ps.setString(4, from);
+                ps.setString(4, from.value());
                 return ps.executeUpdate();
             }
         });
@@ -216,14 +214,18 @@ class Ledger {
         }
     }
 
-    record TouchedBatch(long batchId, LocalDate dt, String state, long runsPurged, long runsReleased) {}
+    record TouchedBatch(long batchId, LocalDate dt, BatchState state, long runsPurged, long runsReleased) {}
 
     List<TouchedBatch> batchesTouchedSince(int shard, Instant since) {
         Timestamp ts = Timestamp.from(since);
         return jdbc.query(
                 ArchiveSql.BATCHES_TOUCHED_SINCE,
                 (rs, i) -> new TouchedBatch(
-                        rs.getLong(1), rs.getObject(2, LocalDate.class), rs.getString(3), rs.getLong(4), rs.getLong(5)),
+                        rs.getLong(1),
+                        rs.getObject(2, LocalDate.class),
+                        BatchState.of(rs.getString(3)),
+                        rs.getLong(4),
+                        rs.getLong(5)),
                 shard,
                 ts,
                 ts);

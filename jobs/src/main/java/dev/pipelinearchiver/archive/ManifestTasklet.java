@@ -95,7 +95,7 @@ class ManifestTasklet implements Tasklet {
                     "dt",
                     batch.dt().toString(),
                     "state",
-                    batch.state(),
+                    batch.state().value(),
                     "runsPurged",
                     batch.runsPurged(),
                     "runsReleased",

@@ -1,6 +1,7 @@
 package dev.pipelinearchiver.archive;
 
 import dev.pipelinearchiver.ArchiverProperties;
+import dev.pipelinearchiver.ledger.BatchState;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.source.ArchiveSources;
 import dev.pipelinearchiver.source.SourceCatalog;
@@ -49,7 +50,7 @@ class PlanTasklet implements Tasklet {
                 properties.batchSize(),
                 cutoff);
         contribution.incrementWriteCount(planned);
-        int openBatches = ledger.batches(shard, Ledger.PLANNED).size();
+        int openBatches = ledger.batches(shard, BatchState.PLANNED).size();
         log.info(
                 "planned {} runs finished before {} (shard {}/{}); {} batches to export; archiving tables {}",
                 planned,

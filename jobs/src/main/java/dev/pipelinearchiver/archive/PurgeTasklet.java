@@ -3,29 +3,20 @@ package dev.pipelinearchiver.archive;
 import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.archive.Ledger.Batch;
 import dev.pipelinearchiver.archive.Ledger.RunStamp;
+import dev.pipelinearchiver.ledger.RunState;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.source.ArchiveSources;
 import dev.pipelinearchiver.source.SourceCatalog;
 import dev.pipelinearchiver.stats.StatisticsStore;
-import dev.pipelinearchiver.stats.StepStatistics;
 import java.io.IOException;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.time.Duration;
 import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.IntStream;
-import org.apache.avro.generic.GenericRecord;
-import org.apache.parquet.hadoop.ParquetReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.listener.StepExecutionListener;
@@ -43,12 +34,10 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * to be WRITTEN, and ends once the export has ended and every WRITTEN batch is purged). Several run
  * side by side ({@code purge-threads}), each on a batch of its own.
  *
- * <p>One short transaction per call (the step commits after each call): takes the
- * next runs of the oldest WRITTEN batch, locks those still eligible ({@code FOR UPDATE}, which also
- * blocks the backend from adding rows to them meanwhile), deletes their rows and checks that what went
- * is exactly what was exported (else rolls back to a savepoint, re-counts run by run and deletes by
- * explicit id list those whose stamp still equals the exported one), and records both outcomes in the
- * ledger in the same transaction.
+ * <p>One short transaction per call (the step commits after each call): claims the oldest WRITTEN batch,
+ * hands its next runs to {@link VerifiedDelete} (delete, then prove it matches what was exported), and
+ * records both outcomes in the ledger in the same transaction. The call that finds no run left closes
+ * the batch ({@link BatchClosing}).
  *
  * <p>A run that changed after export (a late step, an update) is not deleted: once the batch's other
  * runs are purged, the batch's files are rewritten without it and it is released, so a later launch
@@ -73,9 +62,7 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
 
     private final Ledger ledger;
     private final SourceCatalog catalog;
-    private final BatchFiles batchFiles;
-    private final ParquetArchive archive;
-    private final StatisticsStore statistics;
+    private final BatchClosing closing;
     private final JdbcTemplate jdbc;
     private final Throttle throttle;
     private final ExportProgress progress;
@@ -106,9 +93,7 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
         this.progress = progress;
         this.throttle = throttle;
         this.catalog = catalog;
-        this.batchFiles = batchFiles;
-        this.archive = archive;
-        this.statistics = statistics;
+        this.closing = new BatchClosing(ledger, batchFiles, archive, statistics, properties.stats());
         this.jdbc = jdbc;
         this.properties = properties;
         this.privileges = new SourcePrivileges(jdbc);
@@ -147,7 +132,7 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
         long started = System.nanoTime();
         ArchiveSources sources = catalog.inspect();
         checkSameTables(batch, sources);
-        long[] runIds = ledger.runs(batch.id(), Ledger.PLANNED_RUN, properties.purgeBatchSize());
+        long[] runIds = ledger.runs(batch.id(), RunState.PLANNED, properties.purgeBatchSize());
         if (runIds.length == 0) {
             finishBatch(batch, sources, context);
         } else {
@@ -205,58 +190,28 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
                     "The role lacks DELETE on " + String.join(", ", withoutDelete),
                     "; config/least-privilege.sql grants it");
         }
-        long[] deleted = jdbc.execute((ConnectionCallback<long[]>) con -> {
-            try (var statement = con.createStatement()) {
-                // lock_timeout (archiver.database.lock-timeout): never wait long on the backend's locks: fail,
-                // and a rerun resumes here (set here too, not only per session, so that it holds in any process).
-                // synchronous_commit: the ledger marks these runs purged in this same transaction, so a
-                // commit lost in a PostgreSQL crash loses both together: the runs are back, still 'planned',
-                // and the next launch purges them again (and any later synchronous commit, such as the step's
-                // own bookkeeping, makes this one durable). So the purge need not wait for each WAL flush
-                // (docs/decisions/0004-asynchronous-commits.md). Both in one round trip.
-                statement.execute("SET LOCAL lock_timeout = "
-                        + Math.max(0, properties.database().lockTimeout().toMillis())
-                        + "; SET LOCAL synchronous_commit = off");
+        Map<Long, RunStamp> exported =
+                exportedStamps.computeIfAbsent(batch.id(), ledger::stamps).stamps(runIds);
+        VerifiedDelete.Recounting recounting = countsOff -> {
+            // counted before the recount runs: a recount that fails still shows in the step's figures
+            context.putLong(RECOUNTED, context.getLong(RECOUNTED, 0L) + 1);
+            if (countsOff) {
+                sayCountingFirst(
+                        contribution.getStepExecution(),
+                        "track_counts is off, so PostgreSQL does not count a transaction's deletes",
+                        "");
             }
-            Set<Long> locked = new HashSet<>();
-            try (PreparedStatement ps = con.prepareStatement(ArchiveSql.lockEligibleRuns(sources))) {
-                ps.setArray(1, Ledger.bigints(con, runIds));
-                ps.setArray(
-                        2,
-                        con.createArrayOf(
-                                "text", sources.settings().finishedStatuses().toArray()));
-                ps.setObject(3, batch.cutoff().atOffset(ZoneOffset.UTC));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        locked.add(rs.getLong(1));
-                    }
-                }
-            }
-            long[] lockedIds = runIds.length == locked.size()
-                    ? runIds
-                    : Arrays.stream(runIds).filter(locked::contains).toArray();
-            Map<Long, RunStamp> exported =
-                    exportedStamps.computeIfAbsent(batch.id(), ledger::stamps).stamps(runIds);
-            if (exported.size() != runIds.length) {
-                // every run left in a WRITTEN batch was exported (the export released those it did not stream)
-                throw new IllegalStateException("Batch " + batch.id() + ": " + (runIds.length - exported.size())
-                        + " of " + runIds.length + " runs to purge have no stamp recorded at export; nothing deleted");
-            }
-            long[] unchanged = withoutDelete.isEmpty()
-                    ? deleteIfAllUnchanged(con, sources, batch, lockedIds, exported, contribution.getStepExecution())
-                    : null;
-            if (unchanged == null) {
-                context.putLong(RECOUNTED, context.getLong(RECOUNTED, 0L) + 1);
-                unchanged = deleteUnchanged(con, sources, batch, lockedIds, exported);
-            }
-            return unchanged;
-        });
+        };
+        VerifiedDelete.Outcome outcome = jdbc.execute((ConnectionCallback<VerifiedDelete.Outcome>)
+                con -> new VerifiedDelete(sources, properties.database().lockTimeout())
+                        .delete(con, batch, runIds, exported, !withoutDelete.isEmpty(), recounting));
+        long[] deleted = outcome.deleted();
         Set<Long> deletedSet = new HashSet<>();
         Arrays.stream(deleted).forEach(deletedSet::add);
         long[] changed =
                 Arrays.stream(runIds).filter(id -> !deletedSet.contains(id)).toArray();
-        ledger.markRuns(batch.id(), deleted, Ledger.PLANNED_RUN, "purged");
-        ledger.markRuns(batch.id(), changed, Ledger.PLANNED_RUN, "changed");
+        ledger.markRuns(batch.id(), deleted, RunState.PLANNED, RunState.PURGED);
+        ledger.markRuns(batch.id(), changed, RunState.PLANNED, RunState.CHANGED);
         if (changed.length > 0) {
             log.warn(
                     "batch {}: {} runs changed after export and were not deleted (they will be re-archived later): {}",
@@ -266,62 +221,6 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
         }
         contribution.incrementWriteCount(deleted.length);
         context.putLong(PURGED_RUNS, context.getLong(PURGED_RUNS, 0L) + deleted.length);
-    }
-
-    /**
-     * The common case in one pass: deletes the locked runs' rows table by table (children first) and
-     * checks afterwards, in the same transaction, that what was deleted is exactly what was exported:
-     * per table, the rows the deletes returned equal the sum of the runs' exported counts; over all
-     * tables, their xmin sum equals the sum of the runs' exported fingerprints; and per table, no more
-     * rows went than were returned (PostgreSQL's count of this transaction's deletes, cascades
-     * included, so a row of another run reached along a second cascade path shows). Totals, not stamps
-     * run by run: the per-run {@code GROUP BY} cost ~0.2 s of PostgreSQL CPU per million rows, and a
-     * change after export cannot leave both totals as they were ({@link RunStamps} says why). If anything
-     * differs the deletes are rolled back to a savepoint and null is returned: the caller then checks
-     * run by run, which finds the changed runs. Half the statements of {@link #deleteUnchanged}, which
-     * counts every row before it deletes.
-     */
-    private long[] deleteIfAllUnchanged(
-            Connection con,
-            ArchiveSources sources,
-            Batch batch,
-            long[] runIds,
-            Map<Long, RunStamp> exported,
-            StepExecution step)
-            throws SQLException {
-        if (runIds.length == 0) {
-            return runIds;
-        }
-        long[] before = RunStamps.deletedInTransaction(con, sources);
-        if (before == null) {
-            // a cascade along another path would go unseen
-            sayCountingFirst(step, "track_counts is off, so PostgreSQL does not count a transaction's deletes", "");
-            return null;
-        }
-        long[] expectedRows = new long[sources.tables().size()];
-        long expectedXminSum = 0;
-        for (long id : runIds) {
-            RunStamp stamp = exported.get(id);
-            for (int t = 0; t < expectedRows.length; t++) {
-                expectedRows[t] += stamp.rowCounts()[t];
-            }
-            expectedXminSum += stamp.fingerprint();
-        }
-        Savepoint savepoint = con.setSavepoint();
-        RunStamps.Deleted deleted = RunStamps.delete(con, sources, runIds);
-        boolean exact = Arrays.equals(deleted.rowsPerTable(), expectedRows)
-                && deleted.xminSum() == expectedXminSum
-                && Arrays.equals(deletedSince(con, sources, before), deleted.rowsPerTable());
-        if (exact) {
-            con.releaseSavepoint(savepoint);
-            return runIds;
-        }
-        con.rollback(savepoint);
-        log.info(
-                "batch {}: some of {} runs changed since export or share rows with another run; checking them one by one",
-                batch.id(),
-                runIds.length);
-        return null;
     }
 
     /** Says why the purge counts first instead of deleting and checking after, once per launch however many purgers run into it. */
@@ -334,129 +233,11 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
         }
     }
 
-    /** Rows deleted from each source table in this transaction since {@code before} ({@link RunStamps#deletedInTransaction}). */
-    private static long[] deletedSince(Connection con, ArchiveSources sources, long[] before) throws SQLException {
-        long[] now = RunStamps.deletedInTransaction(con, sources);
-        return IntStream.range(0, now.length).mapToLong(t -> now[t] - before[t]).toArray();
-    }
-
-    /**
-     * Counts the locked runs' rows, then deletes (by cascade) those whose stamp is unchanged and whose
-     * deletion reaches no other run's rows; checks that the cascade removed no row it did not count.
-     */
-    private long[] deleteUnchanged(
-            Connection con, ArchiveSources sources, Batch batch, long[] runIds, Map<Long, RunStamp> exported)
-            throws SQLException {
-        Map<Long, RunStamp> now = RunStamps.count(con, sources, runIds);
-        long[] unchanged = Arrays.stream(runIds)
-                .filter(id -> exported.get(id).sameAs(now.get(id)))
-                .toArray();
-        unchanged = withoutCrossRunRows(con, sources, batch, unchanged);
-        if (unchanged.length == 0) {
-            return unchanged;
-        }
-        long[] before = RunStamps.deletedInTransaction(con, sources);
-        try (PreparedStatement ps = con.prepareStatement(ArchiveSql.deleteRuns(sources))) {
-            ps.setArray(1, Ledger.bigints(con, unchanged));
-            int count = ps.executeUpdate();
-            if (count != unchanged.length) {
-                throw new IllegalStateException(
-                        "Deleted " + count + " runs of batch " + batch.id() + ", expected " + unchanged.length);
-            }
-        }
-        long[] removed = before == null ? null : deletedSince(con, sources, before);
-        for (int t = 0; removed != null && t < removed.length; t++) {
-            int table = t;
-            long counted = Arrays.stream(unchanged)
-                    .map(id -> now.get(id).rowCounts()[table])
-                    .sum();
-            if (removed[t] != counted) {
-                // a row added meanwhile along a path the run lock does not cover: roll the whole transaction back
-                throw new IllegalStateException("Deleting " + unchanged.length + " runs of batch " + batch.id()
-                        + " removed "
-                        + removed[t] + " rows of " + sources.tables().get(t).name() + " where " + counted
-                        + " were counted and archived; rolled back, nothing deleted (rerun to retry)");
-            }
-        }
-        return unchanged;
-    }
-
-    /**
-     * Keeps out of the delete every run whose deletion would cascade, along a table's other path, to a
-     * row archived with a run that is not deleted now (inconsistent data, e.g. an LLM call whose
-     * run_id and step's run differ). Repeated until no such run is left, since keeping one run out can
-     * expose another.
-     */
-    private long[] withoutCrossRunRows(Connection con, ArchiveSources sources, Batch batch, long[] runIds)
-            throws SQLException {
-        long[] kept = runIds;
-        for (boolean changed = true; changed && kept.length > 0; ) {
-            changed = false;
-            for (var table : sources.tables()) {
-                for (String sql : sources.crossRunRowsSql(table)) {
-                    Set<Long> offenders = new HashSet<>();
-                    try (PreparedStatement ps = con.prepareStatement(sql)) {
-                        ps.setArray(1, Ledger.bigints(con, kept));
-                        ps.setArray(2, Ledger.bigints(con, kept));
-                        try (ResultSet rs = ps.executeQuery()) {
-                            while (rs.next()) {
-                                offenders.add(rs.getLong(1));
-                                log.warn(
-                                        "batch {}: deleting run {} would also delete {} rows of {} that belong to another run's archive;"
-                                                + " keeping it (fix the data, or archive both runs together)",
-                                        batch.id(),
-                                        rs.getLong(1),
-                                        rs.getLong(2),
-                                        table.name());
-                            }
-                        }
-                    }
-                    if (!offenders.isEmpty()) {
-                        kept = Arrays.stream(kept)
-                                .filter(id -> !offenders.contains(id))
-                                .toArray();
-                        changed = true;
-                    }
-                }
-            }
-        }
-        return kept;
-    }
-
-    /** All runs handled: drop the changed ones from the files, release them, and mark the batch PURGED. */
-    private void finishBatch(Batch batch, ArchiveSources sources, ExecutionContext context) throws Exception {
-        long[] changed = ledger.runs(batch.id(), "changed", Integer.MAX_VALUE);
-        if (changed.length > 0) {
-            batchFiles.dropRuns(batch.id(), sources, changed);
-            ledger.markRuns(batch.id(), changed, "changed", "released");
-            context.putLong(RELEASED_RUNS, context.getLong(RELEASED_RUNS, 0L) + changed.length);
-            refoldStatistics(batch, sources);
-        }
-        // in the transaction that closes the batch: its statistics count exactly once
-        statistics.mergeBatch(batch.id(), batch.dt());
-        ledger.markPurged(batch.id());
+    /** All runs handled: close the batch (files without the changed runs, statistics, PURGED). */
+    private void finishBatch(Batch batch, ArchiveSources sources, ExecutionContext context) throws IOException {
+        long released = closing.close(batch, sources);
+        context.putLong(RELEASED_RUNS, context.getLong(RELEASED_RUNS, 0L) + released);
         exportedStamps.remove(batch.id());
-        log.info(
-                "purged batch {} dt={}{}",
-                batch.id(),
-                batch.dt(),
-                changed.length > 0 ? " (" + changed.length + " runs released)" : "");
-    }
-
-    /** The batch's statistics must describe what stays archived: fold them again from its rewritten steps file. */
-    private void refoldStatistics(Batch batch, ArchiveSources sources) throws IOException {
-        ArchiverProperties.Stats settings = properties.stats();
-        if (!settings.enabled() || !sources.tableNames().contains(settings.table())) {
-            return;
-        }
-        StepStatistics folded = new StepStatistics(settings);
-        String file = ledger.files(batch.id()).get(settings.table()).path();
-        try (ParquetReader<GenericRecord> reader = archive.reader(file)) {
-            for (GenericRecord step; (step = reader.read()) != null; ) {
-                folded.add(step);
-            }
-        }
-        statistics.saveBatch(batch.id(), folded.byStepName());
     }
 
     /** A batch written under another cascade set must not be purged by this one: its stamps mean other tables. */

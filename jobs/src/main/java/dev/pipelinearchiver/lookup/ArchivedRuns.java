@@ -1,6 +1,7 @@
 package dev.pipelinearchiver.lookup;
 
 import dev.pipelinearchiver.archive.RunRows;
+import dev.pipelinearchiver.ledger.RunState;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.source.ArchiveSources;
 import dev.pipelinearchiver.source.SourceCatalog;
@@ -69,7 +70,7 @@ public class ArchivedRuns {
         List<Copy> copies = new ArrayList<>();
         List<String> otherStates = new ArrayList<>();
         for (Entry entry : entries) {
-            if ("purged".equals(entry.runState())) {
+            if (RunState.of(entry.runState()) == RunState.PURGED) {
                 copies.add(read(runId, entry.batchId(), entry.dt(), sources));
             } else {
                 otherStates.add(entry.runState() + " in batch " + entry.batchId() + " (" + entry.batchState() + ")");

@@ -1,6 +1,8 @@
 package dev.pipelinearchiver.restore;
 
 import dev.pipelinearchiver.archive.BatchStamps;
+import dev.pipelinearchiver.ledger.BatchState;
+import dev.pipelinearchiver.ledger.RunState;
 import dev.pipelinearchiver.source.ArchiveSources;
 import java.sql.Array;
 import java.sql.Connection;
@@ -25,10 +27,6 @@ import org.springframework.stereotype.Component;
 @Component
 class RestoreLedger {
 
-    static final String PURGED = "purged";
-    static final String RESTORED = "restored";
-    static final String RELEASED = "released";
-
     private final JdbcTemplate jdbc;
 
     RestoreLedger(JdbcTemplate jdbc) {
@@ -36,7 +34,7 @@ class RestoreLedger {
     }
 
     /** A run's archived copy: the batch whose files hold it. */
-    record ArchivedRun(long runId, long batchId, String batchState, LocalDate dt) {}
+    record ArchivedRun(long runId, long batchId, BatchState batchState, LocalDate dt) {}
 
     List<ArchivedRun> archivedRuns(Collection<Long> runIds) {
         return jdbc.execute((ConnectionCallback<List<ArchivedRun>>) con -> {
@@ -63,7 +61,10 @@ class RestoreLedger {
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 runs.add(new ArchivedRun(
-                        rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getObject(4, LocalDate.class)));
+                        rs.getLong(1),
+                        rs.getLong(2),
+                        BatchState.of(rs.getString(3)),
+                        rs.getObject(4, LocalDate.class)));
             }
         }
         return runs;
@@ -85,8 +86,8 @@ class RestoreLedger {
         });
     }
 
-    long[] runs(long batchId, String state) {
-        return jdbc.queryForList(RestoreSql.RUNS_IN_STATE, Long.class, batchId, state).stream()
+    long[] runs(long batchId, RunState state) {
+        return jdbc.queryForList(RestoreSql.RUNS_IN_STATE, Long.class, batchId, state.value()).stream()
                 .mapToLong(Long::longValue)
                 .toArray();
     }
@@ -106,13 +107,14 @@ class RestoreLedger {
         });
     }
 
-    int markRuns(long batchId, long[] runIds, String from, String to) {
+    int markRuns(long batchId, long[] runIds, RunState from, RunState to) {
+        RunState.requireTransition(from, to);
         return jdbc.execute((ConnectionCallback<Integer>) con -> {
             try (PreparedStatement ps = con.prepareStatement(RestoreSql.MARK_RUNS)) {
-                ps.setString(1, to);
+                ps.setString(1, to.value());
                 ps.setLong(2, batchId);
                 ps.setArray(3, bigints(con, runIds));
-                ps.setString(4, from);
+                ps.setString(4, from.value());
                 return ps.executeUpdate();
             }
         });

@@ -3,6 +3,8 @@ package dev.pipelinearchiver.restore;
 import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.archive.BatchFiles;
 import dev.pipelinearchiver.archive.RunRows;
+import dev.pipelinearchiver.ledger.BatchState;
+import dev.pipelinearchiver.ledger.RunState;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.restore.RestoreLedger.ArchivedRun;
 import dev.pipelinearchiver.source.ArchiveSources;
@@ -155,7 +157,7 @@ public class RunRestorer {
         return transactions.execute(status -> jdbc.execute((ConnectionCallback<Map<String, Long>>) con -> {
             ledger.lock(batchId);
             Set<Long> purged = new HashSet<>();
-            Arrays.stream(ledger.runs(batchId, RestoreLedger.PURGED)).forEach(purged::add);
+            Arrays.stream(ledger.runs(batchId, RunState.PURGED)).forEach(purged::add);
             if (!Arrays.stream(runIds).allMatch(purged::contains)) {
                 throw new RestoreException(
                         "Batch " + batchId + " changed while this restore was starting (another restore?); rerun it.");
@@ -191,7 +193,7 @@ public class RunRestorer {
                 throw new RestoreException(difference + "; nothing of the batch was restored (run verify).");
             }
             SequenceGuard.check(con, sequenceMaxima, notes);
-            if (ledger.markRuns(batchId, runIds, RestoreLedger.PURGED, RestoreLedger.RESTORED) != runIds.length) {
+            if (ledger.markRuns(batchId, runIds, RunState.PURGED, RunState.RESTORED) != runIds.length) {
                 throw new IllegalStateException(
                         "Batch " + batchId + ": not every restored run was still purged in the ledger");
             }
@@ -245,7 +247,7 @@ public class RunRestorer {
     int release(long batchId, ArchiveSources sources) {
         Integer released = transactions.execute(status -> {
             ledger.lock(batchId);
-            long[] runs = ledger.runs(batchId, RestoreLedger.RESTORED);
+            long[] runs = ledger.runs(batchId, RunState.RESTORED);
             if (runs.length == 0) {
                 return 0;
             }
@@ -256,7 +258,7 @@ public class RunRestorer {
                 throw new UncheckedIOException(
                         "Cannot rewrite the files of batch " + batchId + ": " + e.getMessage(), e);
             }
-            return ledger.markRuns(batchId, runs, RestoreLedger.RESTORED, RestoreLedger.RELEASED);
+            return ledger.markRuns(batchId, runs, RunState.RESTORED, RunState.RELEASED);
         });
         return released == null ? 0 : released;
     }
@@ -277,7 +279,7 @@ public class RunRestorer {
     /** A batch still being purged belongs to the archive job (whose purge rewrites its files): wait for it. */
     private static void checkPurgeFinished(List<ArchivedRun> archived) {
         List<Long> busy = archived.stream()
-                .filter(run -> !"PURGED".equals(run.batchState()))
+                .filter(run -> run.batchState() != BatchState.PURGED)
                 .map(ArchivedRun::batchId)
                 .distinct()
                 .toList();

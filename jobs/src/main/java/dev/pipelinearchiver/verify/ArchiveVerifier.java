@@ -1,6 +1,7 @@
 package dev.pipelinearchiver.verify;
 
 import dev.pipelinearchiver.ArchiverProperties;
+import dev.pipelinearchiver.ledger.BatchState;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.parquet.WrittenFile;
 import dev.pipelinearchiver.verify.Problem.Kind;
@@ -193,7 +194,7 @@ public class ArchiveVerifier {
         }
         long batchId = Long.parseLong(matcher.group(1));
         List<String> state = jdbc.queryForList(VerifySql.BATCH_STATE, String.class, batchId);
-        if (state.equals(List.of("PLANNED"))) {
+        if (state.equals(List.of(BatchState.PLANNED.value()))) {
             return " (batch " + batchId
                     + " is PLANNED: its export did not finish; the next archive launch rewrites and records it)";
         }
