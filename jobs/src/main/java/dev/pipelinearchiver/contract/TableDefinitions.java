@@ -74,7 +74,7 @@ public final class TableDefinitions {
                         "CREATE EXTERNAL TABLE IF NOT EXISTS " + table + " (" + hiveColumns(columns)
                                 + ") PARTITIONED BY (" + backticked(PARTITION_COLUMN)
                                 + " DATE) STORED AS PARQUET LOCATION "
-                                + literal(root.uri("s3a", dataset)) + ";",
+                                + hiveLiteral(root.uri("s3a", dataset)) + ";",
                         "MSCK REPAIR TABLE " + table + ";");
             }
 
@@ -102,14 +102,14 @@ public final class TableDefinitions {
                 String dt = PARTITION_COLUMN;
                 return List.of("CREATE EXTERNAL TABLE IF NOT EXISTS " + backticked(dataset) + " ("
                         + hiveColumns(columns) + ") PARTITIONED BY (" + backticked(dt)
-                        + " DATE) STORED AS PARQUET LOCATION " + literal(location + "/") + " TBLPROPERTIES ("
+                        + " DATE) STORED AS PARQUET LOCATION " + hiveLiteral(location + "/") + " TBLPROPERTIES ("
                         + "'projection.enabled' = 'true', "
                         + "'projection." + dt + ".type' = 'date', "
                         + "'projection." + dt + ".format' = 'yyyy-MM-dd', "
                         + "'projection." + dt + ".range' = '" + PROJECTION_START + ",NOW', "
                         + "'projection." + dt + ".interval' = '1', "
                         + "'projection." + dt + ".interval.unit' = 'DAYS', "
-                        + "'storage.location.template' = " + literal(location + "/" + dt + "=${" + dt + "}")
+                        + "'storage.location.template' = " + hiveLiteral(location + "/" + dt + "=${" + dt + "}")
                         + ");");
             }
 
@@ -237,6 +237,11 @@ public final class TableDefinitions {
             names.add(backticked(field.name()) + " " + ColumnTypes.of(field, ColumnTypes.Dialect.HIVE));
         }
         return String.join(", ", names);
+    }
+
+    /** A Hive string literal (Spark, Athena DDL): quotes and backslashes escaped by a backslash, not doubled. */
+    static String hiveLiteral(String text) {
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 
     static String literal(String text) {

@@ -92,7 +92,10 @@ class EngineDefinitionsTest {
     }
 
     @Test
-    void sparkDefinitionsAreHiveExternalTablesOverS3aAndLocalDirectories(@TempDir Path dir) {
+    void sparkDefinitionsAreHiveExternalTablesOverS3aAndLocalDirectories(@TempDir Path parent) throws Exception {
+        // given: a local root whose path needs escaping in a Hive string literal
+        Path dir = Files.createDirectories(parent.resolve("it's"));
+
         // when
         List<String> s3 = TableDefinitions.statements(Engine.SPARK, S3, List.of("llm_calls"));
         List<String> local = TableDefinitions.statements(
@@ -107,7 +110,9 @@ class EngineDefinitionsTest {
                 .endsWith(") PARTITIONED BY (`dt` DATE) STORED AS PARQUET"
                         + " LOCATION 's3a://analytics-bucket/archive/llm_calls';");
         assertThat(s3.get(1)).isEqualTo("MSCK REPAIR TABLE `llm_calls`;");
-        assertThat(local.get(0)).endsWith("LOCATION '" + dir.toUri() + "pipeline_runs';");
+        assertThat(dir.toUri().toString()).contains("/it's/");
+        assertThat(local.get(0))
+                .endsWith("LOCATION '" + dir.toUri().toString().replace("'", "\\'") + "pipeline_runs';");
         assertThat(hiveColumns(s3.get(0))).doesNotContainKey("dt").hasSize(13);
     }
 
