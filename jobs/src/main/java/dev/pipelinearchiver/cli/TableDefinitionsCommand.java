@@ -19,13 +19,18 @@ import picocli.CommandLine.Spec;
         description = {
             "Prints the statements that define the archive's datasets (pipeline_runs, pipeline_steps, llm_calls, step_stats,"
                     + " and any other archived table) in a query engine, each Hive-partitioned by dt.",
-            "Reads only the archive root's directory listing; needs no database."
+            "duckdb: views reading the files; spark: Spark SQL / Hive external tables (s3a://), then MSCK REPAIR TABLE;"
+                    + " athena: external tables with partition projection on dt (s3:// roots only); trino: Hive connector"
+                    + " tables in schema archive, then system.sync_partition_metadata.",
+            "Columns and types come from the datasets' published Avro schemas (schema/avro/), else from the newest"
+                    + " file of a local dataset. Reads only the archive root; needs no database."
         },
         footerHeading = "%nExamples:%n",
         footer = {
             "  pipeline-archiver table-definitions --root=/data/archive > views.sql",
             "  duckdb -init views.sql                 (the DuckDB CLI, with every view defined)",
-            "  pipeline-archiver table-definitions --root=s3://bucket/archive --dataset=pipeline_steps"
+            "  pipeline-archiver table-definitions --root=s3://bucket/archive --dataset=pipeline_steps",
+            "  pipeline-archiver table-definitions --root=s3://bucket/archive --engine=athena > athena.sql"
         })
 class TableDefinitionsCommand implements Callable<Integer> {
 

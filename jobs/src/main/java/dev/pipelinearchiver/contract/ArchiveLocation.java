@@ -51,6 +51,18 @@ public record ArchiveLocation(ArchiveRoot root) {
         return (base.endsWith("/") ? base : base + "/") + dataset;
     }
 
+    /**
+     * A dataset's directory as a URI for a Hive-style engine: {@code file:///dir/dataset} for a local root,
+     * else the bucket under {@code objectScheme} ({@code s3} for Athena and Trino, {@code s3a} for Spark's
+     * Hadoop file systems).
+     */
+    public String uri(String objectScheme, String dataset) {
+        if (isLocal()) {
+            return directory().resolve(dataset).toUri().toString().replaceFirst("/$", "");
+        }
+        return objectScheme + "://" + root.bucket() + "/" + (root.path().isEmpty() ? "" : root.path() + "/") + dataset;
+    }
+
     @Override
     public String toString() {
         return isLocal() ? root.path() : root.toString();

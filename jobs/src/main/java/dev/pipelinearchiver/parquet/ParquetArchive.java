@@ -20,6 +20,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.HadoopReadOptions;
 import org.apache.parquet.avro.AvroParquetReader;
 import org.apache.parquet.avro.AvroParquetWriter;
+import org.apache.parquet.avro.AvroSchemaConverter;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.apache.parquet.hadoop.ParquetWriter;
@@ -191,6 +192,22 @@ public class ParquetArchive {
             }
             reader.close(); // read whole before the new version replaces it
             return staged.commit();
+        }
+    }
+
+    /**
+     * The Avro schema a file was written with (kept in its footer, with each field's PostgreSQL column and
+     * type), else the one its Parquet schema converts to.
+     */
+    public Schema avroSchema(String location) throws IOException {
+        try (ParquetFileReader reader = ParquetFileReader.open(
+                storage.open(location), HadoopReadOptions.builder(conf).build())) {
+            String json =
+                    reader.getFooter().getFileMetaData().getKeyValueMetaData().get("parquet.avro.schema");
+            return json != null
+                    ? new Schema.Parser().parse(json)
+                    : new AvroSchemaConverter(conf)
+                            .convert(reader.getFooter().getFileMetaData().getSchema());
         }
     }
 

@@ -34,7 +34,13 @@ class RestoreCatalog {
             List<TargetTable.Column> columns = jdbc.query(
                     RestoreSql.COLUMNS,
                     (rs, i) -> new TargetTable.Column(
-                            rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getBoolean(4), rs.getString(5)),
+                            rs.getString(1),
+                            rs.getString(2),
+                            rs.getBoolean(3),
+                            rs.getBoolean(4),
+                            rs.getString(5),
+                            rs.getBoolean(6),
+                            rs.getBoolean(7)),
                     table.qualifiedName(),
                     oid);
             byOid.put(oid, new TargetTable(table, List.copyOf(columns)));

@@ -56,8 +56,10 @@ final class RestoreSql {
     /** Columns with the type to cast to, whether they can be written, and their serial/identity sequence. */
     static final String COLUMNS = """
             SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attgenerated = 's', a.attidentity = 'a',
-                   pg_get_serial_sequence(?, a.attname)
-            FROM pg_attribute a
+                   pg_get_serial_sequence(?, a.attname), a.attnotnull,
+                   a.atthasdef OR a.attidentity <> '' OR a.attgenerated <> ''
+                       OR (t.typtype = 'd' AND t.typdefault IS NOT NULL)
+            FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
             WHERE a.attrelid = ?::bigint::oid AND a.attnum > 0 AND NOT a.attisdropped
             ORDER BY a.attnum""";
 

@@ -18,8 +18,17 @@ record TargetTable(SourceTable source, List<Column> columns) {
      * @param generated a generated column: PostgreSQL computes it, it cannot be inserted
      * @param identityAlways {@code GENERATED ALWAYS AS IDENTITY}: explicit values need {@code OVERRIDING SYSTEM VALUE}
      * @param sequence the serial or identity sequence feeding it, or null
+     * @param notNull declared NOT NULL
+     * @param hasDefault a default, an identity or a generation expression gives it a value when an insert omits it
      */
-    record Column(String name, String type, boolean generated, boolean identityAlways, String sequence) {}
+    record Column(
+            String name,
+            String type,
+            boolean generated,
+            boolean identityAlways,
+            String sequence,
+            boolean notNull,
+            boolean hasDefault) {}
 
     String name() {
         return source.name();

@@ -18,6 +18,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -209,6 +210,52 @@ class AnalystCommandsTest {
     }
 
     @Test
+    void sparkDefinitionsSpellTheColumnsAndTypesTheFilesHold() throws Exception {
+        // when
+        Outcome outcome = run("table-definitions", "--root=" + root, "--engine=spark");
+
+        // then: per dataset, the columns DuckDB finds in the files, in order, each with the matching Hive type
+        assertThat(outcome.exitCode()).as(outcome.stderr()).isZero();
+        List<String> creates = outcome.stdout()
+                .lines()
+                .filter(line -> line.startsWith("CREATE EXTERNAL TABLE"))
+                .toList();
+        assertThat(creates).hasSize(4);
+        Map<String, String> duckToHive = Map.of(
+                "INTEGER", "INT",
+                "BIGINT", "BIGINT",
+                "DOUBLE", "DOUBLE",
+                "VARCHAR", "STRING",
+                "BLOB", "BINARY",
+                "TIMESTAMP WITH TIME ZONE", "TIMESTAMP",
+                "DECIMAL(12,6)", "DECIMAL(12,6)");
+        try (Connection duckdb = DriverManager.getConnection("jdbc:duckdb:")) {
+            for (String create : creates) {
+                String dataset = create.split("`")[1];
+                List<String> expected = new ArrayList<>();
+                for (List<Object> column : Rows.query(
+                        duckdb,
+                        "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('" + root + "/"
+                                + dataset + "/dt=*/*.parquet', hive_partitioning = false))")) {
+                    String type = column.get(1).toString();
+                    expected.add("`" + column.get(0) + "` "
+                            + (type.startsWith("STRUCT") ? "ARRAY<STRUCT<" : duckToHive.getOrDefault(type, type)));
+                }
+                String columns = create.substring(create.indexOf('(') + 1, create.indexOf(") PARTITIONED BY"));
+                assertThat(columns.split(", (?=`[^`]+` )"))
+                        .as(dataset)
+                        .hasSameSizeAs(expected)
+                        .satisfies(actual -> {
+                            for (int i = 0; i < actual.length; i++) {
+                                assertThat(actual[i]).startsWith(expected.get(i));
+                            }
+                        });
+                assertThat(create).endsWith("STORED AS PARQUET LOCATION '" + root.toUri() + dataset + "';");
+            }
+        }
+    }
+
+    @Test
     void queryAnswersSqlOverTheViewsWithWhatPostgresHeld() {
         // when: the same rows asked as CSV, and a count as a table
         Outcome csv = run(
@@ -235,6 +282,7 @@ class AnalystCommandsTest {
                 run("query", "--root=s3://bucket/archive", "SELECT 1"), 2, "query reads a local archive root only");
         assertOneLine(run("query", "--root=" + empty, "SELECT 1"), 2, "No dataset under " + empty);
         assertOneLine(run("table-definitions", "--root=" + root, "--engine=oracle"), 2, "Unknown engine 'oracle'");
+        assertOneLine(run("table-definitions", "--root=" + root, "--engine=athena"), 2, "Athena reads only from S3");
         assertOneLine(
                 run("table-definitions", "--root=ftp://host/archive"),
                 2,
