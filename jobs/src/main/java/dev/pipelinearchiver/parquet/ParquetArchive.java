@@ -48,6 +48,7 @@ public class ParquetArchive {
 
     ParquetArchive(ArchiveStorage storage, ArchiverProperties properties, OffHeapBuffers buffers) {
         this.storage = storage;
+        Sha256.preferForAll(); // before the job's first S3 request, whose SigV4 payload hashes then use it
         this.writers = new ParquetWriters(properties.parquet(), buffers);
         this.conf = writers.conf();
     }
