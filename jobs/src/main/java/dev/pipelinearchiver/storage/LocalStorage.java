@@ -195,32 +195,7 @@ final class LocalStorage implements ArchiveStorage {
 
         @Override
         public OutputFile output() {
-            return new OutputFile() {
-                @Override
-                public PositionOutputStream create(long blockSizeHint) {
-                    return stream();
-                }
-
-                @Override
-                public PositionOutputStream createOrOverwrite(long blockSizeHint) {
-                    return stream();
-                }
-
-                @Override
-                public boolean supportsBlockSize() {
-                    return false;
-                }
-
-                @Override
-                public long defaultBlockSize() {
-                    return 0;
-                }
-
-                @Override
-                public String getPath() {
-                    return "file:" + target;
-                }
-            };
+            return new StreamOutputFile("file:" + target, this::stream);
         }
 
         private PositionOutputStream stream() {

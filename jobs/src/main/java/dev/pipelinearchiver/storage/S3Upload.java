@@ -49,32 +49,7 @@ final class S3Upload implements ArchiveStorage.NewFile {
 
     @Override
     public OutputFile output() {
-        return new OutputFile() {
-            @Override
-            public PositionOutputStream create(long blockSizeHint) {
-                return stream();
-            }
-
-            @Override
-            public PositionOutputStream createOrOverwrite(long blockSizeHint) {
-                return stream();
-            }
-
-            @Override
-            public boolean supportsBlockSize() {
-                return false;
-            }
-
-            @Override
-            public long defaultBlockSize() {
-                return 0;
-            }
-
-            @Override
-            public String getPath() {
-                return "s3://" + storage.bucket() + "/" + key;
-            }
-        };
+        return new StreamOutputFile("s3://" + storage.bucket() + "/" + key, this::stream);
     }
 
     private PositionOutputStream stream() {
