@@ -161,20 +161,7 @@ public class StatisticsStore {
         jdbc.query(
                 BATCH_FIGURES,
                 rs -> {
-                    batch.put(
-                            rs.getString(1),
-                            StepFigures.restore(
-                                    rs.getLong(2),
-                                    rs.getLong(3),
-                                    rs.getLong(4),
-                                    rs.getLong(5),
-                                    rs.getLong(6),
-                                    rs.getLong(7),
-                                    rs.getLong(8),
-                                    rs.getObject(9, Long.class),
-                                    rs.getObject(10, Long.class),
-                                    rs.getBytes(11),
-                                    fromJson(rs.getString(12))));
+                    batch.put(rs.getString(1), figures(rs, 2, fromJson(rs.getString(12))));
                 },
                 batchId);
         if (batch.isEmpty()) {
@@ -197,20 +184,7 @@ public class StatisticsStore {
                 ps.setArray(2, con.createArrayOf("text", batch.keySet().toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        days.put(
-                                rs.getString(1),
-                                StepFigures.restore(
-                                        rs.getLong(2),
-                                        rs.getLong(3),
-                                        rs.getLong(4),
-                                        rs.getLong(5),
-                                        rs.getLong(6),
-                                        rs.getLong(7),
-                                        rs.getLong(8),
-                                        rs.getObject(9, Long.class),
-                                        rs.getObject(10, Long.class),
-                                        rs.getBytes(11),
-                                        List.of()));
+                        days.put(rs.getString(1), figures(rs, 2, List.of()));
                     }
                 }
             }
@@ -225,26 +199,7 @@ public class StatisticsStore {
         days.forEach((stepName, day) -> {
             StepFigures added = batch.get(stepName);
             day.merge(added);
-            updates.add(new Object[] {
-                day.calls(),
-                day.ok(),
-                day.skipped(),
-                day.errors(),
-                day.otherStatus(),
-                day.errorRate(),
-                day.durationMin(),
-                day.durationMean(),
-                day.durationMax(),
-                day.durationPercentile(50),
-                day.durationPercentile(90),
-                day.durationPercentile(95),
-                day.durationPercentile(99),
-                day.durationTotal(),
-                day.invalidDurations(),
-                day.encodedHistogram(),
-                dt,
-                stepName
-            });
+            updates.add(updateDay(day, dt, stepName));
             added.allErrors()
                     .forEach(error ->
                             errors.add(new Object[] {dt, stepName, error.pattern(), error.count(), error.example()}));
@@ -262,22 +217,7 @@ public class StatisticsStore {
         LocalDate dt = jdbc.queryForObject(BATCH_DAY, LocalDate.class, batchId);
         for (Map.Entry<String, StepFigures> entry : restored.entrySet()) {
             String stepName = entry.getKey();
-            List<StepFigures> days = jdbc.query(
-                    LOCK_DAY,
-                    (rs, i) -> StepFigures.restore(
-                            rs.getLong(1),
-                            rs.getLong(2),
-                            rs.getLong(3),
-                            rs.getLong(4),
-                            rs.getLong(5),
-                            rs.getLong(6),
-                            rs.getLong(7),
-                            rs.getObject(8, Long.class),
-                            rs.getObject(9, Long.class),
-                            rs.getBytes(10),
-                            List.of()),
-                    dt,
-                    stepName);
+            List<StepFigures> days = jdbc.query(LOCK_DAY, (rs, i) -> figures(rs, 1, List.of()), dt, stepName);
             if (days.isEmpty()) {
                 continue; // never merged (statistics were off when it was archived)
             }
@@ -288,26 +228,7 @@ public class StatisticsStore {
                 jdbc.update(DELETE_DAY_ERRORS, dt, stepName);
                 continue;
             }
-            jdbc.update(
-                    UPDATE_DAY,
-                    day.calls(),
-                    day.ok(),
-                    day.skipped(),
-                    day.errors(),
-                    day.otherStatus(),
-                    day.errorRate(),
-                    day.durationMin(),
-                    day.durationMean(),
-                    day.durationMax(),
-                    day.durationPercentile(50),
-                    day.durationPercentile(90),
-                    day.durationPercentile(95),
-                    day.durationPercentile(99),
-                    day.durationTotal(),
-                    day.invalidDurations(),
-                    day.encodedHistogram(),
-                    dt,
-                    stepName);
+            jdbc.update(UPDATE_DAY, updateDay(day, dt, stepName));
             for (ErrorCount error : entry.getValue().allErrors()) {
                 jdbc.update(SUBTRACT_ERRORS, error.count(), dt, stepName, error.pattern());
             }
@@ -409,5 +330,45 @@ public class StatisticsStore {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("Corrupt error patterns in archiver.batch_step_stats", e);
         }
+    }
+
+    /** A day's figures as a query returns them from column {@code first} on, with their error patterns. */
+    private static StepFigures figures(ResultSet rs, int first, List<ErrorCount> errors) throws SQLException {
+        return StepFigures.restore(
+                rs.getLong(first),
+                rs.getLong(first + 1),
+                rs.getLong(first + 2),
+                rs.getLong(first + 3),
+                rs.getLong(first + 4),
+                rs.getLong(first + 5),
+                rs.getLong(first + 6),
+                rs.getObject(first + 7, Long.class),
+                rs.getObject(first + 8, Long.class),
+                rs.getBytes(first + 9),
+                errors);
+    }
+
+    /** The parameters of {@link #UPDATE_DAY} for a day's figures. */
+    private static Object[] updateDay(StepFigures day, LocalDate dt, String stepName) {
+        return new Object[] {
+            day.calls(),
+            day.ok(),
+            day.skipped(),
+            day.errors(),
+            day.otherStatus(),
+            day.errorRate(),
+            day.durationMin(),
+            day.durationMean(),
+            day.durationMax(),
+            day.durationPercentile(50),
+            day.durationPercentile(90),
+            day.durationPercentile(95),
+            day.durationPercentile(99),
+            day.durationTotal(),
+            day.invalidDurations(),
+            day.encodedHistogram(),
+            dt,
+            stepName
+        };
     }
 }
