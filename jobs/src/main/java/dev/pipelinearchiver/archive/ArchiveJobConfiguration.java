@@ -146,7 +146,7 @@ public class ArchiveJobConfiguration {
             for (long batchId : ledger.batches(shard, BatchState.PLANNED)) {
                 ExecutionContext context = new ExecutionContext();
                 context.putLong(BATCH_ID, batchId);
-                partitions.put("batch-" + batchId, context);
+                partitions.put(OldestBatchFirstSplitter.partitionName(batchId), context);
             }
             return partitions;
         };
