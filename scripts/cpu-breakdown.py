@@ -38,7 +38,9 @@ def classify(thread, stack, frames):
         if has(stack, 'page_fault'):
             return 'system calls', 'page faults'
         return 'system calls', 'futex, scheduling'
-    if has(stack, 'StepStatistics', 'StepFigures', 'ErrorPatterns', 'HdrHistogram', 'StatisticsStore'):
+    # AvroMapping.value: the export's second decoding of a step's fields for them (before StepRowFolder)
+    if has(stack, 'StepStatistics', 'StepFigures', 'ErrorPatterns', 'HdrHistogram', 'StatisticsStore',
+           'StepRowFolder', 'ByteKeys', 'AvroMapping.value'):
         return 'statistics', 'step statistics'
     if has(stack, 'Statistics', 'ColumnIndexBuilder', 'OffsetIndexBuilder', 'PrimitiveComparator'):
         return 'statistics', 'Parquet min/max, indexes'

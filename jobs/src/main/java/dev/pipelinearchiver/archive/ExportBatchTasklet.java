@@ -13,6 +13,7 @@ import dev.pipelinearchiver.source.CopyRows;
 import dev.pipelinearchiver.source.SourceCatalog;
 import dev.pipelinearchiver.source.SourceTable;
 import dev.pipelinearchiver.stats.StatisticsStore;
+import dev.pipelinearchiver.stats.StepRowFolder;
 import dev.pipelinearchiver.stats.StepStatistics;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -184,8 +185,9 @@ class ExportBatchTasklet implements Tasklet {
         AvroMapping mapping = AvroMapping.of(table); // writes fields 0..n-1: run key and xmin stay out of the file
         int runKeyField = table.columns().size();
         int xminField = runKeyField + 1;
-        int[] statisticsFields =
-                stepStatistics == null ? null : statisticsFields(table); // a missing column fails here, before any file
+        // a missing column fails here, before any file
+        StepRowFolder statisticsFolder =
+                stepStatistics == null ? null : statisticsFolder(table, mapping, stepStatistics);
         var target = archive.file(
                 table.name(), batch.dt(), fileName(properties.shard().index(), batchId));
         String copy = sources.copyByRunSql(table, AvroMapping::selectsTextOutput, runIds);
@@ -193,13 +195,8 @@ class ExportBatchTasklet implements Tasklet {
                 CopyRows rows = CopyRows.start(con, copy, xminField + 1)) {
             while (rows.next()) {
                 staged.write(rows);
-                if (statisticsFields != null) {
-                    // the values the archived record holds, decoded again from the row's bytes
-                    stepStatistics.add(
-                            mapping.value(rows, statisticsFields[0]),
-                            mapping.value(rows, statisticsFields[1]),
-                            mapping.value(rows, statisticsFields[2]),
-                            mapping.value(rows, statisticsFields[3]));
+                if (statisticsFolder != null) {
+                    statisticsFolder.add(rows); // the values the archived record holds, read from the row's bytes
                 }
                 long run = rows.integer(runKeyField);
                 if (!tally.add(tableIndex, run, rows.int64(xminField, "bigint"))) {
@@ -221,16 +218,17 @@ class ExportBatchTasklet implements Tasklet {
         return new StepStatistics(settings);
     }
 
-    /** The (0-based) fields of the step name, status, duration and error columns; a missing one fails loudly. */
-    private int[] statisticsFields(SourceTable table) {
+    /** Folds the step name, status, duration and error columns (0-based fields); a missing one fails loudly. */
+    private StepRowFolder statisticsFolder(SourceTable table, AvroMapping mapping, StepStatistics stepStatistics) {
         ArchiverProperties.Stats settings = properties.stats();
-        return Stream.of(
+        int[] fields = Stream.of(
                         settings.stepNameColumn(),
                         settings.statusColumn(),
                         settings.durationColumn(),
                         settings.errorColumn())
                 .mapToInt(name -> table.columns().indexOf(table.column(name)))
                 .toArray();
+        return new StepRowFolder(stepStatistics, mapping, fields[0], fields[1], fields[2], fields[3]);
     }
 
     private static long rows(Map<String, WrittenFile> files) {

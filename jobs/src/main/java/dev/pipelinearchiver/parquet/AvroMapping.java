@@ -75,6 +75,21 @@ public final class AvroMapping {
     }
 
     /**
+     * Whether field {@code field}'s bytes in a COPY row are exactly the UTF-8 text its record value holds
+     * (text, varchar, enum labels, text output), so that a reader may take them in place.
+     */
+    public boolean textInPlace(int field) {
+        ColumnCodec codec = columns.get(field).codec;
+        return codec == ColumnCodec.TEXT || codec == ColumnCodec.SHORT_TEXT || codec == ColumnCodec.ARRAY;
+    }
+
+    /** Whether field {@code field} is a smallint, integer or bigint, whose value {@link CopyRows#integer} reads. */
+    public boolean integer(int field) {
+        ColumnCodec codec = columns.get(field).codec;
+        return codec == ColumnCodec.INT || codec == ColumnCodec.LONG;
+    }
+
+    /**
      * Whether the export selects this column as its text output ({@code format('%s', …)}) rather than in its
      * binary send format ({@link ColumnCodec#selectsTextOutput}).
      */

@@ -22,30 +22,43 @@ final class ErrorPatterns {
     private ErrorPatterns() {}
 
     static String normalise(String message) {
-        if (!maskable(message)) {
-            // messages with nothing to mask skip the regexes (they were half of the statistics' CPU)
-            return truncate(SPACES.matcher(message).replaceAll(" ").strip(), MAX_PATTERN_LENGTH);
-        }
-        String pattern = UUID.matcher(message).replaceAll("<uuid>");
-        pattern = TIMESTAMP.matcher(pattern).replaceAll("<ts>");
-        pattern = HEX_ID.matcher(pattern).replaceAll("<id>");
-        pattern = NUMBER.matcher(pattern).replaceAll("<n>");
-        pattern = SPACES.matcher(pattern).replaceAll(" ").strip();
-        return truncate(pattern, MAX_PATTERN_LENGTH);
-    }
-
-    /**
-     * Whether a mask could match: timestamps, hex ids and numbers all need an ASCII digit ({@code \\d}), and
-     * a UUID without one (all letters a-f) needs its hyphens.
-     */
-    static boolean maskable(String message) {
+        // a pass runs only if it can match (most messages need one or two of the five; the regexes were most
+        // of the statistics' CPU): a UUID needs a hyphen, a timestamp a hyphen and a digit, a hex id and a
+        // number a digit, and a run of spaces to collapse a whitespace other than single blanks (the masks
+        // add neither digits, hyphens nor whitespace)
+        boolean digit = false;
+        boolean hyphen = false;
+        boolean spaces = false;
         for (int i = 0; i < message.length(); i++) {
             char c = message.charAt(i);
-            if ((c >= '0' && c <= '9') || c == '-') {
-                return true;
+            if (c >= '0' && c <= '9') {
+                digit = true;
+            } else if (c == '-') {
+                hyphen = true;
+            } else if (c == '\t'
+                    || c == '\n'
+                    || c == '\u000B'
+                    || c == '\f'
+                    || c == '\r'
+                    || (c == ' ' && i > 0 && message.charAt(i - 1) == ' ')) {
+                spaces = true;
             }
         }
-        return false;
+        String pattern = message;
+        if (hyphen) {
+            pattern = UUID.matcher(pattern).replaceAll("<uuid>");
+            if (digit) {
+                pattern = TIMESTAMP.matcher(pattern).replaceAll("<ts>");
+            }
+        }
+        if (digit) {
+            pattern = HEX_ID.matcher(pattern).replaceAll("<id>");
+            pattern = NUMBER.matcher(pattern).replaceAll("<n>");
+        }
+        if (spaces) {
+            pattern = SPACES.matcher(pattern).replaceAll(" ");
+        }
+        return truncate(pattern.strip(), MAX_PATTERN_LENGTH);
     }
 
     static String truncate(String text, int max) {

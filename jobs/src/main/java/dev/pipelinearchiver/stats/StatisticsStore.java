@@ -26,101 +26,6 @@ import org.springframework.stereotype.Component;
 @Component
 public class StatisticsStore {
 
-    private static final String DELETE_BATCH = "DELETE FROM archiver.batch_step_stats WHERE batch_id = ?";
-
-    private static final String INSERT_BATCH = """
-            INSERT INTO archiver.batch_step_stats (batch_id, step_name, calls, ok, skipped, errors, other_status,
-                invalid_durations, duration_total, duration_min, duration_max, histogram, error_patterns)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)""";
-
-    private static final String BATCH_FIGURES = """
-            SELECT step_name, calls, ok, skipped, errors, other_status, invalid_durations, duration_total, duration_min, duration_max,
-                   histogram, error_patterns::text
-            FROM archiver.batch_step_stats WHERE batch_id = ? ORDER BY step_name""";
-
-    private static final String ENSURE_DAY = """
-            INSERT INTO archiver.step_stats (dt, step_name, calls, ok, skipped, errors, other_status, error_rate,
-                duration_ms_total, invalid_durations, histogram)
-            VALUES (?, ?, 0, 0, 0, 0, 0, 0, 0, 0, ?)
-            ON CONFLICT (dt, step_name) DO NOTHING""";
-
-    private static final String LOCK_DAY = """
-            SELECT calls, ok, skipped, errors, other_status, invalid_durations, duration_ms_total, duration_ms_min, duration_ms_max,
-                   histogram
-            FROM archiver.step_stats WHERE dt = ? AND step_name = ? FOR UPDATE""";
-
-    /** LOCK_DAY for several step names at once, locked in step-name order (rows are locked as the sort returns them). */
-    private static final String LOCK_DAY_STEPS = """
-            SELECT step_name, calls, ok, skipped, errors, other_status, invalid_durations, duration_ms_total, duration_ms_min,
-                   duration_ms_max, histogram
-            FROM archiver.step_stats WHERE dt = ? AND step_name = ANY (?) ORDER BY step_name FOR UPDATE""";
-
-    private static final String UPDATE_DAY = """
-            UPDATE archiver.step_stats SET calls = ?, ok = ?, skipped = ?, errors = ?, other_status = ?, error_rate = ?,
-                duration_ms_min = ?, duration_ms_mean = ?, duration_ms_max = ?, duration_ms_p50 = ?, duration_ms_p90 = ?,
-                duration_ms_p95 = ?, duration_ms_p99 = ?, duration_ms_total = ?, invalid_durations = ?, histogram = ?,
-                updated_at = now()
-            WHERE dt = ? AND step_name = ?""";
-
-    private static final String MERGE_ERRORS = """
-            INSERT INTO archiver.step_error_stats (dt, step_name, pattern, count, example) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (dt, step_name, pattern) DO UPDATE
-            SET count = step_error_stats.count + excluded.count, example = least(step_error_stats.example, excluded.example)""";
-
-    private static final String BATCH_DAY = "SELECT dt FROM archiver.archive_batch WHERE batch_id = ?";
-
-    private static final String DELETE_DAY = "DELETE FROM archiver.step_stats WHERE dt = ? AND step_name = ?";
-
-    private static final String DELETE_DAY_ERRORS =
-            "DELETE FROM archiver.step_error_stats WHERE dt = ? AND step_name = ?";
-
-    private static final String SUBTRACT_ERRORS = """
-            UPDATE archiver.step_error_stats SET count = count - ? WHERE dt = ? AND step_name = ? AND pattern = ?""";
-
-    private static final String DELETE_EMPTY_ERRORS =
-            "DELETE FROM archiver.step_error_stats WHERE dt = ? AND step_name = ? AND count <= 0";
-
-    /** The next archive launch's statsStep rewrites the day file of this batch. */
-    private static final String DAY_FILE_STALE =
-            "UPDATE archiver.archive_batch SET stats_written_at = NULL WHERE batch_id = ?";
-
-    private static final String DAYS = """
-            SELECT dt, step_name, calls, ok, skipped, errors, other_status, error_rate, duration_ms_min, duration_ms_mean,
-                   duration_ms_max, duration_ms_p50, duration_ms_p90, duration_ms_p95, duration_ms_p99, duration_ms_total,
-                   invalid_durations, histogram
-            FROM archiver.step_stats
-            WHERE dt BETWEEN ? AND ? AND (CAST(? AS text) IS NULL OR step_name = ?)
-            ORDER BY dt, step_name""";
-
-    /** The first and last day with figures (optionally of one step name). */
-    private static final String EXTENT = """
-            SELECT min(dt), max(dt) FROM archiver.step_stats WHERE (CAST(? AS text) IS NULL OR step_name = ?)""";
-
-    /**
-     * The most frequent error patterns of each step name over a range, all patterns of every day added up;
-     * the example is the first in code point order, as a merge of figures keeps it (DAYS' parameters, then
-     * how many).
-     */
-    private static final String RANGE_ERRORS = """
-            SELECT step_name, pattern, count, example
-            FROM (SELECT step_name, pattern, sum(count)::bigint AS count, min(example COLLATE "C") AS example,
-                         row_number() OVER (PARTITION BY step_name ORDER BY sum(count) DESC, pattern COLLATE "C") AS rank
-                  FROM archiver.step_error_stats
-                  WHERE dt BETWEEN ? AND ? AND (CAST(? AS text) IS NULL OR step_name = ?)
-                  GROUP BY step_name, pattern) e
-            WHERE rank <= ?
-            ORDER BY step_name, rank""";
-
-    /** The most frequent error patterns of each day and step name of a range (DAYS' parameters, then how many). */
-    private static final String TOP_ERRORS = """
-            SELECT dt, step_name, pattern, count, example
-            FROM (SELECT dt, step_name, pattern, count, example,
-                         row_number() OVER (PARTITION BY dt, step_name ORDER BY count DESC, pattern) AS rank
-                  FROM archiver.step_error_stats
-                  WHERE dt BETWEEN ? AND ? AND (CAST(? AS text) IS NULL OR step_name = ?)) e
-            WHERE rank <= ?
-            ORDER BY dt, step_name, rank""";
-
     private final JdbcTemplate jdbc;
     private final ObjectMapper json = new ObjectMapper();
 
@@ -130,9 +35,9 @@ public class StatisticsStore {
 
     /** Saves (or replaces) a batch's contribution. */
     public void saveBatch(long batchId, Map<String, StepFigures> figures) {
-        jdbc.update(DELETE_BATCH, batchId);
+        jdbc.update(StatsSql.DELETE_BATCH, batchId);
         jdbc.batchUpdate(
-                INSERT_BATCH,
+                StatsSql.INSERT_BATCH,
                 figures.entrySet().stream()
                         .map(entry -> {
                             StepFigures f = entry.getValue();
@@ -159,7 +64,7 @@ public class StatisticsStore {
     public void mergeBatch(long batchId, LocalDate dt) {
         Map<String, StepFigures> batch = new LinkedHashMap<>();
         jdbc.query(
-                BATCH_FIGURES,
+                StatsSql.BATCH_FIGURES,
                 rs -> {
                     batch.put(rs.getString(1), figures(rs, 2, fromJson(rs.getString(12))));
                 },
@@ -173,13 +78,13 @@ public class StatisticsStore {
         // histograms here, write them back and add the error patterns.
         byte[] empty = new StepFigures().encodedHistogram();
         jdbc.batchUpdate(
-                ENSURE_DAY,
+                StatsSql.ENSURE_DAY,
                 batch.keySet().stream()
                         .map(stepName -> new Object[] {dt, stepName, empty})
                         .toList());
         Map<String, StepFigures> days = new LinkedHashMap<>();
         jdbc.execute((ConnectionCallback<Void>) con -> {
-            try (PreparedStatement ps = con.prepareStatement(LOCK_DAY_STEPS)) {
+            try (PreparedStatement ps = con.prepareStatement(StatsSql.LOCK_DAY_STEPS)) {
                 ps.setObject(1, dt);
                 ps.setArray(2, con.createArrayOf("text", batch.keySet().toArray()));
                 try (ResultSet rs = ps.executeQuery()) {
@@ -204,8 +109,8 @@ public class StatisticsStore {
                     .forEach(error ->
                             errors.add(new Object[] {dt, stepName, error.pattern(), error.count(), error.example()}));
         });
-        jdbc.batchUpdate(UPDATE_DAY, updates);
-        jdbc.batchUpdate(MERGE_ERRORS, errors);
+        jdbc.batchUpdate(StatsSql.UPDATE_DAY, updates);
+        jdbc.batchUpdate(StatsSql.MERGE_ERRORS, errors);
     }
 
     /**
@@ -214,35 +119,35 @@ public class StatisticsStore {
      * rewriting by the next archive launch.
      */
     public void subtractRestored(long batchId, Map<String, StepFigures> restored) {
-        LocalDate dt = jdbc.queryForObject(BATCH_DAY, LocalDate.class, batchId);
+        LocalDate dt = jdbc.queryForObject(StatsSql.BATCH_DAY, LocalDate.class, batchId);
         for (Map.Entry<String, StepFigures> entry : restored.entrySet()) {
             String stepName = entry.getKey();
-            List<StepFigures> days = jdbc.query(LOCK_DAY, (rs, i) -> figures(rs, 1, List.of()), dt, stepName);
+            List<StepFigures> days = jdbc.query(StatsSql.LOCK_DAY, (rs, i) -> figures(rs, 1, List.of()), dt, stepName);
             if (days.isEmpty()) {
                 continue; // never merged (statistics were off when it was archived)
             }
             StepFigures day = days.get(0);
             day.subtract(entry.getValue());
             if (day.calls() <= 0) {
-                jdbc.update(DELETE_DAY, dt, stepName);
-                jdbc.update(DELETE_DAY_ERRORS, dt, stepName);
+                jdbc.update(StatsSql.DELETE_DAY, dt, stepName);
+                jdbc.update(StatsSql.DELETE_DAY_ERRORS, dt, stepName);
                 continue;
             }
-            jdbc.update(UPDATE_DAY, updateDay(day, dt, stepName));
+            jdbc.update(StatsSql.UPDATE_DAY, updateDay(day, dt, stepName));
             for (ErrorCount error : entry.getValue().allErrors()) {
-                jdbc.update(SUBTRACT_ERRORS, error.count(), dt, stepName, error.pattern());
+                jdbc.update(StatsSql.SUBTRACT_ERRORS, error.count(), dt, stepName, error.pattern());
             }
-            jdbc.update(DELETE_EMPTY_ERRORS, dt, stepName);
+            jdbc.update(StatsSql.DELETE_EMPTY_ERRORS, dt, stepName);
         }
-        jdbc.update(DAY_FILE_STALE, batchId);
+        jdbc.update(StatsSql.DAY_FILE_STALE, batchId);
     }
 
     /** The daily figures of a date range, optionally of one step name, with their top error patterns. */
     public List<DailyStepStats> read(LocalDate from, LocalDate to, String stepName, int topErrors) {
-        List<DailyStepStats> days = jdbc.query(DAYS, StatisticsStore::day, from, to, stepName, stepName);
+        List<DailyStepStats> days = jdbc.query(StatsSql.DAYS, StatisticsStore::day, from, to, stepName, stepName);
         Map<List<Object>, List<ErrorCount>> errors = new HashMap<>();
         jdbc.query(
-                TOP_ERRORS,
+                StatsSql.TOP_ERRORS,
                 rs -> {
                     errors.computeIfAbsent(
                                     List.of(rs.getObject(1, LocalDate.class), rs.getString(2)),
@@ -287,7 +192,7 @@ public class StatisticsStore {
     /** The first and last day with figures (of one step name, or of any when null); empty when there are none. */
     public Optional<DayRange> extent(String stepName) {
         return jdbc.query(
-                EXTENT,
+                StatsSql.EXTENT,
                 rs -> {
                     rs.next();
                     LocalDate first = rs.getObject(1, LocalDate.class);
@@ -303,7 +208,7 @@ public class StatisticsStore {
     public Map<String, List<ErrorCount>> rangeErrors(LocalDate from, LocalDate to, String stepName, int limit) {
         Map<String, List<ErrorCount>> errors = new TreeMap<>();
         jdbc.query(
-                RANGE_ERRORS,
+                StatsSql.RANGE_ERRORS,
                 rs -> {
                     errors.computeIfAbsent(rs.getString(1), key -> new ArrayList<>())
                             .add(new ErrorCount(rs.getString(2), rs.getLong(3), rs.getString(4)));
@@ -348,7 +253,7 @@ public class StatisticsStore {
                 errors);
     }
 
-    /** The parameters of {@link #UPDATE_DAY} for a day's figures. */
+    /** The parameters of {@link StatsSql#UPDATE_DAY} for a day's figures. */
     private static Object[] updateDay(StepFigures day, LocalDate dt, String stepName) {
         return new Object[] {
             day.calls(),

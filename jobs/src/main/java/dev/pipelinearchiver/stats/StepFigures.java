@@ -59,6 +59,11 @@ public final class StepFigures {
     }
 
     void add(String status, Long durationMs, String error) {
+        add(status, durationMs != null, durationMs == null ? 0 : durationMs, error);
+    }
+
+    /** {@link #add(String, Long, String)} without boxing the duration ({@code hasDuration} false: NULL). */
+    void add(String status, boolean hasDuration, long durationMs, String error) {
         calls++;
         switch (status == null ? "" : status) {
             case "ok" -> ok++;
@@ -66,7 +71,7 @@ public final class StepFigures {
             case "error" -> errors++;
             default -> otherStatus++;
         }
-        if (durationMs == null || durationMs < 0 || durationMs > MAX_DURATION_MS) {
+        if (!hasDuration || durationMs < 0 || durationMs > MAX_DURATION_MS) {
             invalidDurations++;
         } else {
             histogram.recordValue(durationMs);

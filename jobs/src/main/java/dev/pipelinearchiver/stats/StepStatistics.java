@@ -44,12 +44,21 @@ public final class StepStatistics {
      * {@code Utf8} or {@code String}, the duration a number, the error any text; each may be null.
      */
     public void add(Object name, Object status, Object duration, Object error) {
-        StepFigures figures =
-                byRawValue(figuresByValue, name, text -> byStepName.computeIfAbsent(text, n -> new StepFigures()));
-        figures.add(
-                status == null ? null : byRawValue(statusByValue, status, text -> text),
-                duration == null ? null : ((Number) duration).longValue(),
-                error == null ? null : error.toString());
+        figures(name)
+                .add(
+                        status(status),
+                        duration == null ? null : ((Number) duration).longValue(),
+                        error == null ? null : error.toString());
+    }
+
+    /** The figures of the step name a raw field value (null: "") stands for. */
+    StepFigures figures(Object name) {
+        return byRawValue(figuresByValue, name, text -> byStepName.computeIfAbsent(text, n -> new StepFigures()));
+    }
+
+    /** The status a raw field value stands for, null for NULL. */
+    String status(Object status) {
+        return status == null ? null : byRawValue(statusByValue, status, text -> text);
     }
 
     /** A field's value; a field the records do not have fails loudly. */

@@ -40,10 +40,6 @@ public class StepStatsTasklet implements Tasklet {
     static final String DATASET = "step_stats";
     static final String FILE_NAME = "step_stats.parquet";
 
-    private static final String DAYS_TO_WRITE = """
-            SELECT DISTINCT dt FROM archiver.archive_batch
-            WHERE shard = ? AND state = 'PURGED' AND stats_written_at IS NULL ORDER BY dt""";
-
     /**
      * First key of the transaction-level advisory lock that serialises the writing of one day's file
      * ("pstd"); the second is the day (epoch day). Shards archive different runs of the same days, each
@@ -51,12 +47,6 @@ public class StepStatsTasklet implements Tasklet {
      * were merged and write its file after the other's, leaving it without them until the day changes again.
      */
     public static final int DAY_LOCK_CLASS = 0x70737464;
-
-    private static final String LOCK_DAY = "SELECT pg_advisory_xact_lock(?, ?)";
-
-    private static final String MARK_WRITTEN = """
-            UPDATE archiver.archive_batch SET stats_written_at = now()
-            WHERE shard = ? AND dt = ANY (?::date[]) AND state = 'PURGED' AND stats_written_at IS NULL""";
 
     /** Day files written side by side: small files, most of whose time is two fsyncs. */
     private static final int FILE_WRITERS = 4;
@@ -129,14 +119,14 @@ public class StepStatsTasklet implements Tasklet {
     @Override
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
         int shard = properties.shard().index();
-        List<LocalDate> days = jdbc.queryForList(DAYS_TO_WRITE, LocalDate.class, shard);
+        List<LocalDate> days = jdbc.queryForList(StatsSql.DAYS_TO_WRITE, LocalDate.class, shard);
         if (days.isEmpty()) {
             return RepeatStatus.FINISHED;
         }
         // held until this step's transaction commits, i.e. after the files are in place and marked written;
         // taken in day order, as every shard does, so that two shards cannot deadlock
         for (LocalDate day : days) {
-            jdbc.queryForList(LOCK_DAY, DAY_LOCK_CLASS, Math.toIntExact(day.toEpochDay()));
+            jdbc.queryForList(StatsSql.LOCK_DAY_FILE, DAY_LOCK_CLASS, Math.toIntExact(day.toEpochDay()));
         }
         // the figures of every day in two queries, read after the locks (a day's other shard has finished merging)
         Map<LocalDate, List<DailyStepStats>> figures = new HashMap<>();
@@ -160,7 +150,10 @@ public class StepStatsTasklet implements Tasklet {
         } finally {
             writers.shutdownNow();
         }
-        jdbc.update(MARK_WRITTEN, shard, days.stream().map(LocalDate::toString).toArray(String[]::new));
+        jdbc.update(
+                StatsSql.MARK_WRITTEN,
+                shard,
+                days.stream().map(LocalDate::toString).toArray(String[]::new));
         log.info(
                 "step statistics: rewrote {} day files of dataset {} ({} .. {})",
                 days.size(),

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# PostgreSQL's CPU per statement class: what the job's export and purge statements cost the server beyond
+# what the baseline's COPY and cascading DELETE cost for the same rows (issue 23). Complements
+# scripts/bench.sh, which gives each launch's backends' CPU as one figure.
+#
+#   scripts/bench-pgstatements.sh [--runs N] [--batches K] [--export-batches E]   (defaults: 200000, 60, all)
+#
+# Needs the template database bench_tpl_<N> that scripts/bench.sh builds. Each part runs in one psql backend
+# on a fresh copy of it; after each statement the backend's CPU time is read from /proc/<pid>/schedstat (the
+# scheduler's runtime in ns: exact, not tick-sampled) and the deltas are summed per statement class.
+#
+# Export: the baseline's three COPYs of the eligible rows against the job's COPYs of the same rows, per
+#   batch (the runs of one day, at most 5000) in one REPEATABLE READ snapshot, as SourceTable.copyByRunSql
+#   builds them (every column, run id, xmin; ORDER BY run id, primary key). Two passes in turn, to /dev/null.
+# Purge: the first K transactions of 500 eligible runs (archiver.purge-batch-size; runs in day order), on two
+#   fresh copies:
+#   cascade  BEGIN; DELETE FROM pipeline_runs WHERE id = ANY (<500 ids>); COMMIT   (the baseline's delete, batched)
+#   job      the job's purge transaction (VerifiedDelete's fast path, RunStamps, Ledger): SET LOCAL; the run
+#            lock (SELECT ... FOR UPDATE); PostgreSQL's delete counters (before); SAVEPOINT; DELETE ...
+#            RETURNING xmin with count/sum per table, children first; the counters (after); RELEASE; the
+#            ledger's mark of the runs (UPDATE on a stand-in of archiver.batch_run with its primary key,
+#            partial unique index and check); COMMIT.
+# Literal arrays stand for the job's bound parameters (custom plans, as pgjdbc's first executions get).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=200000
+BATCHES=60
+EXPORT_BATCHES=1000
+PURGE=500
+while (($#)); do
+  case "$1" in
+    --runs) RUNS="$2"; shift 2 ;;
+    --batches) BATCHES="$2"; shift 2 ;;
+    --export-batches) EXPORT_BATCHES="$2"; shift 2 ;;
+    *) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  esac
+done
+[[ "$RUNS" =~ ^[1-9][0-9]*$ && "$BATCHES" =~ ^[1-9][0-9]*$ && "$EXPORT_BATCHES" =~ ^[1-9][0-9]*$ ]] || { echo "bench-pgstatements: numbers only" >&2; exit 2; }
+
+eval "$(scripts/postgres.sh)"
+TPL="bench_tpl_$RUNS"
+q() { psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
+[[ "$(q -d postgres -c "SELECT count(*) FROM pg_database WHERE datname = '$TPL'")" == 1 ]] \
+  || { echo "bench-pgstatements: no $TPL: run scripts/bench.sh --runs $RUNS first" >&2; exit 1; }
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/bench-pgstatements.XXXXXX")"
+DBS=()
+cleanup() {
+  for db in "${DBS[@]}"; do q -d postgres -c "SET client_min_messages = warning" -c "DROP DATABASE IF EXISTS \"$db\"" || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+CUTOFF="$(date -u -d "$(date -u +%F) -30 days" +%FT00:00:00Z)"
+ELIGIBLE="status IN ('ok', 'error', 'cancelled') AND finished_at < '$CUTOFF'::timestamptz"
+R_ELIGIBLE="r.status IN ('ok', 'error', 'cancelled') AND r.finished_at < '$CUTOFF'::timestamptz"  # scripts/bench.sh's
+# batch number, then the batch's run ids as an array literal
+BATCH_IDS="WITH n AS (SELECT id, (row_number() OVER (ORDER BY (finished_at AT TIME ZONE 'UTC')::date, id) - 1) / $PURGE AS b
+                      FROM pipeline_runs WHERE $ELIGIBLE)
+           SELECT b, '{' || string_agg(id::text, ',' ORDER BY id) || '}' FROM n WHERE b < $BATCHES GROUP BY b ORDER BY b"
+MARK='\! echo LABEL $(cut -d" " -f1 /proc/$BPID/schedstat)'
+COUNTERS="SELECT current_setting('track_counts')::boolean,
+  array(SELECT (WITH RECURSIVE tree(oid) AS (SELECT t::regclass::oid
+                  UNION ALL SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.oid)
+                SELECT sum(pg_stat_get_xact_tuples_deleted(oid))::bigint FROM tree)
+        FROM unnest('{public.pipeline_runs,public.pipeline_steps,public.llm_calls}'::text[]) WITH ORDINALITY u(t, i) ORDER BY i)"
+deleted() { # table, run key
+  echo "WITH deleted AS (DELETE FROM public.$1 t0 WHERE $2 = ANY ('IDS'::int8[]) RETURNING t0.xmin::text::bigint AS row_xmin) SELECT count(*), coalesce(sum(row_xmin), 0) FROM deleted \\g /dev/null"
+}
+
+# --- the export's reading: the baseline's three COPYs against the job's per-batch COPYs -------------------
+# The job reads each batch (the runs of one day, at most archiver.batch-size = 5000) in one REPEATABLE READ
+# snapshot: per table, COPY (SELECT t0.*, <run id>, t0.xmin::text::bigint ... WHERE <run id> = ANY (<ids>)
+# ORDER BY <run id>, t0.id) TO STDOUT (FORMAT binary), as SourceTable.copyByRunSql builds it. Both read the
+# same rows on one copy, twice in turn (the first pass also warms the caches), the data to /dev/null.
+db="bench_pgstmt_copy_$$"
+DBS+=("$db")
+q -d postgres -c "CREATE DATABASE \"$db\" TEMPLATE \"$TPL\" STRATEGY FILE_COPY"
+EXPORT_IDS="WITH n AS (SELECT id, (finished_at AT TIME ZONE 'UTC')::date AS dt FROM pipeline_runs WHERE $ELIGIBLE),
+                  b AS (SELECT id, dt, (row_number() OVER (PARTITION BY dt ORDER BY id) - 1) / 5000 AS k FROM n)
+             SELECT '{' || string_agg(id::text, ',' ORDER BY id) || '}' FROM b GROUP BY dt, k ORDER BY dt, k LIMIT $EXPORT_BATCHES"
+q -d "$db" -c "$EXPORT_IDS" >"$WORK/export-ids"
+{
+  echo 'SELECT pg_backend_pid() AS pid \gset'
+  echo '\setenv BPID :pid'
+  echo '\o /dev/null'
+  echo "${MARK/LABEL/start}"
+  for pass in 1 2; do
+    for t in "r.* FROM pipeline_runs r" "s.* FROM pipeline_steps s JOIN pipeline_runs r ON r.id = s.run_id" \
+             "c.* FROM llm_calls c JOIN pipeline_runs r ON r.id = c.run_id"; do
+      echo "COPY (SELECT $t WHERE $R_ELIGIBLE) TO STDOUT (FORMAT binary);"
+      echo "${MARK/LABEL/baseline_copy_pass$pass}"
+    done
+    while read -r ids; do
+      echo "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"; echo "${MARK/LABEL/job_copy_pass$pass}"
+      echo "COPY (SELECT t0.*, t0.id, t0.xmin::text::bigint FROM public.pipeline_runs t0 WHERE t0.id = ANY ('$ids'::bigint[]) ORDER BY t0.id, t0.id) TO STDOUT (FORMAT binary);"
+      echo "${MARK/LABEL/job_copy_pass$pass}"
+      for t in pipeline_steps llm_calls; do
+        echo "COPY (SELECT t0.*, t0.run_id, t0.xmin::text::bigint FROM public.$t t0 WHERE t0.run_id = ANY ('$ids'::bigint[]) ORDER BY t0.run_id, t0.id) TO STDOUT (FORMAT binary);"
+        echo "${MARK/LABEL/job_copy_pass$pass}"
+      done
+      echo "COMMIT;"; echo "${MARK/LABEL/job_copy_pass$pass}"
+    done <"$WORK/export-ids"
+  done
+} >"$WORK/copy.sql"
+psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f "$WORK/copy.sql" >"$WORK/copy.marks"
+q -d postgres -c "DROP DATABASE \"$db\""
+awk -v batches="$(wc -l <"$WORK/export-ids")" '
+  NF == 2 && $2 ~ /^[0-9]+$/ { if (have) { cpu[$1] += $2 - prev; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } } prev = $2; have = 1 }
+  END {
+    printf "export: the eligible rows of the three tables, baseline (3 COPYs) against the job (%d batches x 3 COPYs)\n", batches
+    for (i = 1; i <= n; i++) printf "  %-30s %8.3f CPU-s\n", order[i], cpu[order[i]] / 1e9
+  }' "$WORK/copy.marks"
+
+for VARIANT in cascade job; do
+  db="bench_pgstmt_${VARIANT}_$$"
+  DBS+=("$db")
+  q -d postgres -c "CREATE DATABASE \"$db\" TEMPLATE \"$TPL\" STRATEGY FILE_COPY"
+  if [[ "$VARIANT" == job ]]; then
+    # archiver.batch_run as the migrations leave it (V2, V6), filled as the plan fills it
+    q -d "$db" -c "CREATE TABLE ledger_batch_run (batch_id bigint NOT NULL, run_id bigint NOT NULL, state varchar(10) NOT NULL,
+        PRIMARY KEY (batch_id, run_id),
+        CONSTRAINT batch_run_state_ck CHECK (state IN ('planned', 'purged', 'changed', 'released', 'restored')));
+      CREATE UNIQUE INDEX ledger_batch_run_open_run_uk ON ledger_batch_run (run_id) WHERE state IN ('planned', 'changed', 'restored');
+      INSERT INTO ledger_batch_run
+        SELECT (row_number() OVER (ORDER BY (finished_at AT TIME ZONE 'UTC')::date, id) - 1) / $PURGE, id, 'planned'
+        FROM pipeline_runs WHERE $ELIGIBLE" -c "VACUUM ANALYZE ledger_batch_run"
+  fi
+  q -d "$db" -c "CHECKPOINT"
+  {
+    echo 'SELECT pg_backend_pid() AS pid \gset'
+    echo '\setenv BPID :pid'
+    echo "${MARK/LABEL/start}"
+  } >"$WORK/$VARIANT.sql"
+  q -d "$db" -F $'\t' -c "$BATCH_IDS" >"$WORK/ids"
+  sed -i '/^$/d' "$WORK/ids"
+  script_body() {
+    while IFS=$'\t' read -r b ids; do
+      if [[ "$VARIANT" == cascade ]]; then
+        echo "BEGIN;"; echo "${MARK/LABEL/begin}"
+        echo "DELETE FROM public.pipeline_runs WHERE id = ANY ('$ids'::int8[]);"; echo "${MARK/LABEL/cascade_delete}"
+        echo "COMMIT;"; echo "${MARK/LABEL/commit}"
+      else
+        {
+          echo "BEGIN;"; echo "${MARK/LABEL/begin}"
+          echo "SET LOCAL lock_timeout = 5000; SET LOCAL synchronous_commit = off;"; echo "${MARK/LABEL/set_local}"
+          echo "SELECT id FROM public.pipeline_runs WHERE id = ANY ('IDS'::int8[]) AND status::text = ANY ('{ok,error,cancelled}')"
+          echo "  AND finished_at < '$CUTOFF' ORDER BY id FOR UPDATE \\g /dev/null"; echo "${MARK/LABEL/run_lock}"
+          echo "$COUNTERS \\g /dev/null"; echo "${MARK/LABEL/delete_counters}"
+          echo "SAVEPOINT purge;"; echo "${MARK/LABEL/savepoint}"
+          deleted llm_calls t0.run_id; echo "${MARK/LABEL/delete_returning_llm_calls}"
+          deleted pipeline_steps t0.run_id; echo "${MARK/LABEL/delete_returning_steps}"
+          deleted pipeline_runs t0.id; echo "${MARK/LABEL/delete_returning_runs}"
+          echo "$COUNTERS \\g /dev/null"; echo "${MARK/LABEL/delete_counters}"
+          echo "RELEASE SAVEPOINT purge;"; echo "${MARK/LABEL/savepoint}"
+          echo "UPDATE ledger_batch_run SET state = 'purged' WHERE batch_id = $b AND run_id = ANY ('IDS'::int8[]) AND state = 'planned';"
+          echo "${MARK/LABEL/ledger_mark_runs}"
+          echo "COMMIT;"; echo "${MARK/LABEL/commit}"
+        } | sed "s/IDS/$ids/g"
+      fi
+    done <"$WORK/ids"
+  }
+  script_body >>"$WORK/$VARIANT.sql"
+  psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f "$WORK/$VARIANT.sql" >"$WORK/$VARIANT.marks"
+  q -d postgres -c "DROP DATABASE \"$db\""
+  awk -v variant="$VARIANT" -v batches="$(wc -l <"$WORK/ids")" -v purge="$PURGE" '
+    NF == 2 && $2 ~ /^[0-9]+$/ { if (have) { cpu[$1] += $2 - prev; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } } prev = $2; have = 1 }
+    END {
+      for (i = 1; i <= n; i++) { total += cpu[order[i]] }
+      printf "%s: %d transactions of %d runs, backend CPU %.3f s (%.1f ms per transaction)\n", variant, batches, purge, total / 1e9, total / 1e6 / batches
+      for (i = 1; i <= n; i++) printf "  %-30s %8.3f CPU-s  %7.2f ms/txn  %5.1f %%\n", order[i], cpu[order[i]] / 1e9, cpu[order[i]] / 1e6 / batches, 100 * cpu[order[i]] / total
+    }' "$WORK/$VARIANT.marks"
+done
