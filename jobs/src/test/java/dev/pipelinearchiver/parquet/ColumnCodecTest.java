@@ -27,7 +27,9 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.parquet.avro.AvroSchemaConverter;
 import org.apache.parquet.hadoop.ParquetReader;
@@ -108,7 +110,10 @@ class ColumnCodecTest extends ArchiveTestSupport {
 
         // then: every codec has a column, which the file's field leads back to, with the primitive it writes
         Map<ColumnCodec, List<String>> columns = columnsByCodec(table);
-        assertThat(columns.keySet()).isEqualTo(EnumSet.allOf(ColumnCodec.class));
+        assertThat(columns.keySet())
+                .isEqualTo(EnumSet.allOf(ColumnCodec.class).stream()
+                        .filter(codec -> !codec.olderLayoutOnly())
+                        .collect(Collectors.toSet()));
         for (SourceColumn column : table.columns()) {
             ColumnCodec codec = ColumnCodec.of(column);
             Schema.Field field = mapping.schema().getField(AvroMapping.avroName(column.name()));
@@ -247,6 +252,13 @@ class ColumnCodecTest extends ArchiveTestSupport {
             case DOUBLE -> rs.getObject(i) == null ? null : rs.getDouble(i);
             case BOOLEAN -> rs.getObject(i) == null ? null : rs.getBoolean(i);
             case DECIMAL -> {
+                BigDecimal v = rs.getBigDecimal(i);
+                Schema fixed = ColumnCodec.DECIMAL.schema(column);
+                yield v == null
+                        ? null
+                        : new GenericData.Fixed(fixed, ColumnCodec.fixed(v, column.scale(), fixed.getFixedSize()));
+            }
+            case DECIMAL_BYTES -> {
                 BigDecimal v = rs.getBigDecimal(i);
                 yield v == null ? null : ByteBuffer.wrap(ColumnCodec.unscaled(v, column.scale()));
             }
