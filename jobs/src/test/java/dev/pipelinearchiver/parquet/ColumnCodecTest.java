@@ -44,10 +44,10 @@ import org.springframework.beans.factory.annotation.Autowired;
  * binary COPY through a Parquet file and back through the restore binders into PostgreSQL unchanged.
  * Adding a type: a column of it here, and its arm in {@link #driverValue}.
  */
-class ColumnCodecTest extends ArchiveTestSupport {
+public class ColumnCodecTest extends ArchiveTestSupport {
 
     /** A table two cascades away from the runs with a column of every codec, some types several times. */
-    static final String ALL_TYPES_TABLE = """
+    public static final String ALL_TYPES_TABLE = """
                 CREATE TYPE mood AS ENUM ('calm', 'nervous', 'ünïcödé');
                 CREATE DOMAIN short_text AS varchar(20);
                 CREATE TABLE step_artifacts (
