@@ -3,17 +3,22 @@ package dev.pipelinearchiver.parquet;
 import static dev.pipelinearchiver.parquet.ColumnEncoding.DICTIONARY;
 import static dev.pipelinearchiver.parquet.ColumnEncoding.PAYLOAD;
 import static dev.pipelinearchiver.parquet.ColumnEncoding.PLAIN;
+import static dev.pipelinearchiver.parquet.ConsumerCalls.addBinary;
+import static dev.pipelinearchiver.parquet.ConsumerCalls.addBoolean;
+import static dev.pipelinearchiver.parquet.ConsumerCalls.addDouble;
+import static dev.pipelinearchiver.parquet.ConsumerCalls.addFloat;
+import static dev.pipelinearchiver.parquet.ConsumerCalls.addInt;
+import static dev.pipelinearchiver.parquet.ConsumerCalls.addList;
+import static dev.pipelinearchiver.parquet.ConsumerCalls.addLong;
 import static dev.pipelinearchiver.parquet.ValueBinder.atUtc;
-import static dev.pipelinearchiver.parquet.ValueBinder.bytes;
 import static dev.pipelinearchiver.parquet.ValueBinder.wallClock;
 import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.BINARY;
+import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY;
 import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT32;
 import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT64;
 
 import dev.pipelinearchiver.source.CopyRows;
 import dev.pipelinearchiver.source.SourceColumn;
-import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.sql.SQLException;
 import java.sql.Types;
@@ -26,6 +31,7 @@ import org.apache.avro.LogicalType;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.Schema.Type;
+import org.apache.avro.generic.GenericData;
 import org.apache.avro.util.Utf8;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.RecordConsumer;
@@ -53,17 +59,27 @@ public enum ColumnCodec {
     DOUBLE(Type.DOUBLE, null, PrimitiveTypeName.DOUBLE, PLAIN, Types.DOUBLE, v -> v),
     /** boolean. */
     BOOLEAN(Type.BOOLEAN, null, PrimitiveTypeName.BOOLEAN, PLAIN, Types.BOOLEAN, v -> v),
-    /** numeric(p, s) with p ≤ 38: an exact decimal, its unscaled value's two's-complement bytes. */
-    DECIMAL(Type.BYTES, LogicalTypes.decimal(38), BINARY, PLAIN, Types.NUMERIC, null) { // precision, scale: per column
+    /**
+     * numeric(p, s) with p ≤ 38: an exact decimal, its unscaled value's two's-complement bytes sign-extended to
+     * Avro fixed of {@link #decimalBytes} bytes (FIXED_LEN_BYTE_ARRAY, with min/max statistics: every engine's
+     * reader takes it, Spark's vectorized one included). Contract version 2 (docs/decisions/0018).
+     */
+    DECIMAL(Type.FIXED, LogicalTypes.decimal(38), FIXED_LEN_BYTE_ARRAY, PLAIN, Types.NUMERIC, null) {
         @Override
         Schema schema(SourceColumn column) {
-            return LogicalTypes.decimal(column.precision(), column.scale()).addToSchema(Schema.create(Type.BYTES));
+            return Decimals.fixedSchema(AvroMapping.avroName(column.name()), column.precision(), column.scale());
         }
 
         @Override
         public ValueBinder binder(Schema.Field field) {
-            int scale = ((LogicalTypes.Decimal) nonNull(field.schema()).getLogicalType()).getScale();
-            return new ValueBinder(Types.NUMERIC, v -> new BigDecimal(new BigInteger(bytes(v)), scale));
+            return Decimals.binder(nonNull(field.schema()));
+        }
+    },
+    /** Version 1's numeric(p, s), Avro bytes (BYTE_ARRAY): never chosen today; its files are read and rewritten. */
+    DECIMAL_BYTES(Type.BYTES, LogicalTypes.decimal(38), BINARY, PLAIN, Types.NUMERIC, null) {
+        @Override
+        public ValueBinder binder(Schema.Field field) {
+            return Decimals.binder(nonNull(field.schema()));
         }
     },
     /** timestamptz: a UTC instant, in microseconds. */
@@ -85,7 +101,17 @@ public enum ColumnCodec {
     JSONB(Type.STRING, null, BINARY, PAYLOAD, Types.VARCHAR, Object::toString),
     /** uuid, as its text (lower-case hex, 8-4-4-4-12) with Avro's uuid logical type. */
     UUID(Type.STRING, LogicalTypes.uuid(), BINARY, PLAIN, Types.VARCHAR, Object::toString),
-    /** Arrays, as their text form ({@code {a,"b c",NULL}}). */
+    /**
+     * Arrays of numbers, booleans and text ({@link PgArrays}): native three-level Parquet LISTs of optional
+     * elements. Contract version 2; version 1 archived them as {@link #ARRAY}.
+     */
+    LIST(Type.ARRAY, null, null, PAYLOAD, Types.VARCHAR, v -> PgArrays.literal((List<?>) v)) {
+        @Override
+        Schema schema(SourceColumn column) {
+            return PgArrays.schema(PgArrays.element(column.typeName()));
+        }
+    },
+    /** Arrays of other elements (interval, uuid, numeric, dates, …), as their text form ({@code {a,"b c",NULL}}). */
     ARRAY(Type.STRING, null, BINARY, PAYLOAD, Types.VARCHAR, Object::toString);
 
     private static final Set<String> UNBOUNDED_TEXT = Set.of("text", "json", "xml");
@@ -113,10 +139,15 @@ public enum ColumnCodec {
         this.toJdbc = toJdbc;
     }
 
+    /** Whether the codec only reads files of an older layout: {@link #of} never chooses it. */
+    public boolean olderLayoutOnly() {
+        return this == DECIMAL_BYTES;
+    }
+
     /** The codec of a column as the catalog describes it. */
     static ColumnCodec of(SourceColumn column) {
         if ("A".equals(column.category())) {
-            return ARRAY;
+            return PgArrays.element(column.typeName()) != null ? LIST : ARRAY;
         }
         if ("E".equals(column.category())) {
             return SHORT_TEXT;
@@ -161,9 +192,10 @@ public enum ColumnCodec {
         return switch (this) {
             case TEXT -> pgType != null && UNBOUNDED_TEXT.contains(pgType);
             case JSONB -> "jsonb".equals(pgType);
-            case ARRAY -> pgType != null && pgType.startsWith("_");
+            case ARRAY, LIST -> pgType != null && pgType.startsWith("_");
             case SHORT_TEXT -> !TEXT.archivedAs(pgType) && !JSONB.archivedAs(pgType) && !ARRAY.archivedAs(pgType);
-            case INT, LONG, FLOAT, DOUBLE, BOOLEAN, DECIMAL, TIMESTAMPTZ, TIMESTAMP, DATE, BYTES, UUID -> true;
+            case INT, LONG, FLOAT, DOUBLE, BOOLEAN, DECIMAL, DECIMAL_BYTES, TIMESTAMPTZ, TIMESTAMP, DATE, BYTES, UUID ->
+                true;
         };
     }
 
@@ -197,7 +229,8 @@ public enum ColumnCodec {
             case TEXT -> "xml".equals(column.typeName());
             case SHORT_TEXT -> !"E".equals(column.category()) && !SHORT_TEXT_AS_IS.contains(column.typeName());
             case ARRAY -> true;
-            case INT, LONG, FLOAT, DOUBLE, BOOLEAN, DECIMAL, TIMESTAMPTZ, TIMESTAMP, DATE, BYTES, JSONB, UUID -> false;
+            case INT, LONG, FLOAT, DOUBLE, BOOLEAN, DECIMAL, DECIMAL_BYTES, TIMESTAMPTZ -> false;
+            case TIMESTAMP, DATE, BYTES, JSONB, UUID, LIST -> false;
         };
     }
 
@@ -214,13 +247,18 @@ public enum ColumnCodec {
             case FLOAT -> addFloat(out, Float.intBitsToFloat(row.int32(field, "real")));
             case DOUBLE -> addDouble(out, Double.longBitsToDouble(row.int64(field, "double precision")));
             case BOOLEAN -> addBoolean(out, SendFormats.bool(row, field));
-            case DECIMAL ->
-                addBinary(out, Binary.fromConstantByteArray(unscaled(SendFormats.numeric(row, field), column.scale())));
+            case DECIMAL -> addBinary(out, Binary.fromConstantByteArray(Decimals.fixed(row, field, column)));
+            case DECIMAL_BYTES ->
+                addBinary(
+                        out,
+                        Binary.fromConstantByteArray(
+                                Decimals.unscaled(SendFormats.numeric(row, field), column.scale())));
             case TIMESTAMPTZ, TIMESTAMP -> addLong(out, SendFormats.epochMicros(row, field));
             case DATE -> addInt(out, SendFormats.epochDay(row, field));
             case BYTES, TEXT, SHORT_TEXT, ARRAY -> addBinary(out, SendFormats.bytes(row, field));
             case JSONB -> addBinary(out, SendFormats.jsonb(row, field));
             case UUID -> addBinary(out, Binary.fromConstantByteArray(SendFormats.uuidText(row, field)));
+            case LIST -> addList(row, field, out, column);
         };
     }
 
@@ -232,7 +270,8 @@ public enum ColumnCodec {
             case FLOAT -> Float.intBitsToFloat(row.int32(field, "real"));
             case DOUBLE -> Double.longBitsToDouble(row.int64(field, "double precision"));
             case BOOLEAN -> SendFormats.bool(row, field);
-            case DECIMAL -> ByteBuffer.wrap(unscaled(SendFormats.numeric(row, field), column.scale()));
+            case DECIMAL -> new GenericData.Fixed(schema(column), Decimals.fixed(row, field, column));
+            case DECIMAL_BYTES -> ByteBuffer.wrap(Decimals.unscaled(SendFormats.numeric(row, field), column.scale()));
             case TIMESTAMPTZ, TIMESTAMP -> SendFormats.epochMicros(row, field);
             case DATE -> SendFormats.epochDay(row, field);
             case BYTES -> ByteBuffer.wrap(SendFormats.bytes(row, field).getBytes());
@@ -240,42 +279,8 @@ public enum ColumnCodec {
                 new Utf8(SendFormats.bytes(row, field).getBytes());
             case JSONB -> new Utf8(SendFormats.jsonb(row, field).getBytes());
             case UUID -> new Utf8(SendFormats.uuidText(row, field));
+            case LIST -> PgArrays.value(row, field, PgArrays.element(column.typeName()));
         };
-    }
-
-    /** The unscaled two's-complement bytes of a decimal (setScale does not round: a value that does not fit fails). */
-    static byte[] unscaled(BigDecimal value, int scale) {
-        return value.setScale(scale).unscaledValue().toByteArray();
-    }
-
-    private static boolean addInt(RecordConsumer out, int value) {
-        out.addInteger(value);
-        return true;
-    }
-
-    private static boolean addLong(RecordConsumer out, long value) {
-        out.addLong(value);
-        return true;
-    }
-
-    private static boolean addFloat(RecordConsumer out, float value) {
-        out.addFloat(value);
-        return true;
-    }
-
-    private static boolean addDouble(RecordConsumer out, double value) {
-        out.addDouble(value);
-        return true;
-    }
-
-    private static boolean addBoolean(RecordConsumer out, boolean value) {
-        out.addBoolean(value);
-        return true;
-    }
-
-    private static boolean addBinary(RecordConsumer out, Binary value) {
-        out.addBinary(value);
-        return true;
     }
 
     private static String logicalName(LogicalType logical) {
