@@ -29,6 +29,12 @@ public final class AvroMapping {
 
     public static final String PG_TYPE = "pg.type";
 
+    /** Record property holding the layout's version: absent in version 1 files (docs/decisions/0018). */
+    public static final String VERSION = "version";
+
+    /** Version 2: decimals as Avro fixed, arrays of mappable elements as lists (version 1: bytes, text). */
+    public static final int CONTRACT_VERSION = 2;
+
     private final Schema schema;
     private final List<Column> columns;
 
@@ -62,6 +68,7 @@ public final class AvroMapping {
         }
         Schema schema = Schema.createRecord(
                 avroName(table.name()), "Archived rows of " + table.name(), NAMESPACE, false, fields);
+        schema.addProp(VERSION, CONTRACT_VERSION);
         return new AvroMapping(schema, List.copyOf(columns));
     }
 

@@ -7,6 +7,7 @@ import static dev.pipelinearchiver.parquet.ValueBinder.atUtc;
 import static dev.pipelinearchiver.parquet.ValueBinder.bytes;
 import static dev.pipelinearchiver.parquet.ValueBinder.wallClock;
 import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.BINARY;
+import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY;
 import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT32;
 import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT64;
 
@@ -18,6 +19,7 @@ import java.nio.ByteBuffer;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.LocalDate;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -26,6 +28,8 @@ import org.apache.avro.LogicalType;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.Schema.Type;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericFixed;
 import org.apache.avro.util.Utf8;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.RecordConsumer;
@@ -53,13 +57,32 @@ public enum ColumnCodec {
     DOUBLE(Type.DOUBLE, null, PrimitiveTypeName.DOUBLE, PLAIN, Types.DOUBLE, v -> v),
     /** boolean. */
     BOOLEAN(Type.BOOLEAN, null, PrimitiveTypeName.BOOLEAN, PLAIN, Types.BOOLEAN, v -> v),
-    /** numeric(p, s) with p ≤ 38: an exact decimal, its unscaled value's two's-complement bytes. */
-    DECIMAL(Type.BYTES, LogicalTypes.decimal(38), BINARY, PLAIN, Types.NUMERIC, null) { // precision, scale: per column
+    /**
+     * numeric(p, s) with p ≤ 38: an exact decimal, its unscaled value's two's-complement bytes sign-extended to
+     * Avro fixed of {@link #decimalBytes} bytes (FIXED_LEN_BYTE_ARRAY, with min/max statistics: every engine's
+     * reader takes it, Spark's vectorized one included). Contract version 2 (docs/decisions/0018).
+     */
+    DECIMAL(Type.FIXED, LogicalTypes.decimal(38), FIXED_LEN_BYTE_ARRAY, PLAIN, Types.NUMERIC, null) {
         @Override
         Schema schema(SourceColumn column) {
-            return LogicalTypes.decimal(column.precision(), column.scale()).addToSchema(Schema.create(Type.BYTES));
+            // a named type: one per field, named after it, so two decimal columns never redefine a name
+            Schema fixed = Schema.createFixed(
+                    AvroMapping.avroName(column.name()), null, DECIMAL_NAMESPACE, decimalBytes(column.precision()));
+            return LogicalTypes.decimal(column.precision(), column.scale()).addToSchema(fixed);
         }
 
+        @Override
+        public ValueBinder binder(Schema.Field field) {
+            int scale = ((LogicalTypes.Decimal) nonNull(field.schema()).getLogicalType()).getScale();
+            return new ValueBinder(
+                    Types.NUMERIC, v -> new BigDecimal(new BigInteger(((GenericFixed) v).bytes()), scale));
+        }
+    },
+    /**
+     * Contract version 1's numeric(p, s): Avro bytes (BYTE_ARRAY, which Spark's vectorized reader fails on).
+     * No column is archived so today; files written so are still read ({@link #archived}) and rewritten.
+     */
+    DECIMAL_BYTES(Type.BYTES, LogicalTypes.decimal(38), BINARY, PLAIN, Types.NUMERIC, null) {
         @Override
         public ValueBinder binder(Schema.Field field) {
             int scale = ((LogicalTypes.Decimal) nonNull(field.schema()).getLogicalType()).getScale();
@@ -88,6 +111,9 @@ public enum ColumnCodec {
     /** Arrays, as their text form ({@code {a,"b c",NULL}}). */
     ARRAY(Type.STRING, null, BINARY, PAYLOAD, Types.VARCHAR, Object::toString);
 
+    /** Namespace of the decimal columns' Avro fixed types (each named after its field). */
+    public static final String DECIMAL_NAMESPACE = AvroMapping.NAMESPACE + ".decimal";
+
     private static final Set<String> UNBOUNDED_TEXT = Set.of("text", "json", "xml");
     private static final Set<String> SHORT_TEXT_AS_IS = Set.of("varchar", "bpchar", "name"); // binary form = text
 
@@ -111,6 +137,11 @@ public enum ColumnCodec {
         this.encoding = encoding;
         this.sqlType = sqlType;
         this.toJdbc = toJdbc;
+    }
+
+    /** Whether the codec only reads files of an older layout: {@link #of} never chooses it. */
+    public boolean olderLayoutOnly() {
+        return this == DECIMAL_BYTES;
     }
 
     /** The codec of a column as the catalog describes it. */
@@ -163,7 +194,8 @@ public enum ColumnCodec {
             case JSONB -> "jsonb".equals(pgType);
             case ARRAY -> pgType != null && pgType.startsWith("_");
             case SHORT_TEXT -> !TEXT.archivedAs(pgType) && !JSONB.archivedAs(pgType) && !ARRAY.archivedAs(pgType);
-            case INT, LONG, FLOAT, DOUBLE, BOOLEAN, DECIMAL, TIMESTAMPTZ, TIMESTAMP, DATE, BYTES, UUID -> true;
+            case INT, LONG, FLOAT, DOUBLE, BOOLEAN, DECIMAL, DECIMAL_BYTES, TIMESTAMPTZ, TIMESTAMP, DATE, BYTES, UUID ->
+                true;
         };
     }
 
@@ -197,7 +229,19 @@ public enum ColumnCodec {
             case TEXT -> "xml".equals(column.typeName());
             case SHORT_TEXT -> !"E".equals(column.category()) && !SHORT_TEXT_AS_IS.contains(column.typeName());
             case ARRAY -> true;
-            case INT, LONG, FLOAT, DOUBLE, BOOLEAN, DECIMAL, TIMESTAMPTZ, TIMESTAMP, DATE, BYTES, JSONB, UUID -> false;
+            case INT,
+                    LONG,
+                    FLOAT,
+                    DOUBLE,
+                    BOOLEAN,
+                    DECIMAL,
+                    DECIMAL_BYTES,
+                    TIMESTAMPTZ,
+                    TIMESTAMP,
+                    DATE,
+                    BYTES,
+                    JSONB,
+                    UUID -> false;
         };
     }
 
@@ -214,7 +258,8 @@ public enum ColumnCodec {
             case FLOAT -> addFloat(out, Float.intBitsToFloat(row.int32(field, "real")));
             case DOUBLE -> addDouble(out, Double.longBitsToDouble(row.int64(field, "double precision")));
             case BOOLEAN -> addBoolean(out, SendFormats.bool(row, field));
-            case DECIMAL ->
+            case DECIMAL -> addBinary(out, Binary.fromConstantByteArray(fixedDecimal(row, field, column)));
+            case DECIMAL_BYTES ->
                 addBinary(out, Binary.fromConstantByteArray(unscaled(SendFormats.numeric(row, field), column.scale())));
             case TIMESTAMPTZ, TIMESTAMP -> addLong(out, SendFormats.epochMicros(row, field));
             case DATE -> addInt(out, SendFormats.epochDay(row, field));
@@ -232,7 +277,8 @@ public enum ColumnCodec {
             case FLOAT -> Float.intBitsToFloat(row.int32(field, "real"));
             case DOUBLE -> Double.longBitsToDouble(row.int64(field, "double precision"));
             case BOOLEAN -> SendFormats.bool(row, field);
-            case DECIMAL -> ByteBuffer.wrap(unscaled(SendFormats.numeric(row, field), column.scale()));
+            case DECIMAL -> new GenericData.Fixed(schema(column), fixedDecimal(row, field, column));
+            case DECIMAL_BYTES -> ByteBuffer.wrap(unscaled(SendFormats.numeric(row, field), column.scale()));
             case TIMESTAMPTZ, TIMESTAMP -> SendFormats.epochMicros(row, field);
             case DATE -> SendFormats.epochDay(row, field);
             case BYTES -> ByteBuffer.wrap(SendFormats.bytes(row, field).getBytes());
@@ -246,6 +292,30 @@ public enum ColumnCodec {
     /** The unscaled two's-complement bytes of a decimal (setScale does not round: a value that does not fit fails). */
     static byte[] unscaled(BigDecimal value, int scale) {
         return value.setScale(scale).unscaledValue().toByteArray();
+    }
+
+    /**
+     * The unscaled two's-complement bytes of a decimal sign-extended to {@code size} bytes; a value that does
+     * not fit its precision fails.
+     */
+    public static byte[] fixed(BigDecimal value, int scale, int size) {
+        byte[] unscaled = unscaled(value, scale);
+        if (unscaled.length > size) {
+            throw new ArithmeticException(value + " does not fit a decimal of " + size + " bytes");
+        }
+        byte[] fixed = new byte[size];
+        Arrays.fill(fixed, 0, size - unscaled.length, (byte) (unscaled[0] < 0 ? -1 : 0));
+        System.arraycopy(unscaled, 0, fixed, size - unscaled.length, unscaled.length);
+        return fixed;
+    }
+
+    /** The bytes of the smallest two's-complement integer that holds every unscaled value of {@code precision} digits. */
+    public static int decimalBytes(int precision) {
+        return BigInteger.TEN.pow(precision).subtract(BigInteger.ONE).bitLength() / 8 + 1;
+    }
+
+    private static byte[] fixedDecimal(CopyRows row, int field, SourceColumn column) throws SQLException {
+        return fixed(SendFormats.numeric(row, field), column.scale(), decimalBytes(column.precision()));
     }
 
     private static boolean addInt(RecordConsumer out, int value) {

@@ -27,7 +27,9 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.parquet.avro.AvroSchemaConverter;
 import org.apache.parquet.hadoop.ParquetReader;
@@ -42,10 +44,10 @@ import org.springframework.beans.factory.annotation.Autowired;
  * binary COPY through a Parquet file and back through the restore binders into PostgreSQL unchanged.
  * Adding a type: a column of it here, and its arm in {@link #driverValue}.
  */
-class ColumnCodecTest extends ArchiveTestSupport {
+public class ColumnCodecTest extends ArchiveTestSupport {
 
     /** A table two cascades away from the runs with a column of every codec, some types several times. */
-    static final String ALL_TYPES_TABLE = """
+    public static final String ALL_TYPES_TABLE = """
                 CREATE TYPE mood AS ENUM ('calm', 'nervous', 'ünïcödé');
                 CREATE DOMAIN short_text AS varchar(20);
                 CREATE TABLE step_artifacts (
@@ -108,7 +110,10 @@ class ColumnCodecTest extends ArchiveTestSupport {
 
         // then: every codec has a column, which the file's field leads back to, with the primitive it writes
         Map<ColumnCodec, List<String>> columns = columnsByCodec(table);
-        assertThat(columns.keySet()).isEqualTo(EnumSet.allOf(ColumnCodec.class));
+        assertThat(columns.keySet())
+                .isEqualTo(EnumSet.allOf(ColumnCodec.class).stream()
+                        .filter(codec -> !codec.olderLayoutOnly())
+                        .collect(Collectors.toSet()));
         for (SourceColumn column : table.columns()) {
             ColumnCodec codec = ColumnCodec.of(column);
             Schema.Field field = mapping.schema().getField(AvroMapping.avroName(column.name()));
@@ -247,6 +252,13 @@ class ColumnCodecTest extends ArchiveTestSupport {
             case DOUBLE -> rs.getObject(i) == null ? null : rs.getDouble(i);
             case BOOLEAN -> rs.getObject(i) == null ? null : rs.getBoolean(i);
             case DECIMAL -> {
+                BigDecimal v = rs.getBigDecimal(i);
+                Schema fixed = ColumnCodec.DECIMAL.schema(column);
+                yield v == null
+                        ? null
+                        : new GenericData.Fixed(fixed, ColumnCodec.fixed(v, column.scale(), fixed.getFixedSize()));
+            }
+            case DECIMAL_BYTES -> {
                 BigDecimal v = rs.getBigDecimal(i);
                 yield v == null ? null : ByteBuffer.wrap(ColumnCodec.unscaled(v, column.scale()));
             }
