@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Whether the engines read Parquet's UUID logical type (FIXED_LEN_BYTE_ARRAY(16) annotated UUID), the layout
  * issue 24 weighs against uuid as text: a file of that layout written by parquet-java, read back by each engine.
  */
-class UuidLogicalTypeTest {
+class UuidLogicalTypeIT {
 
     static final UUID REF = UUID.fromString("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
 

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * (CREATE EXTERNAL TABLE … STORED AS PARQUET, then MSCK REPAIR TABLE) run in Spark with Hive support, DuckDB's
  * views run in DuckDB; then every archived row read through them equals PostgreSQL's.
  */
-class TableDefinitionsTest {
+class TableDefinitionsIT {
 
     /** The statements of a definitions script: one a line, comments left out, without the closing semicolon. */
     private static List<String> statements(String engine, ArchivedDatabase archive) throws Exception {
@@ -46,18 +46,8 @@ class TableDefinitionsTest {
         // then: one external table per dataset, its dt partitions found, every row as PostgreSQL had it
         for (String table : TABLES) {
             assertThat(spark.catalog().getTable(table).tableType()).isEqualTo("EXTERNAL");
-            List<Map<String, Object>> read = EngineInteropTest.readOrShowTheKnownFailure(
-                    archive.dataset(table),
-                    true,
-                    () -> Engines.spark(spark.table(table).drop("dt").orderBy("id")));
-            if (read == null) { // an old-layout dataset: read row by row, as the README tells analysts to
-                Engines.vectorized(spark, false);
-                try {
-                    read = Engines.spark(spark.table(table).drop("dt").orderBy("id"));
-                } finally {
-                    Engines.vectorized(spark, true);
-                }
-            }
+            List<Map<String, Object>> read =
+                    Engines.spark(spark.table(table).drop("dt").orderBy("id"));
             RowComparison.assertSameRows("Spark table " + table, archive.rows.get(table), read);
         }
         assertThat(spark.sql("SELECT count(*) FROM step_stats WHERE dt = DATE'2026-05-20'")

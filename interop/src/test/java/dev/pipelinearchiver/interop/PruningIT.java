@@ -15,9 +15,9 @@ import scala.jdk.javaapi.CollectionConverters;
 /**
  * A selective filter on run_id reads fewer row groups than the file has: the footer's min/max statistics of
  * run_id rule the others out, and Spark's scan (filter pushed down to Parquet) returns only the rows of the row
- * groups that may hold the run.
+ * groups that may hold the run (the rows of the others are never read).
  */
-class PruningTest {
+class PruningIT {
 
     @Test
     void sparkReadsOnlyTheRowGroupsWhoseRunIdStatisticsMayHoldTheRun() throws Exception {
@@ -54,7 +54,9 @@ class PruningTest {
         FileSourceScanExec scan = scan(steps.queryExecution().executedPlan());
         assertThat(scan.metadata().get("PushedFilters").get()).contains("EqualTo(run_id," + run + ")");
         long scanned = scan.metrics().apply("numOutputRows").value();
-        assertThat(scanned).as("rows the scan read").isEqualTo(mayHoldRows).isLessThan(fileRows);
+        // (at most those row groups' rows: the column index may rule out pages of them too)
+        assertThat(scanned).as("rows the scan read").isBetween((long) rows.size(), mayHoldRows);
+        assertThat(mayHoldRows).isLessThan(fileRows);
         System.out.printf(
                 "pruning: %d row groups, %d may hold run %d; Spark's scan read %d of %d rows%n",
                 groups.size(), groups.stream().filter(g -> g.mayHold(run)).count(), run, scanned, fileRows);
