@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             StatsCommand.class,
             VerifyCommand.class,
             RestoreCommand.class,
+            RewriteLayoutCommand.class,
             ShowRunCommand.class,
             TableDefinitionsCommand.class,
             QueryCommand.class,

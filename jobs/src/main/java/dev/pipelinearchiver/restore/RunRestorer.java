@@ -3,16 +3,11 @@ package dev.pipelinearchiver.restore;
 import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.archive.BatchFiles;
 import dev.pipelinearchiver.archive.RunRows;
-import dev.pipelinearchiver.ledger.BatchState;
 import dev.pipelinearchiver.ledger.RunState;
-import dev.pipelinearchiver.parquet.AvroMapping;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.restore.RestoreLedger.ArchivedRun;
 import dev.pipelinearchiver.source.ArchiveSources;
-import dev.pipelinearchiver.source.CascadeLink;
 import dev.pipelinearchiver.source.SourceCatalog;
-import dev.pipelinearchiver.source.SourceColumn;
-import dev.pipelinearchiver.source.SourceTable;
 import dev.pipelinearchiver.stats.StatisticsStore;
 import dev.pipelinearchiver.stats.StepStatistics;
 import java.io.IOException;
@@ -31,7 +26,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.parquet.hadoop.ParquetReader;
 import org.slf4j.Logger;
@@ -73,6 +67,7 @@ public class RunRestorer {
     private final TransactionTemplate transactions;
     private final StatisticsStore statistics;
     private final ArchiverProperties properties;
+    private final ArchivedBatches batches;
 
     RunRestorer(
             SourceCatalog catalog,
@@ -83,7 +78,9 @@ public class RunRestorer {
             JdbcTemplate jdbc,
             PlatformTransactionManager transactionManager,
             StatisticsStore statistics,
-            ArchiverProperties properties) {
+            ArchiverProperties properties,
+            ArchivedBatches batches) {
+        this.batches = batches;
         this.statistics = statistics;
         this.properties = properties;
         this.catalog = catalog;
@@ -116,8 +113,8 @@ public class RunRestorer {
         }
         List<ArchivedRun> archived =
                 request.dt() != null ? ledger.archivedRuns(request.dt()) : ledger.archivedRuns(request.runIds());
-        checkArchivedOnce(archived);
-        checkPurgeFinished(archived);
+        ArchivedBatches.checkArchivedOnce(archived);
+        ArchivedBatches.checkPurgeFinished(archived);
         List<Long> alreadyRestored =
                 request.runIds() == null ? List.of() : notArchived(request.runIds(), archived, sources);
         long[] archivedIds = archived.stream().mapToLong(ArchivedRun::runId).toArray();
@@ -135,8 +132,8 @@ public class RunRestorer {
         // every batch checked against today's schema before any is restored: a refusal restores nothing
         Map<Long, RestorePlan> plans = new HashMap<>();
         for (long batchId : byBatch.keySet()) {
-            RestorePlan archivedPlan = archivedPlan(batchId, plan, notes);
-            checkColumns(batchId, archivedPlan);
+            RestorePlan archivedPlan = batches.archivedPlan(batchId, plan, notes);
+            batches.checkColumns(batchId, archivedPlan);
             plans.put(batchId, archivedPlan);
         }
         List<RestoreReport.Batch> restored = new ArrayList<>();
@@ -263,7 +260,7 @@ public class RunRestorer {
                 return 0;
             }
             try {
-                batchFiles.dropRuns(batchId, archivedSources(batchId, sources), runs);
+                batchFiles.dropRuns(batchId, batches.archivedSources(batchId, sources), runs);
             } catch (IOException e) {
                 throw new UncheckedIOException(
                         "Cannot rewrite the files of batch " + batchId + ": " + e.getMessage(), e);
@@ -271,33 +268,6 @@ public class RunRestorer {
             return ledger.markRuns(batchId, runs, RunState.RESTORED, RunState.RELEASED);
         });
         return released == null ? 0 : released;
-    }
-
-    /** A run purged twice (put back by hand, then archived again) is in two batches: which copy is right is for a person to say. */
-    private static void checkArchivedOnce(List<ArchivedRun> archived) {
-        Map<Long, List<Long>> batches = archived.stream()
-                .collect(Collectors.groupingBy(
-                        ArchivedRun::runId, Collectors.mapping(ArchivedRun::batchId, Collectors.toList())));
-        batches.forEach((run, in) -> {
-            if (in.size() > 1) {
-                throw new RestoreException("Run " + run + " is archived twice, in batches " + in
-                        + "; nothing was restored (restore it by hand" + " after comparing the copies).");
-            }
-        });
-    }
-
-    /** A batch still being purged belongs to the archive job (whose purge rewrites its files): wait for it. */
-    private static void checkPurgeFinished(List<ArchivedRun> archived) {
-        List<Long> busy = archived.stream()
-                .filter(run -> run.batchState() != BatchState.PURGED)
-                .map(ArchivedRun::batchId)
-                .distinct()
-                .toList();
-        if (!busy.isEmpty()) {
-            throw new RestoreException(
-                    "Batches " + busy + " are still being purged (an archive job is running, or failed during its"
-                            + " purge); nothing was restored: let the archive job complete (relaunch it), then restore.");
-        }
     }
 
     /** Requested runs the archive does not hold: those in PostgreSQL were restored before; any other is an error. */
@@ -318,119 +288,5 @@ public class RunRestorer {
                     + " are neither in the archive nor in PostgreSQL; nothing was restored.");
         }
         return inPostgres;
-    }
-
-    /**
-     * Today's cascade restricted to the tables the batch archived, in the batch's order (the order of its
-     * row counts). A table added to the cascade since had no rows of the batch's runs (it did not exist, or
-     * was not reached, when they were deleted), so it has no file and nothing to restore. A table archived
-     * then that the cascade no longer reaches, or now reaches through a table added since, cannot take its
-     * rows back faithfully: refused.
-     */
-    private ArchiveSources archivedSources(long batchId, ArchiveSources today) {
-        List<String> archived = ledger.tables(batchId);
-        Map<String, SourceTable> byName = new HashMap<>();
-        today.tables().forEach(table -> byName.put(table.name(), table));
-        List<String> gone =
-                archived.stream().filter(name -> !byName.containsKey(name)).toList();
-        if (!gone.isEmpty()) {
-            throw new RestoreException("Refusing to restore batch " + batchId + ": it archived " + gone
-                    + ", which a run's deletion no longer cascades to (dropped, or its foreign key changed since);"
-                    + " restoring would leave those rows out, so nothing was restored.");
-        }
-        List<SourceTable> tables = archived.stream().map(byName::get).toList();
-        for (SourceTable table : tables) {
-            for (CascadeLink hop : table.pathToRuns()) {
-                if (!archived.contains(hop.parentTable().name())) {
-                    throw new RestoreException("Refusing to restore batch " + batchId + ": " + table.name()
-                            + " now cascades from the runs through "
-                            + hop.parentTable().name()
-                            + ", which the batch did not archive (added since); its rows would have no parent,"
-                            + " so nothing was restored.");
-                }
-            }
-        }
-        Map<String, List<List<CascadeLink>>> otherPaths = new HashMap<>();
-        today.otherPaths().forEach((name, paths) -> {
-            if (archived.contains(name)) {
-                otherPaths.put(
-                        name,
-                        paths.stream()
-                                .filter(path -> path.stream()
-                                        .allMatch(hop -> archived.contains(
-                                                hop.parentTable().name())))
-                                .toList());
-            }
-        });
-        return new ArchiveSources(tables, today.settings(), otherPaths);
-    }
-
-    /** Today's plan over the tables the batch archived; a note names each table it has no file of. */
-    private RestorePlan archivedPlan(long batchId, RestorePlan today, Set<String> notes) {
-        ArchiveSources sources = archivedSources(batchId, today.sources());
-        List<String> archived = sources.tableNames();
-        today.sources().tableNames().stream()
-                .filter(name -> !archived.contains(name))
-                .forEach(name -> notes.add("batch " + batchId + " has no file of " + name
-                        + " (not archived then: the table or its cascade was added since), so its runs had no rows"
-                        + " of it to restore."));
-        return new RestorePlan(
-                sources,
-                today.insertOrder().stream()
-                        .filter(table -> archived.contains(table.name()))
-                        .toList());
-    }
-
-    /**
-     * Refuses a batch whose files today's tables cannot take back faithfully: an archived column the table
-     * no longer has (dropped) or has with another type (retyped), or a column added since as NOT NULL
-     * without a default (the archived rows have no value for it). A column added since that may be NULL,
-     * or has a default, is fine: {@link RowInserter} notes it.
-     */
-    private void checkColumns(long batchId, RestorePlan plan) {
-        Map<String, String> files = ledger.files(batchId);
-        for (TargetTable table : plan.insertOrder()) {
-            String path = files.get(table.name());
-            if (path == null) {
-                continue; // the insert says the ledger lacks it
-            }
-            Schema schema;
-            try {
-                schema = archive.avroSchema(path);
-            } catch (IOException e) {
-                throw new UncheckedIOException("Cannot read " + path + ": " + e.getMessage(), e);
-            }
-            Set<String> archivedColumns = new HashSet<>();
-            for (Schema.Field field : schema.getFields()) {
-                String name = field.getProp(AvroMapping.PG_COLUMN) != null
-                        ? field.getProp(AvroMapping.PG_COLUMN)
-                        : field.name();
-                archivedColumns.add(name);
-                String column = table.source() + "." + name;
-                if (table.column(name).isEmpty()) {
-                    throw new RestoreException("Refusing to restore batch " + batchId + ": the archive holds column "
-                            + column + ", which the table no longer has (dropped since); its values would be lost,"
-                            + " so nothing was restored.");
-                }
-                String archivedType = field.getProp(AvroMapping.PG_TYPE);
-                String todayType = table.source().columns().stream()
-                        .filter(c -> c.name().equals(name))
-                        .map(SourceColumn::typeName)
-                        .findFirst()
-                        .orElse(null);
-                if (archivedType != null && todayType != null && !archivedType.equals(todayType)) {
-                    throw new RestoreException("Refusing to restore batch " + batchId + ": column " + column
-                            + " was archived as " + archivedType + " but is " + todayType
-                            + " today (retyped since); nothing was restored.");
-                }
-            }
-            for (TargetTable.Column column : table.columns()) {
-                if (!archivedColumns.contains(column.name()) && column.notNull() && !column.hasDefault()) {
-                    throw new RestoreException("Refusing to restore batch " + batchId + ": column " + table.source()
-                            + "." + column.name() + " was added since as NOT NULL without a default, and the"
-                            + " archived rows have no value for it; nothing was restored.");
-                }
-            }
-        }
     }
 }
