@@ -14,6 +14,12 @@ final class RowComparison {
 
     /** Asserts the same rows in the same order, each with PostgreSQL's columns (by name) and values. */
     static void assertSameRows(String what, List<Map<String, Object>> expected, List<Map<String, Object>> read) {
+        assertSameRows(what, "PostgreSQL", expected, read);
+    }
+
+    /** Asserts the same rows in the same order, each with the expected columns (by name) and values. */
+    static void assertSameRows(
+            String what, String source, List<Map<String, Object>> expected, List<Map<String, Object>> read) {
         assertThat(read).as(what + ": rows").hasSameSizeAs(expected);
         List<String> differences = new ArrayList<>();
         for (int i = 0; i < expected.size(); i++) {
@@ -23,7 +29,7 @@ final class RowComparison {
             for (var column : expected.get(i).entrySet()) {
                 Object value = read.get(i).get(column.getKey());
                 if (!Objects.equals(value, column.getValue())) {
-                    differences.add("id " + expected.get(i).get("id") + " " + column.getKey() + ": PostgreSQL "
+                    differences.add("id " + expected.get(i).get("id") + " " + column.getKey() + ": " + source + " "
                             + describe(column.getValue()) + ", read " + describe(value));
                 }
             }
