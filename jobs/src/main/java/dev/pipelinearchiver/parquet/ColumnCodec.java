@@ -108,7 +108,17 @@ public enum ColumnCodec {
     JSONB(Type.STRING, null, BINARY, PAYLOAD, Types.VARCHAR, Object::toString),
     /** uuid, as its text (lower-case hex, 8-4-4-4-12) with Avro's uuid logical type. */
     UUID(Type.STRING, LogicalTypes.uuid(), BINARY, PLAIN, Types.VARCHAR, Object::toString),
-    /** Arrays, as their text form ({@code {a,"b c",NULL}}). */
+    /**
+     * Arrays of numbers, booleans and text ({@link PgArrays}): native three-level Parquet LISTs of optional
+     * elements. Contract version 2; version 1 archived them as {@link #ARRAY}.
+     */
+    LIST(Type.ARRAY, null, null, PAYLOAD, Types.VARCHAR, v -> PgArrays.literal((List<?>) v)) {
+        @Override
+        Schema schema(SourceColumn column) {
+            return PgArrays.schema(PgArrays.element(column.typeName()));
+        }
+    },
+    /** Arrays of other elements (interval, uuid, numeric, dates, …), as their text form ({@code {a,"b c",NULL}}). */
     ARRAY(Type.STRING, null, BINARY, PAYLOAD, Types.VARCHAR, Object::toString);
 
     /** Namespace of the decimal columns' Avro fixed types (each named after its field). */
@@ -147,7 +157,7 @@ public enum ColumnCodec {
     /** The codec of a column as the catalog describes it. */
     static ColumnCodec of(SourceColumn column) {
         if ("A".equals(column.category())) {
-            return ARRAY;
+            return PgArrays.element(column.typeName()) != null ? LIST : ARRAY;
         }
         if ("E".equals(column.category())) {
             return SHORT_TEXT;
@@ -192,7 +202,7 @@ public enum ColumnCodec {
         return switch (this) {
             case TEXT -> pgType != null && UNBOUNDED_TEXT.contains(pgType);
             case JSONB -> "jsonb".equals(pgType);
-            case ARRAY -> pgType != null && pgType.startsWith("_");
+            case ARRAY, LIST -> pgType != null && pgType.startsWith("_");
             case SHORT_TEXT -> !TEXT.archivedAs(pgType) && !JSONB.archivedAs(pgType) && !ARRAY.archivedAs(pgType);
             case INT, LONG, FLOAT, DOUBLE, BOOLEAN, DECIMAL, DECIMAL_BYTES, TIMESTAMPTZ, TIMESTAMP, DATE, BYTES, UUID ->
                 true;
@@ -241,7 +251,8 @@ public enum ColumnCodec {
                     DATE,
                     BYTES,
                     JSONB,
-                    UUID -> false;
+                    UUID,
+                    LIST -> false;
         };
     }
 
@@ -266,6 +277,7 @@ public enum ColumnCodec {
             case BYTES, TEXT, SHORT_TEXT, ARRAY -> addBinary(out, SendFormats.bytes(row, field));
             case JSONB -> addBinary(out, SendFormats.jsonb(row, field));
             case UUID -> addBinary(out, Binary.fromConstantByteArray(SendFormats.uuidText(row, field)));
+            case LIST -> addList(row, field, out, column);
         };
     }
 
@@ -286,6 +298,7 @@ public enum ColumnCodec {
                 new Utf8(SendFormats.bytes(row, field).getBytes());
             case JSONB -> new Utf8(SendFormats.jsonb(row, field).getBytes());
             case UUID -> new Utf8(SendFormats.uuidText(row, field));
+            case LIST -> PgArrays.value(row, field, PgArrays.element(column.typeName()));
         };
     }
 
@@ -316,6 +329,12 @@ public enum ColumnCodec {
 
     private static byte[] fixedDecimal(CopyRows row, int field, SourceColumn column) throws SQLException {
         return fixed(SendFormats.numeric(row, field), column.scale(), decimalBytes(column.precision()));
+    }
+
+    private static boolean addList(CopyRows row, int field, RecordConsumer out, SourceColumn column)
+            throws SQLException {
+        PgArrays.write(row, field, PgArrays.element(column.typeName()), out);
+        return true;
     }
 
     private static boolean addInt(RecordConsumer out, int value) {

@@ -26,12 +26,18 @@ public final class LayoutUpgrade {
 
     private LayoutUpgrade() {}
 
-    /** Whether a file of this schema has a field only an older layout writes. */
+    /** Whether a file of this schema has a field only an older layout writes so (decimal bytes, array text). */
     public static boolean needed(Schema schema) {
         return schema.getFields().stream().anyMatch(field -> {
             ColumnCodec codec = ColumnCodec.archived(field);
-            return codec != null && codec.olderLayoutOnly();
+            return codec != null && codec.olderLayoutOnly() || textList(field) != null;
         });
+    }
+
+    /** The element of a field holding arrays as text that today's layout holds as a list, else null. */
+    private static PgArrays.Element textList(Schema.Field field) {
+        String pgType = field.getProp(AvroMapping.PG_TYPE);
+        return ColumnCodec.archived(field) == ColumnCodec.ARRAY && pgType != null ? PgArrays.element(pgType) : null;
     }
 
     /** The schema of today's layout for a file of {@code old}: same fields, names and properties. */
@@ -65,6 +71,10 @@ public final class LayoutUpgrade {
                 value = new GenericData.Fixed(
                         fixed, ColumnCodec.fixed(number, decimal.getScale(), fixed.getFixedSize()));
             }
+            PgArrays.Element element = textList(field);
+            if (value != null && element != null) {
+                value = PgArrays.parse(value.toString(), element);
+            }
             record.put(field.name(), value);
         }
         return record;
@@ -86,9 +96,12 @@ public final class LayoutUpgrade {
             }
             for (int i = 0; i < fields.size(); i++) {
                 Object value = record.get(i);
+                PgArrays.Element element = textList(fields.get(i));
                 String text = value == null
                         ? "\u0000NULL"
-                        : canonical(binders.get(i).convert().apply(value));
+                        : element != null
+                                ? PgArrays.literal(PgArrays.parse(value.toString(), element)) // as its list binds it
+                                : canonical(binders.get(i).convert().apply(value));
                 byte[] bytes =
                         (fields.get(i).name() + "=" + text.length() + ":" + text).getBytes(StandardCharsets.UTF_8);
                 digest.update(bytes);
@@ -123,6 +136,12 @@ public final class LayoutUpgrade {
     }
 
     private static Schema type(Schema.Field field) {
+        PgArrays.Element element = textList(field);
+        if (element != null) {
+            return field.schema().isUnion()
+                    ? Schema.createUnion(Schema.create(Schema.Type.NULL), PgArrays.schema(element))
+                    : PgArrays.schema(element);
+        }
         ColumnCodec codec = ColumnCodec.archived(field);
         if (codec != ColumnCodec.DECIMAL_BYTES) {
             return field.schema();

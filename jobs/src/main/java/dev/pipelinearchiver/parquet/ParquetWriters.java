@@ -5,6 +5,7 @@ import dev.pipelinearchiver.source.CopyRows;
 import java.io.IOException;
 import org.apache.avro.Schema;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.avro.AvroWriteSupport;
 import org.apache.parquet.hadoop.CodecFactory;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
@@ -28,6 +29,8 @@ final class ParquetWriters {
         this.settings = settings;
         this.buffers = buffers;
         this.conf = new Configuration(false);
+        // lists in the three-level form every engine reads (LIST { repeated group list { element } })
+        conf.setBoolean(AvroWriteSupport.WRITE_OLD_LIST_STRUCTURE, false);
         this.zstd = CompressionCodecName.ZSTD.name().equals(settings.compression())
                 ? new ZstdPages(
                         settings.compressionLevel(),
@@ -66,14 +69,23 @@ final class ParquetWriters {
         }
         for (Schema.Field field : schema.getFields()) {
             ColumnEncoding encoding = ColumnEncoding.of(field); // the column's codec decides (ColumnEncoding)
+            String column = columnPath(field);
             if (encoding != ColumnEncoding.DICTIONARY) {
-                builder.withDictionaryEncoding(field.name(), false);
+                builder.withDictionaryEncoding(column, false);
             }
             if (encoding == ColumnEncoding.PAYLOAD) {
-                builder.withStatisticsEnabled(field.name(), false);
+                builder.withStatisticsEnabled(column, false);
             }
         }
         return builder;
+    }
+
+    /** The dotted path of a field's Parquet column: a list's values are in {@code <field>.list.element}. */
+    private static String columnPath(Schema.Field field) {
+        Schema schema = field.schema();
+        boolean list = schema.getType() == Schema.Type.ARRAY
+                || (schema.isUnion() && schema.getTypes().stream().anyMatch(s -> s.getType() == Schema.Type.ARRAY));
+        return list ? field.name() + ".list.element" : field.name();
     }
 
     private static final class RowWriterBuilder extends ParquetWriter.Builder<CopyRows, RowWriterBuilder> {

@@ -8,6 +8,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroSchemaConverter;
 import org.apache.parquet.hadoop.api.WriteSupport;
 import org.apache.parquet.io.api.RecordConsumer;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
 import org.apache.parquet.schema.Type;
@@ -82,9 +83,12 @@ final class RowWriteSupport extends WriteSupport<CopyRows> {
         for (AvroMapping.Column column : columns) {
             Type field = fields.get(column.index);
             PrimitiveTypeName expected = column.codec.primitive();
+            boolean list = column.codec == ColumnCodec.LIST; // a three-level LIST group (PgArrays)
             if (!field.getName().equals(column.name)
-                    || !field.isPrimitive()
-                    || field.asPrimitiveType().getPrimitiveTypeName() != expected) {
+                    || field.isPrimitive() == list
+                    || (list
+                            ? !LogicalTypeAnnotation.listType().equals(field.getLogicalTypeAnnotation())
+                            : field.asPrimitiveType().getPrimitiveTypeName() != expected)) {
                 throw new IllegalStateException("Parquet field " + column.index + " of "
                         + mapping.schema().getName() + " is " + field + ", not " + expected + " " + column.name);
             }

@@ -31,8 +31,12 @@ import java.util.stream.Collectors;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.util.Utf8;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.avro.AvroSchemaConverter;
+import org.apache.parquet.avro.AvroWriteSupport;
 import org.apache.parquet.hadoop.ParquetReader;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -56,38 +60,40 @@ public class ColumnCodecTest extends ArchiveTestSupport {
                     kind smallint, size_bytes bigint, score real, weight double precision,
                     price numeric(10,3), big numeric(38,10), ratio numeric, ok boolean, produced_on date,
                     produced_local timestamp, produced_at timestamptz, ref uuid, blob bytea, meta jsonb, doc json,
-                    tags text[], feeling mood, took interval, code char(5), note text, label short_text, host inet,
+                    tags text[], counts int4[], levels real[], spans interval[], feeling mood, took interval, code char(5), note text, label short_text, host inet,
                     tiny "char", owner name, summary xml);
                 """;
 
     /** Three rows of odd values (extremes, NaN, empty, huge, Unicode) per first step, a row of NULLs per second. */
     static final String ALL_TYPES_ROWS = """
                 INSERT INTO step_artifacts (step_id, kind, size_bytes, score, weight, price, big, ratio, ok, produced_on,
-                    produced_local, produced_at, ref, blob, meta, doc, tags, feeling, took, code, note, label, host, tiny, owner, summary)
+                    produced_local, produced_at, ref, blob, meta, doc, tags, counts, levels, spans, feeling, took, code, note, label, host, tiny,
+                    owner, summary)
                 SELECT s.id, v.kind, v.size_bytes, v.score, v.weight, v.price, v.big, v.ratio, v.ok, v.produced_on,
-                       v.produced_local, v.produced_at, v.ref, v.blob, v.meta, v.doc, v.tags, v.feeling, v.took, v.code, v.note, v.label,
+                       v.produced_local, v.produced_at, v.ref, v.blob, v.meta, v.doc, v.tags, v.counts, v.levels, v.spans, v.feeling, v.took, v.code, v.note, v.label,
                        v.host, v.tiny, v.owner, v.summary
                 FROM pipeline_steps s CROSS JOIN (VALUES
                   ((-32768)::smallint, 9223372036854775807::bigint, 1.5::real, 2.718281828459045::float8, -1234567.891::numeric(10,3),
                    -1234567890123456789012345678.0123456789::numeric(38,10), 1.50::numeric, true, '1999-12-31'::date,
                    '2026-05-10 12:34:56.789012'::timestamp, '2026-05-10T12:34:56.789012+02:00'::timestamptz,
                    'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'::uuid, '\\x00ff10'::bytea, '{"k": [1, {"n": null}], "é": "✓"}'::jsonb,
-                   '{"keep":  "spacing"}'::json, ARRAY['a', 'b c', NULL], 'ünïcödé'::mood, '1 day 02:03:04'::interval, 'ab'::char(5),
+                   '{"keep":  "spacing"}'::json, ARRAY['a', 'b c', NULL], ARRAY[1, NULL, -2147483648]::int4[],
+                   ARRAY['NaN', '-Infinity', -0.0, 3.4028235e38]::real[], ARRAY['1 day'::interval, NULL], 'ünïcödé'::mood, '1 day 02:03:04'::interval, 'ab'::char(5),
                    E'tab\\there\\nnewline \\u00e9 \\U0001F680', 'dömäin'::short_text, '10.1.2.3/32'::inet, 'x'::"char", 'pg_name'::name,
                    '<a b="c">d</a>'::xml),
                   (32767::smallint, (-9223372036854775808)::bigint, 'NaN'::real, '-Infinity'::float8, 0.001::numeric(10,3),
                    0::numeric(38,10), -0.000001::numeric, false, '0044-03-15 BC'::date,
                    '1900-01-01 00:00:00'::timestamp, '1969-12-31T23:59:59.999999Z'::timestamptz,
-                   '00000000-0000-0000-0000-000000000000'::uuid, ''::bytea, '[]'::jsonb, '  [1,2]  '::json, '{}'::text[], 'calm'::mood,
+                   '00000000-0000-0000-0000-000000000000'::uuid, ''::bytea, '[]'::jsonb, '  [1,2]  '::json, '{}'::text[], '{}'::int4[], ARRAY[NULL]::real[], '{}'::interval[], 'calm'::mood,
                    '-3 mons'::interval, ''::char(5), '', '', '::1'::inet, ' '::"char", ''::name, '<x/>'::xml),
                   (0::smallint, 0::bigint, -0.0::real, 1e308::float8, -0.5::numeric(10,3),
                    99999999.9999999999::numeric(38,10), 123456789012345678901234567890.12345678901234567890::numeric, NULL, '2262-04-11'::date,
                    '2262-04-11 23:47:16.854775'::timestamp, '0001-01-01T00:00:00Z'::timestamptz,
                    'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid, decode(repeat('ab', 70000), 'hex'), '"\\"quoted\\" ☃"'::jsonb, 'null'::json,
-                   ARRAY['{"q": "\\"x\\""}'], NULL, NULL, 'abcde'::char(5), repeat('long ', 100000), NULL, '192.168.0.0/16'::inet, NULL,
+                   ARRAY['{"q": "\\"x\\""}', 'back\\\\slash', ''], NULL, NULL, NULL, NULL, NULL, 'abcde'::char(5), repeat('long ', 100000), NULL, '192.168.0.0/16'::inet, NULL,
                    NULL, NULL)
                 ) AS v(kind, size_bytes, score, weight, price, big, ratio, ok, produced_on, produced_local, produced_at, ref, blob, meta,
-                       doc, tags, feeling, took, code, note, label, host, tiny, owner, summary)
+                       doc, tags, counts, levels, spans, feeling, took, code, note, label, host, tiny, owner, summary)
                 WHERE s.seq = 1;
                 INSERT INTO step_artifacts (step_id) SELECT id FROM pipeline_steps WHERE seq = 2;
                 """;
@@ -106,7 +112,9 @@ public class ColumnCodecTest extends ArchiveTestSupport {
 
         // when
         AvroMapping mapping = AvroMapping.of(table);
-        MessageType parquetSchema = new AvroSchemaConverter().convert(mapping.schema());
+        Configuration threeLevelLists = new Configuration(false);
+        threeLevelLists.setBoolean(AvroWriteSupport.WRITE_OLD_LIST_STRUCTURE, false);
+        MessageType parquetSchema = new AvroSchemaConverter(threeLevelLists).convert(mapping.schema());
 
         // then: every codec has a column, which the file's field leads back to, with the primitive it writes
         Map<ColumnCodec, List<String>> columns = columnsByCodec(table);
@@ -118,9 +126,22 @@ public class ColumnCodecTest extends ArchiveTestSupport {
             ColumnCodec codec = ColumnCodec.of(column);
             Schema.Field field = mapping.schema().getField(AvroMapping.avroName(column.name()));
             assertThat(ColumnCodec.archived(field)).as(column.name()).isEqualTo(codec);
-            assertThat(parquetSchema.getType(field.name()).asPrimitiveType().getPrimitiveTypeName())
-                    .as(column.name())
-                    .isEqualTo(codec.primitive());
+            if (codec == ColumnCodec.LIST) {
+                assertThat(parquetSchema.getType(field.name()).getLogicalTypeAnnotation())
+                        .as(column.name())
+                        .isEqualTo(LogicalTypeAnnotation.listType());
+                assertThat(parquetSchema
+                                .getType(field.name())
+                                .asGroupType()
+                                .getType("list")
+                                .asGroupType()
+                                .getFieldName(0))
+                        .isEqualTo("element");
+            } else {
+                assertThat(parquetSchema.getType(field.name()).asPrimitiveType().getPrimitiveTypeName())
+                        .as(column.name())
+                        .isEqualTo(codec.primitive());
+            }
             assertThat(codec.binder(field)).as(column.name()).isNotNull();
         }
         // and the writer's encoding of each column is the one the archive has always had
@@ -279,6 +300,17 @@ public class ColumnCodecTest extends ArchiveTestSupport {
                 yield v == null ? null : ByteBuffer.wrap(v);
             }
             case TEXT, SHORT_TEXT, JSONB, UUID, ARRAY -> rs.getString(i);
+            case LIST -> {
+                java.sql.Array array = rs.getArray(i);
+                if (array == null) {
+                    yield null;
+                }
+                List<Object> values = new ArrayList<>();
+                for (Object value : (Object[]) array.getArray()) {
+                    values.add(value instanceof String text ? new Utf8(text) : value);
+                }
+                yield values;
+            }
         };
     }
 
