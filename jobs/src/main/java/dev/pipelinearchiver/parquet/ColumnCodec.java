@@ -3,8 +3,14 @@ package dev.pipelinearchiver.parquet;
 import static dev.pipelinearchiver.parquet.ColumnEncoding.DICTIONARY;
 import static dev.pipelinearchiver.parquet.ColumnEncoding.PAYLOAD;
 import static dev.pipelinearchiver.parquet.ColumnEncoding.PLAIN;
+import static dev.pipelinearchiver.parquet.ConsumerCalls.addBinary;
+import static dev.pipelinearchiver.parquet.ConsumerCalls.addBoolean;
+import static dev.pipelinearchiver.parquet.ConsumerCalls.addDouble;
+import static dev.pipelinearchiver.parquet.ConsumerCalls.addFloat;
+import static dev.pipelinearchiver.parquet.ConsumerCalls.addInt;
+import static dev.pipelinearchiver.parquet.ConsumerCalls.addList;
+import static dev.pipelinearchiver.parquet.ConsumerCalls.addLong;
 import static dev.pipelinearchiver.parquet.ValueBinder.atUtc;
-import static dev.pipelinearchiver.parquet.ValueBinder.bytes;
 import static dev.pipelinearchiver.parquet.ValueBinder.wallClock;
 import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.BINARY;
 import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.FIXED_LEN_BYTE_ARRAY;
@@ -13,13 +19,10 @@ import static org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName.INT64;
 
 import dev.pipelinearchiver.source.CopyRows;
 import dev.pipelinearchiver.source.SourceColumn;
-import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.LocalDate;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -29,7 +32,6 @@ import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.Schema.Type;
 import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericFixed;
 import org.apache.avro.util.Utf8;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.io.api.RecordConsumer;
@@ -65,28 +67,19 @@ public enum ColumnCodec {
     DECIMAL(Type.FIXED, LogicalTypes.decimal(38), FIXED_LEN_BYTE_ARRAY, PLAIN, Types.NUMERIC, null) {
         @Override
         Schema schema(SourceColumn column) {
-            // a named type: one per field, named after it, so two decimal columns never redefine a name
-            Schema fixed = Schema.createFixed(
-                    AvroMapping.avroName(column.name()), null, DECIMAL_NAMESPACE, decimalBytes(column.precision()));
-            return LogicalTypes.decimal(column.precision(), column.scale()).addToSchema(fixed);
+            return Decimals.fixedSchema(AvroMapping.avroName(column.name()), column.precision(), column.scale());
         }
 
         @Override
         public ValueBinder binder(Schema.Field field) {
-            int scale = ((LogicalTypes.Decimal) nonNull(field.schema()).getLogicalType()).getScale();
-            return new ValueBinder(
-                    Types.NUMERIC, v -> new BigDecimal(new BigInteger(((GenericFixed) v).bytes()), scale));
+            return Decimals.binder(nonNull(field.schema()));
         }
     },
-    /**
-     * Contract version 1's numeric(p, s): Avro bytes (BYTE_ARRAY, which Spark's vectorized reader fails on).
-     * No column is archived so today; files written so are still read ({@link #archived}) and rewritten.
-     */
+    /** Version 1's numeric(p, s), Avro bytes (BYTE_ARRAY): never chosen today; its files are read and rewritten. */
     DECIMAL_BYTES(Type.BYTES, LogicalTypes.decimal(38), BINARY, PLAIN, Types.NUMERIC, null) {
         @Override
         public ValueBinder binder(Schema.Field field) {
-            int scale = ((LogicalTypes.Decimal) nonNull(field.schema()).getLogicalType()).getScale();
-            return new ValueBinder(Types.NUMERIC, v -> new BigDecimal(new BigInteger(bytes(v)), scale));
+            return Decimals.binder(nonNull(field.schema()));
         }
     },
     /** timestamptz: a UTC instant, in microseconds. */
@@ -120,9 +113,6 @@ public enum ColumnCodec {
     },
     /** Arrays of other elements (interval, uuid, numeric, dates, …), as their text form ({@code {a,"b c",NULL}}). */
     ARRAY(Type.STRING, null, BINARY, PAYLOAD, Types.VARCHAR, Object::toString);
-
-    /** Namespace of the decimal columns' Avro fixed types (each named after its field). */
-    public static final String DECIMAL_NAMESPACE = AvroMapping.NAMESPACE + ".decimal";
 
     private static final Set<String> UNBOUNDED_TEXT = Set.of("text", "json", "xml");
     private static final Set<String> SHORT_TEXT_AS_IS = Set.of("varchar", "bpchar", "name"); // binary form = text
@@ -239,20 +229,8 @@ public enum ColumnCodec {
             case TEXT -> "xml".equals(column.typeName());
             case SHORT_TEXT -> !"E".equals(column.category()) && !SHORT_TEXT_AS_IS.contains(column.typeName());
             case ARRAY -> true;
-            case INT,
-                    LONG,
-                    FLOAT,
-                    DOUBLE,
-                    BOOLEAN,
-                    DECIMAL,
-                    DECIMAL_BYTES,
-                    TIMESTAMPTZ,
-                    TIMESTAMP,
-                    DATE,
-                    BYTES,
-                    JSONB,
-                    UUID,
-                    LIST -> false;
+            case INT, LONG, FLOAT, DOUBLE, BOOLEAN, DECIMAL, DECIMAL_BYTES, TIMESTAMPTZ -> false;
+            case TIMESTAMP, DATE, BYTES, JSONB, UUID, LIST -> false;
         };
     }
 
@@ -269,9 +247,12 @@ public enum ColumnCodec {
             case FLOAT -> addFloat(out, Float.intBitsToFloat(row.int32(field, "real")));
             case DOUBLE -> addDouble(out, Double.longBitsToDouble(row.int64(field, "double precision")));
             case BOOLEAN -> addBoolean(out, SendFormats.bool(row, field));
-            case DECIMAL -> addBinary(out, Binary.fromConstantByteArray(fixedDecimal(row, field, column)));
+            case DECIMAL -> addBinary(out, Binary.fromConstantByteArray(Decimals.fixed(row, field, column)));
             case DECIMAL_BYTES ->
-                addBinary(out, Binary.fromConstantByteArray(unscaled(SendFormats.numeric(row, field), column.scale())));
+                addBinary(
+                        out,
+                        Binary.fromConstantByteArray(
+                                Decimals.unscaled(SendFormats.numeric(row, field), column.scale())));
             case TIMESTAMPTZ, TIMESTAMP -> addLong(out, SendFormats.epochMicros(row, field));
             case DATE -> addInt(out, SendFormats.epochDay(row, field));
             case BYTES, TEXT, SHORT_TEXT, ARRAY -> addBinary(out, SendFormats.bytes(row, field));
@@ -289,8 +270,8 @@ public enum ColumnCodec {
             case FLOAT -> Float.intBitsToFloat(row.int32(field, "real"));
             case DOUBLE -> Double.longBitsToDouble(row.int64(field, "double precision"));
             case BOOLEAN -> SendFormats.bool(row, field);
-            case DECIMAL -> new GenericData.Fixed(schema(column), fixedDecimal(row, field, column));
-            case DECIMAL_BYTES -> ByteBuffer.wrap(unscaled(SendFormats.numeric(row, field), column.scale()));
+            case DECIMAL -> new GenericData.Fixed(schema(column), Decimals.fixed(row, field, column));
+            case DECIMAL_BYTES -> ByteBuffer.wrap(Decimals.unscaled(SendFormats.numeric(row, field), column.scale()));
             case TIMESTAMPTZ, TIMESTAMP -> SendFormats.epochMicros(row, field);
             case DATE -> SendFormats.epochDay(row, field);
             case BYTES -> ByteBuffer.wrap(SendFormats.bytes(row, field).getBytes());
@@ -300,71 +281,6 @@ public enum ColumnCodec {
             case UUID -> new Utf8(SendFormats.uuidText(row, field));
             case LIST -> PgArrays.value(row, field, PgArrays.element(column.typeName()));
         };
-    }
-
-    /** The unscaled two's-complement bytes of a decimal (setScale does not round: a value that does not fit fails). */
-    static byte[] unscaled(BigDecimal value, int scale) {
-        return value.setScale(scale).unscaledValue().toByteArray();
-    }
-
-    /**
-     * The unscaled two's-complement bytes of a decimal sign-extended to {@code size} bytes; a value that does
-     * not fit its precision fails.
-     */
-    public static byte[] fixed(BigDecimal value, int scale, int size) {
-        byte[] unscaled = unscaled(value, scale);
-        if (unscaled.length > size) {
-            throw new ArithmeticException(value + " does not fit a decimal of " + size + " bytes");
-        }
-        byte[] fixed = new byte[size];
-        Arrays.fill(fixed, 0, size - unscaled.length, (byte) (unscaled[0] < 0 ? -1 : 0));
-        System.arraycopy(unscaled, 0, fixed, size - unscaled.length, unscaled.length);
-        return fixed;
-    }
-
-    /** The bytes of the smallest two's-complement integer that holds every unscaled value of {@code precision} digits. */
-    public static int decimalBytes(int precision) {
-        return BigInteger.TEN.pow(precision).subtract(BigInteger.ONE).bitLength() / 8 + 1;
-    }
-
-    private static byte[] fixedDecimal(CopyRows row, int field, SourceColumn column) throws SQLException {
-        return fixed(SendFormats.numeric(row, field), column.scale(), decimalBytes(column.precision()));
-    }
-
-    private static boolean addList(CopyRows row, int field, RecordConsumer out, SourceColumn column)
-            throws SQLException {
-        PgArrays.write(row, field, PgArrays.element(column.typeName()), out);
-        return true;
-    }
-
-    private static boolean addInt(RecordConsumer out, int value) {
-        out.addInteger(value);
-        return true;
-    }
-
-    private static boolean addLong(RecordConsumer out, long value) {
-        out.addLong(value);
-        return true;
-    }
-
-    private static boolean addFloat(RecordConsumer out, float value) {
-        out.addFloat(value);
-        return true;
-    }
-
-    private static boolean addDouble(RecordConsumer out, double value) {
-        out.addDouble(value);
-        return true;
-    }
-
-    private static boolean addBoolean(RecordConsumer out, boolean value) {
-        out.addBoolean(value);
-        return true;
-    }
-
-    private static boolean addBinary(RecordConsumer out, Binary value) {
-        out.addBinary(value);
-        return true;
     }
 
     private static String logicalName(LogicalType logical) {

@@ -68,8 +68,7 @@ public final class LayoutUpgrade {
                 Schema fixed = nonNull(schema.getField(field.name()).schema());
                 LogicalTypes.Decimal decimal = (LogicalTypes.Decimal) fixed.getLogicalType();
                 BigDecimal number = new BigDecimal(new BigInteger(ValueBinder.bytes(value)), decimal.getScale());
-                value = new GenericData.Fixed(
-                        fixed, ColumnCodec.fixed(number, decimal.getScale(), fixed.getFixedSize()));
+                value = new GenericData.Fixed(fixed, Decimals.fixed(number, decimal.getScale(), fixed.getFixedSize()));
             }
             PgArrays.Element element = textList(field);
             if (value != null && element != null) {
@@ -148,9 +147,7 @@ public final class LayoutUpgrade {
         }
         LogicalTypes.Decimal decimal =
                 (LogicalTypes.Decimal) nonNull(field.schema()).getLogicalType();
-        Schema fixed = Schema.createFixed(
-                field.name(), null, ColumnCodec.DECIMAL_NAMESPACE, ColumnCodec.decimalBytes(decimal.getPrecision()));
-        LogicalTypes.decimal(decimal.getPrecision(), decimal.getScale()).addToSchema(fixed);
+        Schema fixed = Decimals.fixedSchema(field.name(), decimal.getPrecision(), decimal.getScale());
         return field.schema().isUnion() ? Schema.createUnion(Schema.create(Schema.Type.NULL), fixed) : fixed;
     }
 

@@ -277,11 +277,11 @@ public class ColumnCodecTest extends ArchiveTestSupport {
                 Schema fixed = ColumnCodec.DECIMAL.schema(column);
                 yield v == null
                         ? null
-                        : new GenericData.Fixed(fixed, ColumnCodec.fixed(v, column.scale(), fixed.getFixedSize()));
+                        : new GenericData.Fixed(fixed, Decimals.fixed(v, column.scale(), fixed.getFixedSize()));
             }
             case DECIMAL_BYTES -> {
                 BigDecimal v = rs.getBigDecimal(i);
-                yield v == null ? null : ByteBuffer.wrap(ColumnCodec.unscaled(v, column.scale()));
+                yield v == null ? null : ByteBuffer.wrap(Decimals.unscaled(v, column.scale()));
             }
             case TIMESTAMPTZ -> {
                 OffsetDateTime v = rs.getObject(i, OffsetDateTime.class);

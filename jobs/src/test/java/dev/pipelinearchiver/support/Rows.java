@@ -97,6 +97,28 @@ public final class Rows {
         if (value instanceof UUID u) {
             return u.toString();
         }
+        if (value instanceof java.sql.Array list) {
+            return arrayText((Object[]) list.getArray()); // a Parquet LIST read by DuckDB, as PostgreSQL prints arrays
+        }
         return value.toString();
+    }
+
+    /** A one-dimensional array in PostgreSQL's text form: elements quoted when array_out quotes them. */
+    private static String arrayText(Object[] elements) {
+        StringBuilder text = new StringBuilder("{");
+        for (Object element : elements) {
+            text.append(text.length() > 1 ? "," : "");
+            String item = element == null ? null : element.toString();
+            if (item == null) {
+                text.append("NULL");
+            } else if (item.isEmpty() || item.equalsIgnoreCase("NULL") || item.matches("(?s).*[{},\"\\\\\\s].*")) {
+                text.append('"')
+                        .append(item.replace("\\", "\\\\").replace("\"", "\\\""))
+                        .append('"');
+            } else {
+                text.append(item);
+            }
+        }
+        return text.append('}').toString();
     }
 }
