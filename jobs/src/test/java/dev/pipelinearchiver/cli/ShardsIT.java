@@ -9,8 +9,11 @@ import dev.pipelinearchiver.support.ArchiverProcess.Running;
 import dev.pipelinearchiver.support.DuckDbArchive;
 import dev.pipelinearchiver.support.Rows;
 import dev.pipelinearchiver.support.RunSnapshot;
+import dev.pipelinearchiver.support.S3Server;
 import dev.pipelinearchiver.support.SourceFixture;
 import dev.pipelinearchiver.support.TestDatabase;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
@@ -21,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * mid-run and relaunched while the others still run. Every eligible row must be archived exactly once,
  * the rest untouched, the {@code step_stats} day files equal to exact SQL over all archived steps, and
  * no launch may fail because of another shard (a serialization failure or a deadlock between shards is
- * retried, never reported).
+ * retried, never reported). One round archives to an s3:// root (s3proxy) instead of a directory.
  */
 class ShardsIT {
 
@@ -61,28 +65,43 @@ class ShardsIT {
                    duration_ms_min, duration_ms_max, duration_ms_total
             FROM %s ORDER BY dt, step_name""";
 
+    /** The round that archives to an object store: its bucket and the root's prefix in it. */
+    private static final int S3_ROUND = 1;
+
+    private static final String BUCKET = "shards";
+
     private static TestDatabase db;
+    private static S3Server s3;
     private final Random random = new Random();
 
     @TempDir
     Path temp;
 
+    @TempDir
+    static Path buckets;
+
     @BeforeAll
     static void createDatabase() {
         db = TestDatabase.create("archiver_shards");
+        s3 = S3Server.start(buckets);
+        s3.bucket(BUCKET);
     }
 
     @AfterAll
     static void dropDatabase() {
+        s3.stop();
         db.drop();
     }
 
-    /** ~150 runs over three days before the cutoff, some after it and some unfinished. */
+    /**
+     * ~75 runs over three days before the cutoff, some after it and some unfinished: each shard has three
+     * batches (of 8 runs), so that a kill lands between batches as well as in one.
+     */
     private static void runs() {
         db.resetSource();
         SourceFixture fixture = new SourceFixture(db);
-        fixture.runs(120, "ok", Instant.parse("2026-05-28T00:00:00Z"), 2_100, 4);
-        fixture.runs(10, "error", Instant.parse("2026-05-29T03:00:00Z"), 5_000, 3);
+        fixture.runs(66, "ok", Instant.parse("2026-05-28T00:00:00Z"), 3_800, 4);
+        fixture.runs(6, "error", Instant.parse("2026-05-29T03:00:00Z"), 8_000, 3);
         fixture.runs(8, "ok", Instant.parse("2026-06-02T00:00:00Z"), 60, 2); // after the cutoff
         fixture.runs(4, "running", null, 0, 2);
         db.execute("""
@@ -99,8 +118,8 @@ class ShardsIT {
         return new String[] {
             "archive",
             "--cutoff=" + CUTOFF,
-            "--archiver.batch-size=15",
-            "--archiver.purge-batch-size=5",
+            "--archiver.batch-size=8",
+            "--archiver.purge-batch-size=4",
             "--archiver.export-threads=1"
         };
     }
@@ -157,7 +176,12 @@ class ShardsIT {
             RunSnapshot others = RunSnapshot.of(db, "NOT IN (" + ELIGIBLE + ")");
             List<List<Object>> exactStats = postgres(EXACT_STATS.formatted(ELIGIBLE));
             Path root = temp.resolve("round-" + round);
-            Map<String, String> env = ArchiverProcess.environment(db, root);
+            Map<String, String> env = new HashMap<>(ArchiverProcess.environment(db, root));
+            if (round == S3_ROUND) { // the same, on an object store: the bucket's objects are files under root
+                root = buckets.resolve(BUCKET).resolve("round-" + round);
+                env.putAll(s3.environment());
+                env.put("ARCHIVER_OUTPUT_ROOT", "s3://" + BUCKET + "/round-" + round);
+            }
             int victim = round % SHARDS;
             KillPoint point = points[round % points.length];
             long extraDelay = point == KillPoint.STARTED ? 1_500 + random.nextInt(4_000) : random.nextInt(400);
@@ -181,7 +205,8 @@ class ShardsIT {
             }
 
             // then: every launch but the killed one completed at once, without a relaunch
-            String said = "round " + round + ": shard " + victim + " killed at " + point + "+" + extraDelay + " ms"
+            String said = "round " + round + (round == S3_ROUND ? " (s3:// root)" : "") + ": shard " + victim
+                    + " killed at " + point + "+" + extraDelay + " ms"
                     + (killedMidRun ? "" : " (it had already ended with exit " + killedOutcome.exitCode() + ")");
             rounds.add(said + "; retried between shards: "
                     + retries(Stream.concat(outcomes.stream(), Stream.of(killedOutcome))
@@ -263,6 +288,33 @@ class ShardsIT {
                 .containsExactly(2L);
         assertThat(archive.query(FILE_STATS.formatted(archive.dataset("step_stats"))))
                 .isEqualTo(exactStats);
+
+        // then: one manifest per shard's completed launch
+        try (Stream<Path> manifests = Files.list(root.resolve("_manifests"))) {
+            assertThat(manifests.map(m -> m.getFileName().toString().replaceAll(".*-(s\\d+)\\.json$", "$1")))
+                    .containsExactlyInAnyOrder("s0", "s1");
+        }
+        // then: one verify, with no shard settings, checks every file of every shard
+        long files = db.count("SELECT count(*) FROM archiver.archive_file");
+        assertThat(db.count("SELECT count(DISTINCT b.shard) FROM archiver.archive_file f"
+                        + " JOIN archiver.archive_batch b ON b.batch_id = f.batch_id"))
+                .isEqualTo(2);
+        Outcome clean = ArchiverProcess.run(env, "verify");
+        assertThat(clean.exitCode()).as(lastLines(clean)).isZero();
+        assertThat(clean.stdout()).contains("verify: " + files + " files of the ledger checked");
+        // then: a damaged file of shard 1 fails verify, which names it
+        String damaged = db.text("SELECT f.path FROM archiver.archive_file f"
+                + " JOIN archiver.archive_batch b ON b.batch_id = f.batch_id"
+                + " WHERE b.shard = 1 AND f.table_name = 'pipeline_steps' ORDER BY f.batch_id DESC LIMIT 1");
+        try (RandomAccessFile file = new RandomAccessFile(damaged.substring("file:".length()), "rw")) {
+            file.seek(4); // first page, right after the leading magic: never in the footer
+            int b = file.read();
+            file.seek(4);
+            file.write(b ^ 0x01);
+        }
+        Outcome changed = ArchiverProcess.run(env, "verify");
+        assertThat(changed.exitCode()).as(lastLines(changed)).isEqualTo(4);
+        assertThat(changed.stdout()).containsPattern("CHANGED +" + Pattern.quote(damaged) + ": pipeline_steps");
     }
 
     /** What the launches retried (a conflict between shards, e.g. a serialization failure), as they logged it. */
