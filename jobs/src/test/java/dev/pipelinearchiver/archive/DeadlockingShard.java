@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
+import java.util.concurrent.Future;
 
 /**
  * Another shard's statistics transaction, taking the day's rows of two step names in the opposite order to this
@@ -68,12 +69,12 @@ final class DeadlockingShard implements AutoCloseable {
     /**
      * Waits until the launch's transaction waits on this one, then takes the row of {@code firstStep}, which the
      * launch holds: returns once PostgreSQL has rolled the launch's transaction back (this statement then gets
-     * its row), and rolls this transaction back.
+     * its row), and rolls this transaction back. Fails at once if the launch ends without having waited.
      */
-    void deadlock(String firstStep, Duration timeout) throws Exception {
+    void deadlock(String firstStep, Future<?> launch, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (db.count("SELECT count(*) FROM pg_stat_activity WHERE " + pid + " = ANY (pg_blocking_pids(pid))") == 0) {
-            if (System.nanoTime() > deadline) {
+            if (launch.isDone() || System.nanoTime() > deadline) {
                 throw new IllegalStateException("the launch never waited on the other shard's step_stats row");
             }
             Thread.sleep(10);

@@ -79,7 +79,7 @@ class ShardDeadlockTest extends ArchiveTestSupport {
                     throw new IllegalStateException(e);
                 }
             });
-            otherShard.deadlock(FIRST_STEP, Duration.ofMinutes(1));
+            otherShard.deadlock(FIRST_STEP, launch, Duration.ofMinutes(1));
             Result result = launch.get();
 
             // then: PostgreSQL rolled back the launch's transaction for a deadlock (the other shard's statement got

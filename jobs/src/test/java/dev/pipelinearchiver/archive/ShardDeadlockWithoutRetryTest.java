@@ -48,7 +48,7 @@ class ShardDeadlockWithoutRetryTest extends ArchiveTestSupport {
                     throw new IllegalStateException(e);
                 }
             });
-            otherShard.deadlock(ShardDeadlockTest.FIRST_STEP, Duration.ofMinutes(1));
+            otherShard.deadlock(ShardDeadlockTest.FIRST_STEP, launch, Duration.ofMinutes(1));
             Result result = launch.get();
 
             // then: the launch failed with PostgreSQL's deadlock, not retried
