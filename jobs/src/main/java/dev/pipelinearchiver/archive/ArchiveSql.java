@@ -12,6 +12,29 @@ final class ArchiveSql {
 
     private ArchiveSql() {}
 
+    /** Takes the archive lock if free (the launch's session holds it). Parameters: lock class, shard. */
+    static final String TRY_ARCHIVE_LOCK = "SELECT pg_try_advisory_lock(?, ?)";
+
+    /** Releases the archive lock. Parameters: lock class, shard. */
+    static final String RELEASE_ARCHIVE_LOCK = "SELECT pg_advisory_unlock(?, ?)";
+
+    /**
+     * Whether any session holds the archive lock: the two-key form of pg_advisory_lock shows as objsubid 2,
+     * with the keys in classid and objid. Parameters: lock class, shard.
+     */
+    static final String ARCHIVE_LOCK_HELD = """
+            SELECT EXISTS (SELECT 1 FROM pg_locks
+                           WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid::bigint = ? AND objid::bigint = ?
+                             AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))""";
+
+    /**
+     * A job execution's status from Spring Batch's table, under its table prefix, which the caller has checked
+     * to be [schema.]PREFIX_ (letters, digits and _ only). Parameter: job execution id.
+     */
+    static String jobExecutionStatus(String tablePrefix) {
+        return "SELECT status FROM " + tablePrefix + "JOB_EXECUTION WHERE job_execution_id = ?";
+    }
+
     /** The files of a shard's written (not yet purged) batches: batch id, path, table. Parameter: shard. */
     static final String WRITTEN_FILES_OF_SHARD = """
             SELECT f.batch_id, f.path, f.table_name

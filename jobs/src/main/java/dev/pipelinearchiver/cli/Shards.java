@@ -2,7 +2,7 @@ package dev.pipelinearchiver.cli;
 
 import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.archive.ArchiveJobConfiguration;
-import dev.pipelinearchiver.archive.ArchiveLauncher;
+import dev.pipelinearchiver.archive.ArchiveParameters;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -30,7 +30,7 @@ final class Shards {
     static void requireOneLayout(ApplicationContext context, Instant cutoff) {
         ArchiverProperties.Shard ours =
                 context.getBean(ArchiverProperties.class).shard();
-        String ourLabel = label(ArchiveLauncher.shardParameter(ours));
+        String ourLabel = label(ArchiveParameters.shardParameter(ours));
         List<BatchMetadata.UnfinishedShard> other =
                 BatchMetadata.of(context).unfinishedOfCutoff(ArchiveJobConfiguration.JOB_NAME, cutoff.toString());
         other = other.stream().filter(u -> count(u.shard()) != ours.count()).toList();
