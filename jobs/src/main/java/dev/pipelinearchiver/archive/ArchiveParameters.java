@@ -36,4 +36,9 @@ public final class ArchiveParameters {
         String deadline = parameters.getString(ArchiveJobConfiguration.DEADLINE);
         return deadline == null ? null : Instant.parse(deadline);
     }
+
+    /** The shard of a launch's {@code shard} parameter; a launch without it is the single shard, {@code 0/1}. */
+    public static String shardLabel(String shardParameter) {
+        return shardParameter == null ? "0/1" : shardParameter;
+    }
 }

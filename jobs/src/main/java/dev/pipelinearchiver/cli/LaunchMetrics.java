@@ -4,6 +4,7 @@ import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.archive.ArchiveJobConfiguration;
 import dev.pipelinearchiver.archive.ArchiveLauncher.Outcome;
 import dev.pipelinearchiver.archive.ArchiveLauncher.Result;
+import dev.pipelinearchiver.archive.BatchMetadata;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -3,6 +3,7 @@ package dev.pipelinearchiver.cli;
 import dev.pipelinearchiver.archive.ArchiveLauncher;
 import dev.pipelinearchiver.archive.ArchiveLauncher.Result;
 import dev.pipelinearchiver.archive.ArchivePreflight;
+import dev.pipelinearchiver.archive.BatchMetadata;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

@@ -3,6 +3,7 @@ package dev.pipelinearchiver.cli;
 import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.archive.ArchiveJobConfiguration;
 import dev.pipelinearchiver.archive.ArchiveParameters;
+import dev.pipelinearchiver.archive.BatchMetadata;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -15,7 +16,7 @@ final class Shards {
 
     /** The shard of a launch's {@code shard} parameter; a launch without it is the single shard, {@code 0/1}. */
     static String label(String shardParameter) {
-        return shardParameter == null ? "0/1" : shardParameter;
+        return ArchiveParameters.shardLabel(shardParameter);
     }
 
     private static int count(String label) {

@@ -1,4 +1,4 @@
-package dev.pipelinearchiver.cli;
+package dev.pipelinearchiver.archive;
 
 /**
  * SQL over Spring Batch's metadata tables and the archive ledger for the operators' commands. {@code %1$s}
