@@ -36,6 +36,20 @@ final class ArchiveSql {
 
     static final String CURRENT_USER = "SELECT current_user";
 
+    /** The database's clock (launch metrics: what a launch touched is what is stamped since). */
+    static final String DATABASE_NOW = "SELECT now()";
+
+    /**
+     * What this launch wrote, from the ledger: bytes of the data files it wrote, and runs released by the batches it
+     * touched (as its manifest counts them). Parameters: shard, since, shard, since, since.
+     */
+    static final String LAUNCH_LEDGER_FIGURES = """
+            SELECT (SELECT coalesce(sum(f.byte_count), 0) FROM archiver.archive_file f
+                    JOIN archiver.archive_batch b ON b.batch_id = f.batch_id
+                    WHERE b.shard = ? AND f.written_at >= ?),
+                   (SELECT count(*) FROM archiver.batch_run r JOIN archiver.archive_batch b ON b.batch_id = r.batch_id
+                    WHERE b.shard = ? AND r.state = 'released' AND (b.written_at >= ? OR b.purged_at >= ?))""";
+
     /** Takes the archive lock if free (the launch's session holds it). Parameters: lock class, shard. */
     static final String TRY_ARCHIVE_LOCK = "SELECT pg_try_advisory_lock(?, ?)";
 

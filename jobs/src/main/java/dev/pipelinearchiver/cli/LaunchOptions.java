@@ -4,6 +4,7 @@ import dev.pipelinearchiver.archive.ArchiveLauncher;
 import dev.pipelinearchiver.archive.ArchiveLauncher.Result;
 import dev.pipelinearchiver.archive.ArchivePreflight;
 import dev.pipelinearchiver.archive.BatchMetadata;
+import dev.pipelinearchiver.archive.LaunchMetrics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
