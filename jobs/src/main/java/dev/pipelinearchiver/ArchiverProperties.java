@@ -18,8 +18,23 @@ import org.springframework.validation.annotation.Validated;
 
 /**
  * Deployment settings of the archiver ({@code archiver.*}), validated at start so that a bad setting
- * stops the process before anything is read, written or deleted. Every setting is documented in
- * {@code config/application.yml}.
+ * stops the process before anything is read, written or deleted. Each setting is described once, by the
+ * {@code @param} tags here: the build turns them into Spring Boot's configuration metadata (IDEs complete and
+ * explain the settings), and the README's settings table is that metadata (SettingsMetadataTest).
+ *
+ * @param outputRoot archive root: a local path, file:///absolute/path, or s3://bucket/prefix (s3a:// is an alias)
+ *     for Amazon S3 and S3-compatible stores (docs/object-storage.md); any other scheme stops the start (exit 2)
+ * @param source the backend's runs table and what finished means
+ * @param batchSize runs per archive batch (one file per table and batch)
+ * @param purgeBatchSize runs per delete transaction (keep each transaction short)
+ * @param exportThreads batches exported side by side
+ * @param purgeThreads batches purged side by side, beside the export (1 is gentlest on the backend)
+ * @param parquet Parquet writer settings
+ * @param shard this process's shard of the runs
+ * @param stats per-step statistics per day
+ * @param throttle protection of the backend while purging
+ * @param s3 object-store settings, for s3:// roots only
+ * @param database how a launch lives with the database going away
  */
 @Validated
 @ConfigurationProperties("archiver")
@@ -40,25 +55,41 @@ public record ArchiverProperties(
     /**
      * Object-store roots ({@code s3://bucket/prefix}). Credentials, region and endpoint come from the
      * AWS SDK's standard chain and variables ({@code AWS_*}), never from these settings.
+     *
+     * @param pathStyle path-style addressing; unset: path-style with a custom endpoint, virtual-hosted on AWS
+     * @param endpoint the S3 endpoint, e.g. http://minio:9000; overrides AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL
+     * @param serverSideEncryption none, AES256 (SSE-S3) or aws:kms (SSE-KMS)
+     * @param kmsKeyId the KMS key with aws:kms; unset: the bucket's or the account's key
+     * @param partBytes multipart part size, held in memory per open file (S3's minimum part is 5 MiB)
+     * @param maxAttempts attempts per request, with the SDK's backoff (throttling, 5xx, dropped connections)
+     * @param socketTimeout longest wait for data on an S3 connection
      */
     public record S3(
-            // null: path-style addressing with a custom endpoint, virtual-hosted on AWS
             Boolean pathStyle,
-            // overrides AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL (e.g. http://minio:9000)
             String endpoint,
 
             @DefaultValue("none") @Pattern(regexp = "none|AES256|aws:kms")
             String serverSideEncryption,
 
             String kmsKeyId,
-            // one part of a multipart upload, held in memory per open file (S3's minimum part is 5 MiB)
+
             @Min(5 << 20) @Max(512 << 20) @DefaultValue("8388608")
             int partBytes,
-            // attempts per request, with the SDK's backoff (throttling, 5xx, dropped connections)
+
             @Min(1) @Max(50) @DefaultValue("10") int maxAttempts,
             @DefaultValue("60s") Duration socketTimeout) {}
 
-    /** Where the backend's runs are and what "finished" means; every other table is found from the catalog. */
+    /**
+     * Where the backend's runs are and what "finished" means; every other table is found from the catalog.
+     *
+     * @param schema schema of the backend's tables
+     * @param runsTable the runs table, one row per run; its deletion cascades to every other archived table
+     * @param idColumn the runs table's id
+     * @param finishedAtColumn when a run finished: the cutoff applies to it, and its UTC date is the run's dt
+     * @param statusColumn a run's status
+     * @param finishedStatuses statuses of finished runs; runs in any other status (running) are never touched
+     * @param sortColumns order of a table's rows within a run in the files, per table (default: primary key)
+     */
     public record Source(
             @DefaultValue("public") @Pattern(regexp = IDENTIFIER)
             String schema,
@@ -80,7 +111,17 @@ public record ArchiverProperties(
 
             @DefaultValue Map<String, List<String>> sortColumns) {}
 
-    /** Parquet writer settings: they bound the writer's memory (one row group per open file). */
+    /**
+     * Parquet writer settings: they bound the writer's memory (one row group per open file).
+     *
+     * @param compression UNCOMPRESSED, SNAPPY, GZIP, ZSTD or LZ4_RAW
+     * @param compressionLevel the codec's level; with ZSTD and the two zstd settings, level 1 comes within 1 % of
+     *     zstd -3's size for 5-10 % less CPU (docs/decisions/0006-zstd-contexts.md)
+     * @param rowGroupBytes row group size: bounds the writer's memory, one row group per open file
+     * @param pageBytes page size: zstd compresses each page alone, so larger pages give it more context
+     * @param zstdWindowLog zstd's window (log2), ZSTD only; 0 keeps the level's own
+     * @param zstdHashLog zstd's match table (log2), ZSTD only; 0 keeps the level's own
+     */
     public record Parquet(
             @DefaultValue("ZSTD") @Pattern(regexp = "UNCOMPRESSED|SNAPPY|GZIP|ZSTD|LZ4_RAW")
             String compression,
@@ -88,7 +129,6 @@ public record ArchiverProperties(
             @DefaultValue("1") int compressionLevel,
             @Min(1 << 20) @DefaultValue("67108864") long rowGroupBytes,
             @Min(1 << 12) @DefaultValue("4194304") int pageBytes,
-            // ZSTD only (log2): 0 keeps the level's own window and hash-table sizes
             @DefaultValue("22") int zstdWindowLog,
             @DefaultValue("18") int zstdHashLog) {
 
@@ -112,7 +152,13 @@ public record ArchiverProperties(
         }
     }
 
-    /** Shard i of N (DESIGN.md "Scale"): this process archives the runs with id mod N = i. */
+    /**
+     * Shard i of N (DESIGN.md "Scale"): this process archives the runs with id mod N = i.
+     *
+     * @param index this process's shard, 0 to count - 1; a Kubernetes Indexed Job sets it from
+     *     JOB_COMPLETION_INDEX (docs/shards.md)
+     * @param count the number of shards; every shard of a cutoff uses the same
+     */
     public record Shard(
             @Min(0) @DefaultValue("0") int index,
             @Min(1) @DefaultValue("1") int count) {
@@ -128,6 +174,14 @@ public record ArchiverProperties(
     /**
      * Per-step statistics, folded from the archived rows of one table (the steps table); disabled when
      * that table is not among the archived ones.
+     *
+     * @param enabled fold per-step statistics per day from the archived steps
+     * @param table the table the statistics are folded from
+     * @param stepNameColumn the step name column of that table
+     * @param statusColumn the status column of that table: ok, skip or error (other values are counted apart)
+     * @param durationColumn the duration column of that table, in milliseconds
+     * @param errorColumn the error message column of that table
+     * @param topErrors most frequent error patterns kept per day and step name
      */
     public record Stats(
             @DefaultValue("true") boolean enabled,
@@ -152,6 +206,13 @@ public record ArchiverProperties(
     /**
      * Protects the backend while purging: a pause after each delete transaction, and a wait while
      * replication lag (as the lag query reports it, in seconds) exceeds a bound.
+     *
+     * @param purgePause sleep after each delete transaction (e.g. 200ms)
+     * @param maxReplicationLag before each delete transaction, wait while a standby lags more (e.g. 30s); unset:
+     *     do not check
+     * @param replicationLagQuery the largest lag of any standby, in seconds (needs pg_monitor to see other roles'
+     *     senders)
+     * @param lagPollInterval how often the lag is checked while waiting
      */
     public record Throttle(
             @DefaultValue("0ms") Duration purgePause,
@@ -164,6 +225,14 @@ public record ArchiverProperties(
      * PostgreSQL and retries the unit of work that failed (a lost connection, a terminated backend, a server
      * restarting, a serialization failure or a deadlock), the first wait (doubled each time, up to the
      * largest), and the timeouts of the job's short statements (0: none).
+     *
+     * @param retryFor how long a launch waits for PostgreSQL and retries the unit of work that failed; past it,
+     *     exit 1, and the next launch resumes
+     * @param retryDelay first wait before a retry, doubled each time (with jitter) up to retry-max-delay
+     * @param retryMaxDelay longest wait between two retries
+     * @param statementTimeout timeout of the job's statements (ledger, plan, purge, statistics, metadata), not
+     *     the export's COPY; 0: none
+     * @param lockTimeout longest wait for a lock held by another session (e.g. the backend holding a run)
      */
     public record Database(
             @DefaultValue("3m") Duration retryFor,

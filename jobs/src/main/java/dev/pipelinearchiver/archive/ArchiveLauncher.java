@@ -2,42 +2,25 @@ package dev.pipelinearchiver.archive;
 
 import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.database.CommitsLostException;
-import dev.pipelinearchiver.database.DatabaseFailure;
 import dev.pipelinearchiver.database.DatabaseRetry;
 import dev.pipelinearchiver.database.DatabaseUnavailableException;
 import dev.pipelinearchiver.parquet.ParquetArchive;
-import dev.pipelinearchiver.source.SourceCatalog;
-import dev.pipelinearchiver.storage.ArchiveIoException;
 import java.io.IOException;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.TreeMap;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.BatchStatus;
-import org.springframework.batch.core.ExitStatus;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.JobExecution;
-import org.springframework.batch.core.job.JobInstance;
 import org.springframework.batch.core.job.parameters.JobParameters;
-import org.springframework.batch.core.job.parameters.JobParametersBuilder;
 import org.springframework.batch.core.launch.JobInstanceAlreadyCompleteException;
 import org.springframework.batch.core.launch.JobOperator;
 import org.springframework.batch.core.repository.JobRepository;
-import org.springframework.batch.core.step.StepExecution;
-import org.springframework.beans.factory.annotation.Value;
-import org.springframework.dao.OptimisticLockingFailureException;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.util.backoff.BackOffExecution;
 
@@ -58,17 +41,8 @@ public class ArchiveLauncher {
 
     private static final Logger log = LoggerFactory.getLogger(ArchiveLauncher.class);
 
-    /** A table prefix used as it is in SQL: [schema.]PREFIX_, letters, digits and _ only. */
-    private static final Pattern TABLE_PREFIX = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*\\.)?[A-Za-z_][A-Za-z0-9_]*");
-
     /** First key of the advisory lock ("parc"); the second is the shard index. */
     public static final int LOCK_CLASS = 0x70617263;
-
-    /** The two-key form of pg_advisory_lock shows as objsubid 2, with the keys in classid and objid. */
-    private static final String LOCK_HELD = """
-            SELECT EXISTS (SELECT 1 FROM pg_locks
-                           WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid::bigint = ? AND objid::bigint = ?
-                             AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))""";
 
     public enum Outcome {
         COMPLETED,
@@ -83,28 +57,14 @@ public class ArchiveLauncher {
     /** The launch's outcome and its execution (null when LOCKED, or when STOPPED before the job started). */
     public record Result(Outcome outcome, JobExecution execution) {}
 
-    /** What {@link #recover} did: the executions it marked FAILED, one line each (none unless RECOVERED). */
-    public record Recovery(Kind kind, List<String> changed) {
-
-        public enum Kind {
-            RECOVERED,
-            NOT_RUNNING,
-            LOCKED
-        }
-    }
-
     private final JobOperator jobOperator;
     private final JobRepository jobRepository;
     private final Job archiveJob;
     private final DataSource dataSource;
-    private final SourceCatalog catalog;
     private final ParquetArchive archive;
     private final ArchiverProperties properties;
-    private final SourcePrivileges privileges;
+    private final ExecutionRecovery recovery;
     private final DatabaseRetry retry;
-    private final JdbcTemplate jdbc;
-    /** Spring Batch's table prefix ({@code spring.batch.jdbc.table-prefix}), with its schema. */
-    private final String tablePrefix;
 
     /** The parameters of the launch in progress in this process, for a stop request from a signal handler. */
     private volatile JobParameters launching;
@@ -116,82 +76,18 @@ public class ArchiveLauncher {
             JobRepository jobRepository,
             Job archiveJob,
             DataSource dataSource,
-            SourceCatalog catalog,
             ParquetArchive archive,
             ArchiverProperties properties,
-            JdbcTemplate jdbc,
-            DatabaseRetry retry,
-            @Value("${spring.batch.jdbc.table-prefix:BATCH_}") String tablePrefix) {
+            ExecutionRecovery recovery,
+            DatabaseRetry retry) {
         this.jobOperator = jobOperator;
         this.jobRepository = jobRepository;
         this.archiveJob = archiveJob;
         this.dataSource = dataSource;
-        this.catalog = catalog;
         this.archive = archive;
         this.properties = properties;
-        this.privileges = new SourcePrivileges(jdbc);
+        this.recovery = recovery;
         this.retry = retry;
-        this.jdbc = jdbc;
-        this.tablePrefix = tablePrefix;
-    }
-
-    /**
-     * The cutoff (and the shard, when there are several) identify the job instance; the deadline
-     * ({@code --max-runtime}) only this launch.
-     */
-    JobParameters parameters(Instant cutoff, Instant deadline) {
-        JobParametersBuilder builder =
-                new JobParametersBuilder().addString(ArchiveJobConfiguration.CUTOFF, cutoff.toString());
-        String shard = shardParameter(properties.shard());
-        if (shard != null) {
-            builder.addString(ArchiveJobConfiguration.SHARD, shard);
-        }
-        if (deadline != null) {
-            builder.addString(ArchiveJobConfiguration.DEADLINE, deadline.toString(), false);
-        }
-        return builder.toJobParameters();
-    }
-
-    /** The {@link ArchiveJobConfiguration#SHARD} parameter of a shard's launches: null with one shard. */
-    public static String shardParameter(ArchiverProperties.Shard shard) {
-        return shard.count() > 1 ? shard.index() + "/" + shard.count() : null;
-    }
-
-    /**
-     * Checks what would make the job fail before any write (archive root, backend schema), so a bad
-     * configuration is reported as such and not as a failed job.
-     */
-    public void preflight() {
-        archive.checkWritable();
-        privileges.checkSchemaUsage(properties.source().schema());
-        privileges.checkTables(catalog.inspect());
-    }
-
-    /**
-     * Refuses (exit 2, one line) to continue batches that an earlier launch of this shard wrote, but did
-     * not purge, under another archive root than this launch's: finishing them here would leave one
-     * cutoff's files under two roots. {@code --allow-root-change} skips the check.
-     */
-    public void checkUnfinishedBatchesRoot() {
-        TreeMap<String, List<Long>> elsewhere = new TreeMap<>();
-        jdbc.query(
-                ArchiveSql.WRITTEN_FILES_OF_SHARD,
-                rs -> {
-                    String path = rs.getString(2);
-                    if (!archive.storage().root().contains(path)) {
-                        String root = path.substring(0, path.indexOf('/' + rs.getString(3) + "/dt="));
-                        elsewhere.computeIfAbsent(root, r -> new ArrayList<>()).add(rs.getLong(1));
-                    }
-                },
-                properties.shard().index());
-        if (!elsewhere.isEmpty()) {
-            var first = elsewhere.firstEntry();
-            throw new ArchiveIoException(
-                    "Batches " + first.getValue().stream().distinct().sorted().toList() + " were written under "
-                            + first.getKey() + " and are not purged yet; this launch writes to " + archive.root()
-                            + ": relaunch with that archive root to finish them, or pass --allow-root-change",
-                    null);
-        }
     }
 
     public Result archive(Instant cutoff) throws Exception {
@@ -200,7 +96,7 @@ public class ArchiveLauncher {
 
     /** Archives up to the cutoff, stopping at a safe point once the deadline (if any) has passed. */
     public Result archive(Instant cutoff, Instant deadline) throws Exception {
-        return launch(parameters(cutoff, deadline));
+        return launch(ArchiveParameters.of(properties.shard(), cutoff, deadline));
     }
 
     /**
@@ -209,8 +105,10 @@ public class ArchiveLauncher {
      */
     public Result restart(JobExecution execution, Instant deadline) throws Exception {
         // the cutoff, and this launch's deadline: an earlier launch's --max-runtime must not stop this one
-        return launch(parameters(
-                Instant.parse(execution.getJobParameters().getString(ArchiveJobConfiguration.CUTOFF)), deadline));
+        return launch(ArchiveParameters.of(
+                properties.shard(),
+                Instant.parse(execution.getJobParameters().getString(ArchiveJobConfiguration.CUTOFF)),
+                deadline));
     }
 
     private Result launch(JobParameters parameters) throws Exception {
@@ -241,7 +139,7 @@ public class ArchiveLauncher {
         removeAbandonedUploads(properties.shard().index());
         BackOffExecution waits = null;
         JobExecution previous = null; // this launch's previous attempt, if it restarted the job instance
-        Instant deadline = deadline(parameters);
+        Instant deadline = ArchiveParameters.deadline(parameters);
         while (true) {
             JobExecution last = retry.call(
                     "reading the job's metadata",
@@ -250,7 +148,9 @@ public class ArchiveLauncher {
                 return new Result(Outcome.ALREADY_COMPLETED, last);
             }
             // we hold the only lock, so no process runs this instance: whatever it left running or UNKNOWN is over
-            retry.run("marking the job instance's unfinished executions FAILED", () -> makeResumable(parameters));
+            retry.run(
+                    "marking the job instance's unfinished executions FAILED",
+                    () -> recovery.makeResumable(parameters));
             // written before reading stopRequested, the reverse of requestStop(): one of the two sees the other
             launching = parameters;
             if (stopRequested) {
@@ -272,7 +172,7 @@ public class ArchiveLauncher {
             } catch (Exception e) {
                 // e.g. the job execution not created (a lost connection, a serialization failure between shards),
                 // or not recorded as ended
-                if (!restartable(List.of(e))) {
+                if (!LaunchFailures.restartable(List.of(e))) {
                     throw e;
                 }
                 failure = e;
@@ -281,7 +181,8 @@ public class ArchiveLauncher {
                 JobExecution ended = execution;
                 // the outcome reported is durable (the job's own commits are asynchronous, AsyncCommits)
                 retry.run("making the launch's commits durable", () -> AsyncCommits.flush(dataSource));
-                BatchStatus recorded = retry.call("reading the job execution's outcome", () -> recordedStatus(ended));
+                BatchStatus recorded =
+                        retry.call("reading the job execution's outcome", () -> recovery.recordedStatus(ended));
                 if (lock.isLost()) {
                     return new Result(Outcome.LOCK_LOST, execution);
                 }
@@ -293,7 +194,7 @@ public class ArchiveLauncher {
                 boolean completionLost = execution.getStatus() == BatchStatus.COMPLETED;
                 if (!completionLost
                         && execution.getStatus() != BatchStatus.UNKNOWN
-                        && !restartable(execution.getAllFailureExceptions())) {
+                        && !LaunchFailures.restartable(execution.getAllFailureExceptions())) {
                     return new Result(outcome(execution.getStatus()), execution);
                 }
             }
@@ -320,63 +221,11 @@ public class ArchiveLauncher {
                     "{} ended {}: {}; restarting its job instance in {} ms",
                     execution == null ? "the launch" : "job execution " + execution.getId(),
                     execution == null ? "before the job ran" : execution.getStatus(),
-                    firstFailure(execution == null ? List.of(failure) : execution.getAllFailureExceptions()),
+                    LaunchFailures.firstFailure(
+                            execution == null ? List.of(failure) : execution.getAllFailureExceptions()),
                     wait);
             sleepUnlessStopped(wait);
         }
-    }
-
-    /**
-     * The execution's status as PostgreSQL holds it now (a crash may have taken back its last commits): one
-     * row, where the repository would also load every step and partition with its context.
-     */
-    private BatchStatus recordedStatus(JobExecution execution) {
-        if (!TABLE_PREFIX.matcher(tablePrefix).matches()) {
-            return jobRepository.getJobExecution(execution.getId()).getStatus();
-        }
-        String status = jdbc.queryForObject(
-                "SELECT status FROM " + tablePrefix + "JOB_EXECUTION WHERE job_execution_id = ?",
-                String.class,
-                execution.getId());
-        return BatchStatus.valueOf(status);
-    }
-
-    /**
-     * A failure that a new attempt may not meet: transient, or commits lost in a crash; not a retry that gave
-     * up. A version conflict in Spring Batch's metadata counts as lost commits: under the archive lock only
-     * this process writes its execution's rows, so a row whose version went back lost a commit in a crash
-     * (the job's commits are asynchronous) or met a commit whose outcome was unknown.
-     */
-    private static boolean restartable(List<Throwable> failures) {
-        boolean restartable = false;
-        for (Throwable failure : failures) {
-            if (hasCause(failure, DatabaseUnavailableException.class)) {
-                return false;
-            }
-            DatabaseFailure kind = DatabaseFailure.of(failure);
-            restartable |= DatabaseRetry.isTransient(failure)
-                    || kind == DatabaseFailure.LOST_COMMITS
-                    || hasCause(failure, OptimisticLockingFailureException.class);
-        }
-        return restartable;
-    }
-
-    private static boolean hasCause(Throwable failure, Class<? extends Throwable> type) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (type.isInstance(t)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static String firstFailure(List<Throwable> failures) {
-        return failures.stream()
-                .filter(f -> restartable(List.of(f)))
-                .findFirst()
-                .or(() -> failures.stream().findFirst())
-                .map(DatabaseUnavailableException::summary)
-                .orElse("its outcome was not recorded");
     }
 
     private void sleepUnlessStopped(long millis) throws InterruptedException {
@@ -384,69 +233,6 @@ public class ArchiveLauncher {
         while (!stopRequested && System.nanoTime() < until) {
             Thread.sleep(Math.min(200, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
         }
-    }
-
-    private static Instant deadline(JobParameters parameters) {
-        String deadline = parameters.getString(ArchiveJobConfiguration.DEADLINE);
-        return deadline == null ? null : Instant.parse(deadline);
-    }
-
-    /**
-     * Marks every execution of the job instance that is left running (its process died) or UNKNOWN (its
-     * process lost the database while recording how a step ended), and each such step or partition, FAILED,
-     * so that Spring Batch restarts the instance. Only while holding the archive lock: no process runs the
-     * instance then. Safe because the ledger, not these statuses, decides what is archived and purged: every
-     * step re-reads it and redoes only what it has not recorded as done. Returns one line per execution changed.
-     */
-    private List<String> makeResumable(JobParameters parameters) {
-        JobInstance instance = jobRepository.getJobInstance(ArchiveJobConfiguration.JOB_NAME, parameters);
-        return instance == null ? List.of() : makeResumable(instance);
-    }
-
-    private List<String> makeResumable(JobInstance instance) {
-        List<String> changed = new ArrayList<>();
-        for (JobExecution execution : jobRepository.getJobExecutions(instance)) {
-            List<String> steps = new ArrayList<>();
-            for (StepExecution step : execution.getStepExecutions()) {
-                BatchStatus status = step.getStatus();
-                if (status.isRunning() || status == BatchStatus.UNKNOWN) {
-                    step.setStatus(BatchStatus.FAILED);
-                    step.setExitStatus(step.getExitStatus().replaceExitCode(ExitStatus.FAILED.getExitCode()));
-                    if (step.getEndTime() == null) {
-                        step.setEndTime(LocalDateTime.now());
-                    }
-                    jobRepository.update(step);
-                    steps.add(step.getStepName() + " " + status);
-                }
-            }
-            BatchStatus status = execution.getStatus();
-            if (!status.isRunning() && status != BatchStatus.UNKNOWN && steps.isEmpty()) {
-                continue;
-            }
-            if (status.isRunning() || status == BatchStatus.UNKNOWN) {
-                execution.setStatus(BatchStatus.FAILED);
-                if (execution.getEndTime() == null) {
-                    execution.setEndTime(LocalDateTime.now());
-                }
-                jobRepository.update(execution);
-            }
-            if (status.isRunning()) {
-                log.warn(
-                        "job execution {} is marked {} but its process is gone: marking it failed and resuming",
-                        execution.getId(),
-                        status);
-            } else {
-                log.warn(
-                        "job execution {} ended {}{}: its process lost the database while recording it; marking it failed"
-                                + " and resuming (the ledger decides what is archived and purged)",
-                        execution.getId(),
-                        status,
-                        steps.isEmpty() ? "" : " with " + String.join(", ", steps));
-            }
-            changed.add("job execution " + execution.getId() + " " + status
-                    + (steps.isEmpty() ? "" : " (" + String.join(", ", steps) + ")"));
-        }
-        return changed;
     }
 
     /**
@@ -490,44 +276,11 @@ public class ArchiveLauncher {
     }
 
     /**
-     * Makes a job execution resumable: if it (or any execution of its job instance) is left running by a process
-     * that died, or UNKNOWN (or with UNKNOWN steps) by a process that lost the database, marks it FAILED. Refused
-     * (LOCKED) while any process holds this database's and shard's archive lock: the execution may really be
-     * running.
-     */
-    public Recovery recover(long executionId) throws Exception {
-        int shard = properties.shard().index();
-        ArchiveLock lock =
-                retry.call("taking the archive lock", () -> ArchiveLock.tryAcquire(dataSource, shard, () -> {}));
-        if (lock == null) {
-            return new Recovery(Recovery.Kind.LOCKED, List.of());
-        }
-        try (lock) {
-            JobExecution execution = jobRepository.getJobExecution(executionId);
-            if (execution == null) {
-                return new Recovery(Recovery.Kind.NOT_RUNNING, List.of());
-            }
-            List<String> changed = retry.call(
-                    "marking the job instance's unfinished executions FAILED",
-                    () -> makeResumable(execution.getJobInstance()));
-            return new Recovery(changed.isEmpty() ? Recovery.Kind.NOT_RUNNING : Recovery.Kind.RECOVERED, changed);
-        }
-    }
-
-    /**
      * Whether a process holds this database's and shard's archive lock (an archive job is running). Reads
      * pg_locks rather than trying the lock, so that looking never makes a launch starting meanwhile exit 3.
      */
     public boolean isLocked() throws SQLException {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement ps = connection.prepareStatement(LOCK_HELD)) {
-            ps.setLong(1, LOCK_CLASS);
-            ps.setLong(2, properties.shard().index());
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
+        return ArchiveLock.isHeld(dataSource, properties.shard().index());
     }
 
     /**

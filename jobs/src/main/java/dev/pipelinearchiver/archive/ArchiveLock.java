@@ -127,7 +127,7 @@ final class ArchiveLock implements AutoCloseable {
         if (connection == null) {
             return;
         }
-        try (PreparedStatement ps = connection.prepareStatement("SELECT pg_advisory_unlock(?, ?)")) {
+        try (PreparedStatement ps = connection.prepareStatement(ArchiveSql.RELEASE_ARCHIVE_LOCK)) {
             ps.setInt(1, ArchiveLauncher.LOCK_CLASS);
             ps.setInt(2, shard);
             ps.execute();
@@ -152,8 +152,24 @@ final class ArchiveLock implements AutoCloseable {
         connection = null;
     }
 
+    /**
+     * Whether a process holds this database's and shard's archive lock. Reads pg_locks rather than trying the
+     * lock, so that looking never makes a launch starting meanwhile exit 3.
+     */
+    static boolean isHeld(DataSource dataSource, int shard) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement ps = connection.prepareStatement(ArchiveSql.ARCHIVE_LOCK_HELD)) {
+            ps.setLong(1, ArchiveLauncher.LOCK_CLASS);
+            ps.setLong(2, shard);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
     static boolean tryLock(Connection connection, int shard) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement("SELECT pg_try_advisory_lock(?, ?)")) {
+        try (PreparedStatement ps = connection.prepareStatement(ArchiveSql.TRY_ARCHIVE_LOCK)) {
             ps.setInt(1, ArchiveLauncher.LOCK_CLASS);
             ps.setInt(2, shard);
             try (ResultSet rs = ps.executeQuery()) {

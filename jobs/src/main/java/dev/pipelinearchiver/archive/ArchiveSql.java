@@ -2,6 +2,14 @@ package dev.pipelinearchiver.archive;
 
 import dev.pipelinearchiver.source.ArchiveSources;
 import dev.pipelinearchiver.source.SourceTable;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Collection;
+import org.springframework.jdbc.core.SqlTypeValue;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.support.AbstractSqlTypeValue;
 
 /**
  * SQL of the archive job. Ledger statements are constants; statements over the backend's tables are
@@ -12,6 +20,59 @@ final class ArchiveSql {
 
     private ArchiveSql() {}
 
+    /** The source role's privileges (SourcePrivileges). Parameter: schema. */
+    static final String SCHEMA_USAGE = "SELECT has_schema_privilege(oid, 'USAGE') FROM pg_namespace WHERE nspname = ?";
+
+    /** Parameters: schema, table, privilege. */
+    static final String TABLE_PRIVILEGE = "SELECT has_table_privilege(quote_ident(?) || '.' || quote_ident(?), ?)";
+
+    /** The tables, of those given as qualified names, the role may not delete from: one round trip per purge transaction. */
+    static final String TABLES_WITHOUT_DELETE = """
+            SELECT coalesce(array_agg(t ORDER BY t), '{}') FROM unnest(?::text[]) t WHERE NOT has_table_privilege(t, 'DELETE')""";
+
+    /** Row locks (SELECT ... FOR UPDATE, taken by the purge) need UPDATE on at least one column. */
+    static final String ANY_COLUMN_UPDATE =
+            "SELECT has_any_column_privilege(quote_ident(?) || '.' || quote_ident(?), 'UPDATE')";
+
+    static final String CURRENT_USER = "SELECT current_user";
+
+    /** The database's clock (launch metrics: what a launch touched is what is stamped since). */
+    static final String DATABASE_NOW = "SELECT now()";
+
+    /**
+     * What this launch wrote, from the ledger: bytes of the data files it wrote, and runs released by the batches it
+     * touched (as its manifest counts them). Parameters: shard, since, shard, since, since.
+     */
+    static final String LAUNCH_LEDGER_FIGURES = """
+            SELECT (SELECT coalesce(sum(f.byte_count), 0) FROM archiver.archive_file f
+                    JOIN archiver.archive_batch b ON b.batch_id = f.batch_id
+                    WHERE b.shard = ? AND f.written_at >= ?),
+                   (SELECT count(*) FROM archiver.batch_run r JOIN archiver.archive_batch b ON b.batch_id = r.batch_id
+                    WHERE b.shard = ? AND r.state = 'released' AND (b.written_at >= ? OR b.purged_at >= ?))""";
+
+    /** Takes the archive lock if free (the launch's session holds it). Parameters: lock class, shard. */
+    static final String TRY_ARCHIVE_LOCK = "SELECT pg_try_advisory_lock(?, ?)";
+
+    /** Releases the archive lock. Parameters: lock class, shard. */
+    static final String RELEASE_ARCHIVE_LOCK = "SELECT pg_advisory_unlock(?, ?)";
+
+    /**
+     * Whether any session holds the archive lock: the two-key form of pg_advisory_lock shows as objsubid 2,
+     * with the keys in classid and objid. Parameters: lock class, shard.
+     */
+    static final String ARCHIVE_LOCK_HELD = """
+            SELECT EXISTS (SELECT 1 FROM pg_locks
+                           WHERE locktype = 'advisory' AND granted AND objsubid = 2 AND classid::bigint = ? AND objid::bigint = ?
+                             AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))""";
+
+    /**
+     * A job execution's status from Spring Batch's table, under its table prefix, which the caller has checked
+     * to be [schema.]PREFIX_ (letters, digits and _ only). Parameter: job execution id.
+     */
+    static String jobExecutionStatus(String tablePrefix) {
+        return "SELECT status FROM " + tablePrefix + "JOB_EXECUTION WHERE job_execution_id = ?";
+    }
+
     /** The files of a shard's written (not yet purged) batches: batch id, path, table. Parameter: shard. */
     static final String WRITTEN_FILES_OF_SHARD = """
             SELECT f.batch_id, f.path, f.table_name
@@ -21,7 +82,7 @@ final class ArchiveSql {
 
     /**
      * The eligible runs of this shard with their day: finished status, finished before the cutoff.
-     * Parameters: finished statuses (text[]), cutoff, shard count, shard index.
+     * Named parameters: those {@link #eligibleRunsParameters} gives.
      */
     private static String eligibleRuns(ArchiveSources sources, String extraCondition) {
         var s = sources.settings();
@@ -31,7 +92,7 @@ final class ArchiveSql {
                 eligible AS (
                     SELECT %1$s AS run_id, (%2$s AT TIME ZONE 'UTC')::date AS dt
                     FROM %3$s r
-                    WHERE r.%4$s::text = ANY (?) AND %2$s < ? AND mod(%1$s, ?) = ? %5$s
+                    WHERE r.%4$s::text = ANY (:finishedStatuses) AND %2$s < :cutoff AND mod(%1$s, :shardCount) = :shardIndex %5$s
                 )""".formatted(
                         id,
                         finishedAt,
@@ -40,10 +101,30 @@ final class ArchiveSql {
                         extraCondition.replace("{run_id}", id));
     }
 
+    /** The named parameters of {@link #eligibleRuns}: finishedStatuses (text[]), cutoff, shardCount, shardIndex. */
+    static MapSqlParameterSource eligibleRunsParameters(
+            ArchiveSources sources, Instant cutoff, int shardCount, int shardIndex) {
+        return new MapSqlParameterSource()
+                .addValue("finishedStatuses", textArray(sources.settings().finishedStatuses()))
+                .addValue("cutoff", cutoff.atOffset(ZoneOffset.UTC))
+                .addValue("shardCount", shardCount)
+                .addValue("shardIndex", shardIndex);
+    }
+
+    /** A text[] parameter, made on the statement's own connection. */
+    static SqlTypeValue textArray(Collection<String> values) {
+        return new AbstractSqlTypeValue() {
+            @Override
+            protected Object createTypeValue(Connection connection, int sqlType, String typeName) throws SQLException {
+                return connection.createArrayOf("text", values.toArray());
+            }
+        };
+    }
+
     /**
      * Freezes the eligible runs of this shard that no open batch holds into new batches of at most
-     * {@code batchSize} runs, each within one UTC day. Parameters: those of {@link #eligibleRuns}, then
-     * batch size, job instance id, shard, cutoff, tables (text[]).
+     * {@code batchSize} runs, each within one UTC day. Named parameters: those of {@link #eligibleRuns}, and
+     * batchSize, jobInstanceId, tables (text[]).
      */
     static String plan(ArchiveSources sources) {
         String notInOpenBatch = """
@@ -51,14 +132,14 @@ final class ArchiveSql {
                                 WHERE b.run_id = {run_id} AND b.state IN ('planned', 'changed', 'restored'))""";
         return "WITH " + eligibleRuns(sources, notInOpenBatch) + """
                 , numbered AS (
-                    SELECT run_id, dt, (row_number() OVER (PARTITION BY dt ORDER BY run_id) - 1) / ? AS bucket
+                    SELECT run_id, dt, (row_number() OVER (PARTITION BY dt ORDER BY run_id) - 1) / :batchSize AS bucket
                     FROM eligible
                 ), batches AS MATERIALIZED (
                     SELECT dt, bucket, nextval('archiver.archive_batch_batch_id_seq') AS batch_id
                     FROM (SELECT DISTINCT dt, bucket FROM numbered ORDER BY dt, bucket) g
                 ), new_batches AS (
                     INSERT INTO archiver.archive_batch (batch_id, job_instance_id, shard, dt, cutoff, state, tables)
-                    SELECT batch_id, ?, ?, dt, ?, 'PLANNED', ? FROM batches
+                    SELECT batch_id, :jobInstanceId, :shardIndex, dt, :cutoff, 'PLANNED', :tables FROM batches
                 )
                 INSERT INTO archiver.batch_run (batch_id, run_id, state)
                 SELECT b.batch_id, n.run_id, 'planned' FROM numbered n JOIN batches b USING (dt, bucket)
@@ -67,7 +148,7 @@ final class ArchiveSql {
 
     /**
      * Dry run: per day, the rows of one table that archiving up to the cutoff would take, and their size
-     * in PostgreSQL. Parameters: those of {@link #eligibleRuns}.
+     * in PostgreSQL. Named parameters: those of {@link #eligibleRuns}.
      */
     static String dryRun(ArchiveSources sources, SourceTable table) {
         return "WITH " + eligibleRuns(sources, "") + """

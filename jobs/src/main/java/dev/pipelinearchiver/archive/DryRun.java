@@ -4,18 +4,16 @@ import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.source.ArchiveSources;
 import dev.pipelinearchiver.source.SourceCatalog;
 import dev.pipelinearchiver.source.SourceTable;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
@@ -42,12 +40,12 @@ public class DryRun {
         }
     }
 
-    private final JdbcTemplate jdbc;
+    private final NamedParameterJdbcTemplate named;
     private final SourceCatalog catalog;
     private final ArchiverProperties properties;
 
     DryRun(JdbcTemplate jdbc, SourceCatalog catalog, ArchiverProperties properties) {
-        this.jdbc = jdbc;
+        this.named = new NamedParameterJdbcTemplate(jdbc);
         this.catalog = catalog;
         this.properties = properties;
     }
@@ -57,26 +55,18 @@ public class DryRun {
         Map<LocalDate, Map<String, Long>> rows = new TreeMap<>();
         Map<LocalDate, Long> bytes = new TreeMap<>();
         for (SourceTable table : sources.tables()) {
-            jdbc.execute((ConnectionCallback<Void>) con -> {
-                try (PreparedStatement ps = con.prepareStatement(ArchiveSql.dryRun(sources, table))) {
-                    ps.setArray(
-                            1,
-                            con.createArrayOf(
-                                    "text",
-                                    sources.settings().finishedStatuses().toArray()));
-                    ps.setObject(2, cutoff.atOffset(ZoneOffset.UTC));
-                    ps.setInt(3, properties.shard().count());
-                    ps.setInt(4, properties.shard().index());
-                    try (ResultSet rs = ps.executeQuery()) {
-                        while (rs.next()) {
-                            LocalDate dt = rs.getObject(1, LocalDate.class);
-                            rows.computeIfAbsent(dt, d -> new LinkedHashMap<>()).put(table.name(), rs.getLong(2));
-                            bytes.merge(dt, rs.getLong(3), Long::sum);
-                        }
-                    }
-                }
-                return null;
-            });
+            named.query(
+                    ArchiveSql.dryRun(sources, table),
+                    ArchiveSql.eligibleRunsParameters(
+                            sources,
+                            cutoff,
+                            properties.shard().count(),
+                            properties.shard().index()),
+                    (ResultSet rs) -> {
+                        LocalDate dt = rs.getObject(1, LocalDate.class);
+                        rows.computeIfAbsent(dt, x -> new LinkedHashMap<>()).put(table.name(), rs.getLong(2));
+                        bytes.merge(dt, rs.getLong(3), Long::sum);
+                    });
         }
         List<Day> days = new ArrayList<>();
         rows.forEach((dt, perTable) -> days.add(new Day(dt, perTable, bytes.getOrDefault(dt, 0L))));

@@ -13,7 +13,6 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -21,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
@@ -31,9 +32,11 @@ import org.springframework.stereotype.Component;
 class Ledger {
 
     private final JdbcTemplate jdbc;
+    private final NamedParameterJdbcTemplate named;
 
     Ledger(JdbcTemplate jdbc) {
         this.jdbc = jdbc;
+        this.named = new NamedParameterJdbcTemplate(jdbc);
     }
 
     /** A batch as planned: its day, cutoff, state and the tables it archives (in the order of its runs' row counts). */
@@ -50,33 +53,18 @@ class Ledger {
     /** Freezes eligible runs into new batches; returns the number of runs planned. */
     int plan(
             ArchiveSources sources, long jobInstanceId, int shardIndex, int shardCount, int batchSize, Instant cutoff) {
-        OffsetDateTime cutoffValue = cutoff.atOffset(ZoneOffset.UTC);
-        return jdbc.execute((ConnectionCallback<Integer>) con -> {
-            try (PreparedStatement ps = con.prepareStatement(ArchiveSql.plan(sources))) {
-                ps.setArray(
-                        1,
-                        con.createArrayOf(
-                                "text", sources.settings().finishedStatuses().toArray()));
-                ps.setObject(2, cutoffValue);
-                ps.setInt(3, shardCount);
-                ps.setInt(4, shardIndex);
-                ps.setInt(5, batchSize);
-                ps.setLong(6, jobInstanceId);
-                ps.setInt(7, shardIndex);
-                ps.setObject(8, cutoffValue);
-                ps.setArray(9, con.createArrayOf("text", sources.tableNames().toArray()));
-                int planned = ps.executeUpdate();
-                if (planned > 0) {
-                    // Fresh statistics for the rows just inserted: without them the planner answers the
-                    // per-batch ledger queries with a bitmap scan of the whole open-run index (~8 ms
-                    // each, thousands of times per launch, instead of ~0.2 ms).
-                    try (var statement = con.createStatement()) {
-                        statement.execute(ArchiveSql.ANALYZE_LEDGER);
-                    }
-                }
-                return planned;
-            }
-        });
+        MapSqlParameterSource parameters = ArchiveSql.eligibleRunsParameters(sources, cutoff, shardCount, shardIndex)
+                .addValue("batchSize", batchSize)
+                .addValue("jobInstanceId", jobInstanceId)
+                .addValue("tables", ArchiveSql.textArray(sources.tableNames()));
+        int planned = named.update(ArchiveSql.plan(sources), parameters);
+        if (planned > 0) {
+            // Fresh statistics for the rows just inserted: without them the planner answers the per-batch ledger
+            // queries with a bitmap scan of the whole open-run index (~8 ms each, thousands of times per launch,
+            // instead of ~0.2 ms).
+            jdbc.execute(ArchiveSql.ANALYZE_LEDGER);
+        }
+        return planned;
     }
 
     List<Long> batches(int shard, BatchState state) {

@@ -2,7 +2,6 @@ package dev.pipelinearchiver.archive;
 
 import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.archive.Ledger.Batch;
-import dev.pipelinearchiver.archive.Ledger.RunStamp;
 import dev.pipelinearchiver.ledger.RunState;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.source.ArchiveSources;
@@ -11,12 +10,6 @@ import dev.pipelinearchiver.stats.StatisticsStore;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.LocalDateTime;
-import java.util.Arrays;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.listener.StepExecutionListener;
@@ -26,7 +19,6 @@ import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
-import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -34,10 +26,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * to be WRITTEN, and ends once the export has ended and every WRITTEN batch is purged). Several run
  * side by side ({@code purge-threads}), each on a batch of its own.
  *
- * <p>One short transaction per call (the step commits after each call): claims the oldest WRITTEN batch,
- * hands its next runs to {@link VerifiedDelete} (delete, then prove it matches what was exported), and
- * records both outcomes in the ledger in the same transaction. The call that finds no run left closes
- * the batch ({@link BatchClosing}).
+ * <p>One short transaction per call (the step commits after each call): throttles, claims the oldest WRITTEN
+ * batch (or waits for the export), and hands its next runs to {@link BatchPurge} ({@link VerifiedDelete}, then
+ * the ledger, in the same transaction). The call that finds no run left closes the batch ({@link BatchClosing}).
  *
  * <p>A run that changed after export (a late step, an update) is not deleted: once the batch's other
  * runs are purged, the batch's files are rewritten without it and it is released, so a later launch
@@ -63,21 +54,16 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
     private final Ledger ledger;
     private final SourceCatalog catalog;
     private final BatchClosing closing;
-    private final JdbcTemplate jdbc;
     private final Throttle throttle;
     private final ExportProgress progress;
     private final ArchiverProperties properties;
-    private final SourcePrivileges privileges;
     /**
-     * The stamps of the batches being purged, read once per batch instead of once per transaction (a
-     * WRITTEN batch's stamps never change; each read decoded all of its runs' arrays). Dropped when the
-     * batch is finished, and all of them when a purger starts ({@link #beforeStep}; a TaskletStep
-     * registers its tasklet as a listener when it is one): nothing an earlier launch in the same JVM read
-     * is ever used.
+     * Shared by the purgers; dropped when a purger starts ({@link #beforeStep}; a TaskletStep registers its
+     * tasklet as a listener when it is one), so nothing an earlier launch in the same JVM read is used.
      */
-    private final Map<Long, BatchStamps> exportedStamps = new ConcurrentHashMap<>();
-    /** Launches (job executions) whose log already says why the purge counts first: the purgers share this tasklet. */
-    private final Set<Long> saidCountingFirst = ConcurrentHashMap.newKeySet();
+    private final ExportedStamps stamps;
+
+    private final BatchPurge batchPurge;
 
     PurgeTasklet(
             Ledger ledger,
@@ -94,14 +80,14 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
         this.throttle = throttle;
         this.catalog = catalog;
         this.closing = new BatchClosing(ledger, batchFiles, archive, statistics, properties.stats());
-        this.jdbc = jdbc;
         this.properties = properties;
-        this.privileges = new SourcePrivileges(jdbc);
+        this.stamps = new ExportedStamps(ledger);
+        this.batchPurge = new BatchPurge(ledger, jdbc, properties, stamps);
     }
 
     @Override
     public void beforeStep(StepExecution stepExecution) {
-        exportedStamps.clear();
+        stamps.clear();
     }
 
     @Override
@@ -131,12 +117,12 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
         }
         long started = System.nanoTime();
         ArchiveSources sources = catalog.inspect();
-        checkSameTables(batch, sources);
+        BatchPurge.checkSameTables(batch, sources);
         long[] runIds = ledger.runs(batch.id(), RunState.PLANNED, properties.purgeBatchSize());
         if (runIds.length == 0) {
             finishBatch(batch, sources, context);
         } else {
-            purge(batch, sources, runIds, contribution, context);
+            batchPurge.purge(batch, sources, runIds, contribution, context);
         }
         long elapsedMs = (System.nanoTime() - started) / 1_000_000;
         context.putLong(
@@ -177,76 +163,10 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
         progress.await(seen, Duration.ofSeconds(1));
     }
 
-    private void purge(
-            Batch batch,
-            ArchiveSources sources,
-            long[] runIds,
-            StepContribution contribution,
-            ExecutionContext context) {
-        List<String> withoutDelete = privileges.tablesWithoutDelete(sources);
-        if (!withoutDelete.isEmpty()) {
-            sayCountingFirst(
-                    contribution.getStepExecution(),
-                    "The role lacks DELETE on " + String.join(", ", withoutDelete),
-                    "; config/least-privilege.sql grants it");
-        }
-        Map<Long, RunStamp> exported =
-                exportedStamps.computeIfAbsent(batch.id(), ledger::stamps).stamps(runIds);
-        VerifiedDelete.Recounting recounting = countsOff -> {
-            // counted before the recount runs: a recount that fails still shows in the step's figures
-            context.putLong(RECOUNTED, context.getLong(RECOUNTED, 0L) + 1);
-            if (countsOff) {
-                sayCountingFirst(
-                        contribution.getStepExecution(),
-                        "track_counts is off, so PostgreSQL does not count a transaction's deletes",
-                        "");
-            }
-        };
-        VerifiedDelete.Outcome outcome = jdbc.execute((ConnectionCallback<VerifiedDelete.Outcome>)
-                con -> new VerifiedDelete(sources, properties.database().lockTimeout())
-                        .delete(con, batch, runIds, exported, !withoutDelete.isEmpty(), recounting));
-        long[] deleted = outcome.deleted();
-        Set<Long> deletedSet = new HashSet<>();
-        Arrays.stream(deleted).forEach(deletedSet::add);
-        long[] changed =
-                Arrays.stream(runIds).filter(id -> !deletedSet.contains(id)).toArray();
-        ledger.markRuns(batch.id(), deleted, RunState.PLANNED, RunState.PURGED);
-        ledger.markRuns(batch.id(), changed, RunState.PLANNED, RunState.CHANGED);
-        if (changed.length > 0) {
-            log.warn(
-                    "batch {}: {} runs changed after export and were not deleted (they will be re-archived later): {}",
-                    batch.id(),
-                    changed.length,
-                    Arrays.toString(Arrays.copyOf(changed, Math.min(changed.length, 20))));
-        }
-        contribution.incrementWriteCount(deleted.length);
-        context.putLong(PURGED_RUNS, context.getLong(PURGED_RUNS, 0L) + deleted.length);
-    }
-
-    /** Says why the purge counts first instead of deleting and checking after, once per launch however many purgers run into it. */
-    private void sayCountingFirst(StepExecution step, String why, String remedy) {
-        if (saidCountingFirst.add(step.getJobExecutionId())) {
-            log.info(
-                    "{}: each purge transaction counts its runs' rows before the cascading delete (slower{})",
-                    why,
-                    remedy);
-        }
-    }
-
     /** All runs handled: close the batch (files without the changed runs, statistics, PURGED). */
     private void finishBatch(Batch batch, ArchiveSources sources, ExecutionContext context) throws IOException {
         long released = closing.close(batch, sources);
         context.putLong(RELEASED_RUNS, context.getLong(RELEASED_RUNS, 0L) + released);
-        exportedStamps.remove(batch.id());
-    }
-
-    /** A batch written under another cascade set must not be purged by this one: its stamps mean other tables. */
-    private void checkSameTables(Batch batch, ArchiveSources sources) {
-        List<String> exported = batch.tables();
-        if (!exported.equals(sources.tableNames())) {
-            throw new IllegalStateException("Batch " + batch.id() + " archived tables " + exported
-                    + " but a run's deletion now cascades to " + sources.tableNames()
-                    + "; re-export needed before deleting (the schema changed since export).");
-        }
+        stamps.forget(batch.id());
     }
 }

@@ -17,20 +17,6 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 final class SourcePrivileges {
 
-    private static final String SCHEMA_USAGE =
-            "SELECT has_schema_privilege(oid, 'USAGE') FROM pg_namespace WHERE nspname = ?";
-
-    private static final String TABLE_PRIVILEGE =
-            "SELECT has_table_privilege(quote_ident(?) || '.' || quote_ident(?), ?)";
-
-    /** The tables, of those given as qualified names, the role may not delete from: one round trip per purge transaction. */
-    private static final String TABLES_WITHOUT_DELETE = """
-            SELECT coalesce(array_agg(t ORDER BY t), '{}') FROM unnest(?::text[]) t WHERE NOT has_table_privilege(t, 'DELETE')""";
-
-    /** Row locks (SELECT ... FOR UPDATE, taken by the purge) need UPDATE on at least one column. */
-    private static final String ANY_COLUMN_UPDATE =
-            "SELECT has_any_column_privilege(quote_ident(?) || '.' || quote_ident(?), 'UPDATE')";
-
     private final JdbcTemplate jdbc;
 
     SourcePrivileges(JdbcTemplate jdbc) {
@@ -42,7 +28,7 @@ final class SourcePrivileges {
      * (which reports a missing schema).
      */
     void checkSchemaUsage(String schema) {
-        if (jdbc.queryForList(SCHEMA_USAGE, Boolean.class, schema).contains(Boolean.FALSE)) {
+        if (jdbc.queryForList(ArchiveSql.SCHEMA_USAGE, Boolean.class, schema).contains(Boolean.FALSE)) {
             throw missing(List.of("USAGE on schema " + schema));
         }
     }
@@ -50,15 +36,16 @@ final class SourcePrivileges {
     void checkTables(ArchiveSources sources) {
         List<String> missing = new ArrayList<>();
         for (SourceTable table : sources.tables()) {
-            if (!has(TABLE_PRIVILEGE, table, "SELECT")) {
+            if (!has(ArchiveSql.TABLE_PRIVILEGE, table, "SELECT")) {
                 missing.add("SELECT on " + table);
             }
         }
         SourceTable runs = sources.runs();
-        if (!has(TABLE_PRIVILEGE, runs, "DELETE")) {
+        if (!has(ArchiveSql.TABLE_PRIVILEGE, runs, "DELETE")) {
             missing.add("DELETE on " + runs);
         }
-        if (!Boolean.TRUE.equals(jdbc.queryForObject(ANY_COLUMN_UPDATE, Boolean.class, runs.schema(), runs.name()))) {
+        if (!Boolean.TRUE.equals(
+                jdbc.queryForObject(ArchiveSql.ANY_COLUMN_UPDATE, Boolean.class, runs.schema(), runs.name()))) {
             missing.add("UPDATE on a column of " + runs + " (the purge locks runs with SELECT ... FOR UPDATE)");
         }
         if (!missing.isEmpty()) {
@@ -74,7 +61,7 @@ final class SourcePrivileges {
         String[] tables =
                 sources.tables().stream().map(SourceTable::qualifiedName).toArray(String[]::new);
         return jdbc.execute((ConnectionCallback<List<String>>) con -> {
-            try (PreparedStatement ps = con.prepareStatement(TABLES_WITHOUT_DELETE)) {
+            try (PreparedStatement ps = con.prepareStatement(ArchiveSql.TABLES_WITHOUT_DELETE)) {
                 ps.setArray(1, con.createArrayOf("text", tables));
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
@@ -89,7 +76,7 @@ final class SourcePrivileges {
     }
 
     private SourceSchemaException missing(List<String> privileges) {
-        String role = jdbc.queryForObject("SELECT current_user", String.class);
+        String role = jdbc.queryForObject(ArchiveSql.CURRENT_USER, String.class);
         return new SourceSchemaException("The database role " + role + " lacks " + String.join(", ", privileges)
                 + " (see config/least-privilege.sql); nothing was archived or deleted.");
     }

@@ -2,7 +2,8 @@ package dev.pipelinearchiver.cli;
 
 import dev.pipelinearchiver.archive.ArchiveJobConfiguration;
 import dev.pipelinearchiver.archive.ArchiveLauncher;
-import dev.pipelinearchiver.cli.BatchMetadata.ExecutionRow;
+import dev.pipelinearchiver.archive.BatchMetadata;
+import dev.pipelinearchiver.archive.BatchMetadata.ExecutionRow;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;

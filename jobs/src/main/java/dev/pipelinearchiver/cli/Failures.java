@@ -11,6 +11,7 @@ import java.util.stream.Collectors;
 import org.springframework.batch.core.job.parameters.InvalidJobParametersException;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.context.properties.bind.validation.BindValidationException;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.validation.FieldError;
 import org.springframework.validation.ObjectError;
 
@@ -51,6 +52,9 @@ final class Failures {
                                 .map(Failures::describe)
                                 .collect(Collectors.joining("; "))
                         + ".";
+            }
+            if (known instanceof InvalidConfigurationPropertyValueException invalid) {
+                return "Invalid configuration: " + oneLine(invalid.getMessage());
             }
             if (known instanceof BindException bind) {
                 return "Invalid configuration: " + bind.getName() + ": "
@@ -125,7 +129,8 @@ final class Failures {
                     || t instanceof ArchiveIoException
                     || t instanceof InvalidJobParametersException
                     || t instanceof BindValidationException
-                    || t instanceof BindException) {
+                    || t instanceof BindException
+                    || t instanceof InvalidConfigurationPropertyValueException) {
                 return t;
             }
         }

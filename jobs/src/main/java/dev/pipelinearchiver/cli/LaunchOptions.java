@@ -2,6 +2,9 @@ package dev.pipelinearchiver.cli;
 
 import dev.pipelinearchiver.archive.ArchiveLauncher;
 import dev.pipelinearchiver.archive.ArchiveLauncher.Result;
+import dev.pipelinearchiver.archive.ArchivePreflight;
+import dev.pipelinearchiver.archive.BatchMetadata;
+import dev.pipelinearchiver.archive.LaunchMetrics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -64,9 +67,10 @@ final class LaunchOptions {
                     BatchMetadata.of(context),
                     stopTimeout,
                     command.commandLine().getErr());
-            launcher.preflight();
+            ArchivePreflight preflight = context.getBean(ArchivePreflight.class);
+            preflight.preflight();
             if (!allowRootChange) {
-                launcher.checkUnfinishedBatchesRoot();
+                preflight.checkUnfinishedBatchesRoot();
             }
             result = launch.run(launcher, maxRuntime == null ? null : started.plus(maxRuntime));
             if (summaryJson != null) {

@@ -1,6 +1,7 @@
 package dev.pipelinearchiver.cli;
 
-import dev.pipelinearchiver.cli.BatchMetadata.Pruned;
+import dev.pipelinearchiver.archive.BatchMetadata;
+import dev.pipelinearchiver.archive.BatchMetadata.Pruned;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;

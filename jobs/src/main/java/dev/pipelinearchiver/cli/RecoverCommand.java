@@ -1,7 +1,7 @@
 package dev.pipelinearchiver.cli;
 
-import dev.pipelinearchiver.archive.ArchiveLauncher;
-import dev.pipelinearchiver.archive.ArchiveLauncher.Recovery;
+import dev.pipelinearchiver.archive.ExecutionRecovery;
+import dev.pipelinearchiver.archive.ExecutionRecovery.Recovery;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.springframework.batch.core.job.JobExecution;
@@ -47,7 +47,7 @@ class RecoverCommand implements Callable<Integer> {
         try (ConfigurableApplicationContext context = spring.start()) {
             JobExecution execution = JobExecutions.require(context.getBean(JobRepository.class), executionId);
             PrintWriter out = spec.commandLine().getOut();
-            Recovery recovery = context.getBean(ArchiveLauncher.class).recover(executionId);
+            Recovery recovery = context.getBean(ExecutionRecovery.class).recover(executionId);
             return switch (recovery.kind()) {
                 case RECOVERED -> {
                     out.println("job execution " + executionId + " was marked " + execution.getStatus()

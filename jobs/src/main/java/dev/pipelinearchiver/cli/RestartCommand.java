@@ -2,7 +2,7 @@ package dev.pipelinearchiver.cli;
 
 import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.archive.ArchiveJobConfiguration;
-import dev.pipelinearchiver.archive.ArchiveLauncher;
+import dev.pipelinearchiver.archive.ArchiveParameters;
 import dev.pipelinearchiver.archive.AsyncCommits;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -58,7 +58,7 @@ class RestartCommand implements Callable<Integer> {
                                 + ArchiveJobConfiguration.JOB_NAME + ".");
             }
             String shard = execution.getJobParameters().getString(ArchiveJobConfiguration.SHARD);
-            String ours = ArchiveLauncher.shardParameter(
+            String ours = ArchiveParameters.shardParameter(
                     context.getBean(ArchiverProperties.class).shard());
             if (!Objects.equals(shard, ours)) {
                 throw new CommandFailure(

@@ -2,7 +2,8 @@ package dev.pipelinearchiver.cli;
 
 import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.archive.ArchiveJobConfiguration;
-import dev.pipelinearchiver.archive.ArchiveLauncher;
+import dev.pipelinearchiver.archive.ArchiveParameters;
+import dev.pipelinearchiver.archive.BatchMetadata;
 import java.time.Instant;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -15,7 +16,7 @@ final class Shards {
 
     /** The shard of a launch's {@code shard} parameter; a launch without it is the single shard, {@code 0/1}. */
     static String label(String shardParameter) {
-        return shardParameter == null ? "0/1" : shardParameter;
+        return ArchiveParameters.shardLabel(shardParameter);
     }
 
     private static int count(String label) {
@@ -30,7 +31,7 @@ final class Shards {
     static void requireOneLayout(ApplicationContext context, Instant cutoff) {
         ArchiverProperties.Shard ours =
                 context.getBean(ArchiverProperties.class).shard();
-        String ourLabel = label(ArchiveLauncher.shardParameter(ours));
+        String ourLabel = label(ArchiveParameters.shardParameter(ours));
         List<BatchMetadata.UnfinishedShard> other =
                 BatchMetadata.of(context).unfinishedOfCutoff(ArchiveJobConfiguration.JOB_NAME, cutoff.toString());
         other = other.stream().filter(u -> count(u.shard()) != ours.count()).toList();

@@ -8,8 +8,6 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.springframework.boot.WebApplicationType;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
@@ -94,21 +92,6 @@ public final class SpringOptions {
     }
 
     /**
-     * The application as every command starts it, and as the build's ahead-of-time processing sees it
-     * ({@code ArchiverApplication}): the beans are the same whatever the command.
-     */
-    public static SpringApplicationBuilder application(String... extraProperties) {
-        return new SpringApplicationBuilder(ArchiverApplication.class)
-                .web(WebApplicationType.NONE)
-                .registerShutdownHook(false)
-                .properties(
-                        "spring.batch.job.enabled=false",
-                        "logging.register-shutdown-hook=false",
-                        SchemaMigration.BACKGROUND_PROPERTY + "=true")
-                .properties(extraProperties);
-    }
-
-    /**
      * Starts the application (database, Flyway migration of schema archiver, the job's beans) and returns once
      * the migration has ended. Spring's own
      * shutdown hook is off: the command closes the context itself, and a SIGTERM during a launch is handled
@@ -134,7 +117,8 @@ public final class SpringOptions {
             // a command-line argument: it overrides the environment that switches the push on
             args.add("--" + PUSHGATEWAY_ENABLED + "=false");
         }
-        ConfigurableApplicationContext context = application(extraProperties).run(args.toArray(String[]::new));
+        ConfigurableApplicationContext context =
+                ArchiverApplication.application(extraProperties).run(args.toArray(String[]::new));
         try {
             context.getBean(SchemaMigration.class).await(); // Flyway migrates beside the start (SchemaMigration)
         } catch (RuntimeException | Error e) {

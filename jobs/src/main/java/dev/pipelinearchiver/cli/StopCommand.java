@@ -1,6 +1,7 @@
 package dev.pipelinearchiver.cli;
 
 import dev.pipelinearchiver.archive.ArchiveLauncher;
+import dev.pipelinearchiver.archive.BatchMetadata;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;

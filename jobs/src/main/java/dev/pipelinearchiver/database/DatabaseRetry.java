@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.scope.context.StepContext;
@@ -129,7 +128,7 @@ public class DatabaseRetry {
      * since this call.
      */
     public BackOffExecution startWaiting() {
-        return new Waits(settings);
+        return new RetryWaits(settings);
     }
 
     private <T> T call(RetryTemplate template, String unitOfWork, Callable<T> work) throws Exception {
@@ -231,34 +230,6 @@ public class DatabaseRetry {
         public BackOff getBackOff() {
             // started at the first failure (RetryTemplate asks for it then): retry-for counts from there
             return DatabaseRetry.this::startWaiting;
-        }
-    }
-
-    /**
-     * Exponential waits with jitter, until {@code retry-for} after the streak's first failure. The last wait
-     * is cut to end at that bound, so the unit of work is tried one last time there.
-     */
-    private static final class Waits implements BackOffExecution {
-
-        private final long deadline;
-        private final long maxDelay;
-        private long delay;
-
-        Waits(ArchiverProperties.Database settings) {
-            this.deadline = System.nanoTime() + settings.retryFor().toNanos();
-            this.maxDelay = settings.retryMaxDelay().toMillis();
-            this.delay = settings.retryDelay().toMillis();
-        }
-
-        @Override
-        public long nextBackOff() {
-            long left = (deadline - System.nanoTime()) / 1_000_000;
-            if (left <= 0) {
-                return STOP;
-            }
-            long wait = delay + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
-            delay = Math.min(delay * 2, maxDelay);
-            return Math.min(wait, left);
         }
     }
 

@@ -22,8 +22,12 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.springframework.batch.core.BatchStatus;
 import org.springframework.batch.core.step.StepExecution;
+import org.springframework.beans.factory.annotation.Autowired;
 
 class ArchiveJobTest extends ArchiveTestSupport {
+
+    @Autowired
+    ArchivePreflight preflight;
 
     private static final List<String> TABLES = List.of("pipeline_runs", "pipeline_steps", "llm_calls");
 
@@ -499,7 +503,7 @@ class ArchiveJobTest extends ArchiveTestSupport {
         long runs = DB.count("SELECT count(*) FROM pipeline_runs");
 
         // when / then
-        assertThatThrownBy(() -> launcher.preflight())
+        assertThatThrownBy(() -> preflight.preflight())
                 .isInstanceOf(SourceSchemaException.class)
                 .hasMessageContaining("run_reviews")
                 .hasMessageContaining("NO ACTION");

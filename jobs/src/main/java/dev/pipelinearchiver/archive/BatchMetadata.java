@@ -1,4 +1,4 @@
-package dev.pipelinearchiver.cli;
+package dev.pipelinearchiver.archive;
 
 import java.sql.Array;
 import java.sql.Connection;
@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.springframework.batch.core.BatchStatus;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.context.ApplicationContext;
 import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -20,7 +21,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * What the operators' commands read and change in Spring Batch's metadata tables and the ledger beyond
  * the JobRepository API: recent executions in one query, a race-free stop mark, and pruning.
  */
-final class BatchMetadata {
+public final class BatchMetadata {
 
     /** Pruning deletes this many job instances or ledger batches per transaction. */
     private static final int PRUNE_CHUNK = 50;
@@ -37,13 +38,13 @@ final class BatchMetadata {
         this.prefix = prefix;
     }
 
-    static BatchMetadata of(ApplicationContext context) {
+    public static BatchMetadata of(ApplicationContext context) {
         String prefix = context.getEnvironment().getProperty("spring.batch.jdbc.table-prefix", "BATCH_");
         if (!TABLE_PREFIX.matcher(prefix).matches()) {
-            throw new CommandFailure(
-                    ArchiverCommand.BAD_CONFIG,
-                    "Invalid configuration: spring.batch.jdbc.table-prefix=" + prefix
-                            + " must be [schema.]PREFIX_ made of letters, digits and _.");
+            throw new InvalidConfigurationPropertyValueException(
+                    "spring.batch.jdbc.table-prefix",
+                    prefix,
+                    "it must be [schema.]PREFIX_ made of letters, digits and _");
         }
         return new BatchMetadata(
                 context.getBean(JdbcTemplate.class),
@@ -52,12 +53,12 @@ final class BatchMetadata {
     }
 
     /** A template of {@link MetadataSql} (or another class) with this validated table prefix. */
-    String sql(String template) {
+    public String sql(String template) {
         return template.formatted(prefix);
     }
 
     /** One line of {@code executions}: rows are the write counts of planStep, exportStep and purgeStep. */
-    record ExecutionRow(
+    public record ExecutionRow(
             long id,
             long instanceId,
             String cutoff,
@@ -69,19 +70,19 @@ final class BatchMetadata {
             long rowsExported,
             long runsPurged) {
 
-        boolean running() {
+        public boolean running() {
             return BatchStatus.valueOf(status).isRunning();
         }
     }
 
-    List<ExecutionRow> recentExecutions(String jobName, int limit) {
+    public List<ExecutionRow> recentExecutions(String jobName, int limit) {
         return jdbc.query(
                 sql(MetadataSql.RECENT_EXECUTIONS),
                 (rs, i) -> new ExecutionRow(
                         rs.getLong(1),
                         rs.getLong(2),
                         rs.getString(6),
-                        Shards.label(rs.getString(7)),
+                        ArchiveParameters.shardLabel(rs.getString(7)),
                         rs.getString(3),
                         rs.getObject(4, LocalDateTime.class),
                         rs.getObject(5, LocalDateTime.class),
@@ -93,22 +94,22 @@ final class BatchMetadata {
     }
 
     /** An unfinished job instance of a cutoff: its latest execution and its shard ({@code index/count}). */
-    record UnfinishedShard(long executionId, String shard) {}
+    public record UnfinishedShard(long executionId, String shard) {}
 
-    List<UnfinishedShard> unfinishedOfCutoff(String jobName, String cutoff) {
+    public List<UnfinishedShard> unfinishedOfCutoff(String jobName, String cutoff) {
         return jdbc.query(
                 sql(MetadataSql.UNFINISHED_OF_CUTOFF),
-                (rs, i) -> new UnfinishedShard(rs.getLong(1), Shards.label(rs.getString(2))),
+                (rs, i) -> new UnfinishedShard(rs.getLong(1), ArchiveParameters.shardLabel(rs.getString(2))),
                 jobName,
                 cutoff);
     }
 
     /** Marks a running execution STOPPING; false when it was not STARTING or STARTED any more. */
-    boolean markStopping(long executionId) {
+    public boolean markStopping(long executionId) {
         return jdbc.update(sql(MetadataSql.MARK_STOPPING), Timestamp.valueOf(LocalDateTime.now()), executionId) == 1;
     }
 
-    record Pruned(
+    public record Pruned(
             long jobInstances, long jobExecutions, long stepExecutions, long batches, long batchRuns, long files) {}
 
     /**
@@ -116,7 +117,7 @@ final class BatchMetadata {
      * purged before {@code batchesBefore} (see {@link MetadataSql#PRUNABLE_INSTANCES} and
      * {@link MetadataSql#PRUNABLE_BATCHES}), in short transactions; with {@code dryRun} only counts them.
      */
-    Pruned prune(LocalDateTime executionsBefore, Instant batchesBefore, boolean dryRun) {
+    public Pruned prune(LocalDateTime executionsBefore, Instant batchesBefore, boolean dryRun) {
         // both selections first: the batches' rule reads the job instances that the first part deletes
         List<Long> instances =
                 jdbc.queryForList(sql(MetadataSql.PRUNABLE_INSTANCES), Long.class, Timestamp.valueOf(executionsBefore));

@@ -1,9 +1,9 @@
-package dev.pipelinearchiver.cli;
+package dev.pipelinearchiver.archive;
 
 import dev.pipelinearchiver.ArchiverProperties;
-import dev.pipelinearchiver.archive.ArchiveJobConfiguration;
 import dev.pipelinearchiver.archive.ArchiveLauncher.Outcome;
 import dev.pipelinearchiver.archive.ArchiveLauncher.Result;
+import dev.pipelinearchiver.database.DatabaseUnavailableException;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -31,37 +31,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * keeps the previous success's time, and each shard has its own. The names and their meaning: docs/statistics.md;
  * the Grafana dashboard (config/grafana/) and the alert rules (config/prometheus/) use them.
  */
-final class LaunchMetrics {
+public final class LaunchMetrics {
 
     private static final Logger log = LoggerFactory.getLogger(LaunchMetrics.class);
-
-    /**
-     * The end of this shard's last COMPLETED archive execution. Parameters: job name, the shard parameter's name,
-     * the shard index (with one shard the parameter is absent: index 0).
-     */
-    private static final String LAST_SUCCESS = """
-            SELECT max(e.END_TIME) FROM %1$sJOB_EXECUTION e
-            JOIN %1$sJOB_INSTANCE i ON i.JOB_INSTANCE_ID = e.JOB_INSTANCE_ID
-            WHERE i.JOB_NAME = ? AND e.STATUS = 'COMPLETED'
-              AND coalesce((SELECT split_part(p.PARAMETER_VALUE, '/', 1) FROM %1$sJOB_EXECUTION_PARAMS p
-                            WHERE p.JOB_EXECUTION_ID = e.JOB_EXECUTION_ID AND p.PARAMETER_NAME = ?), '0') = ?""";
-
-    /**
-     * What this launch wrote, from the ledger: bytes of the data files it wrote, and runs released by the batches it
-     * touched (as its manifest counts them). Parameters: shard, since, shard, since, since.
-     */
-    private static final String LEDGER_FIGURES = """
-            SELECT (SELECT coalesce(sum(f.byte_count), 0) FROM archiver.archive_file f
-                    JOIN archiver.archive_batch b ON b.batch_id = f.batch_id
-                    WHERE b.shard = ? AND f.written_at >= ?),
-                   (SELECT count(*) FROM archiver.batch_run r JOIN archiver.archive_batch b ON b.batch_id = r.batch_id
-                    WHERE b.shard = ? AND r.state = 'released' AND (b.written_at >= ? OR b.purged_at >= ?))""";
-
-    /** The purge's figures, kept by each purger in its step execution context (PurgeTasklet). */
-    private static final String PURGE_TRANSACTIONS = "purge.transactions";
-
-    private static final String PURGE_MAX_MS = "purge.maxTransactionMs";
-    private static final String PURGE_TOTAL_MS = "purge.transactionMsTotal";
 
     private static final String LAST_SUCCESS_GAUGE = "archiver.last.success.timestamp.seconds";
 
@@ -82,7 +54,7 @@ final class LaunchMetrics {
      * Registers the launch's start and the last success so far, before anything can fail: whatever happens next,
      * the push at the end carries them. Returns a recorder that does nothing without a meter registry.
      */
-    static LaunchMetrics start(ApplicationContext context) {
+    public static LaunchMetrics start(ApplicationContext context) {
         MeterRegistry registry = context.getBeanProvider(MeterRegistry.class).getIfAvailable();
         if (registry == null) {
             return new LaunchMetrics(null, context, 0, null);
@@ -92,9 +64,9 @@ final class LaunchMetrics {
         JdbcTemplate jdbc = context.getBean(JdbcTemplate.class);
         Timestamp now = null;
         try {
-            now = jdbc.queryForObject("SELECT now()", Timestamp.class);
+            now = jdbc.queryForObject(ArchiveSql.DATABASE_NOW, Timestamp.class);
             LocalDateTime lastSuccess = jdbc.queryForObject(
-                    BatchMetadata.of(context).sql(LAST_SUCCESS),
+                    BatchMetadata.of(context).sql(MetadataSql.LAST_SUCCESS),
                     LocalDateTime.class,
                     ArchiveJobConfiguration.JOB_NAME,
                     ArchiveJobConfiguration.SHARD,
@@ -108,13 +80,15 @@ final class LaunchMetrics {
                             : lastSuccess.atZone(ZoneId.systemDefault()).toEpochSecond());
         } catch (RuntimeException e) {
             // without it the push leaves the last success out; the launch goes on and its outcome says why it failed
-            log.warn("launch metrics: cannot read the last successful launch: {}", Failures.describe(e));
+            log.warn(
+                    "launch metrics: cannot read the last successful launch: {}",
+                    DatabaseUnavailableException.summary(e));
         }
         return new LaunchMetrics(registry, context, shard, now);
     }
 
     /** Registers the launch's outcome, exit code and figures; called once, however the launch ended. */
-    void ended(Result result, int exitCode) {
+    public void ended(Result result, int exitCode) {
         if (registry == null) {
             return;
         }
@@ -153,9 +127,9 @@ final class LaunchMetrics {
             }
             if (step.getStepName().startsWith("purgeWorkerStep")) {
                 var purger = step.getExecutionContext();
-                transactions += purger.getLong(PURGE_TRANSACTIONS, 0L);
-                maxMs = Math.max(maxMs, purger.getLong(PURGE_MAX_MS, 0L));
-                totalMs += purger.getLong(PURGE_TOTAL_MS, 0L);
+                transactions += purger.getLong(PurgeTasklet.TRANSACTIONS, 0L);
+                maxMs = Math.max(maxMs, purger.getLong(PurgeTasklet.MAX_TRANSACTION_MS, 0L));
+                totalMs += purger.getLong(PurgeTasklet.TRANSACTION_MS_TOTAL, 0L);
             }
         }
         gauge(registry, "archiver.runs.planned", planned);
@@ -193,7 +167,7 @@ final class LaunchMetrics {
         try {
             context.getBean(JdbcTemplate.class)
                     .query(
-                            LEDGER_FIGURES,
+                            ArchiveSql.LAUNCH_LEDGER_FIGURES,
                             rs -> {
                                 gauge(registry, "archiver.archived.bytes", rs.getLong(1));
                                 gauge(registry, "archiver.runs.released", rs.getLong(2));
@@ -204,7 +178,9 @@ final class LaunchMetrics {
                             started,
                             started);
         } catch (RuntimeException e) {
-            log.warn("launch metrics: cannot read the launch's figures from the ledger: {}", Failures.describe(e));
+            log.warn(
+                    "launch metrics: cannot read the launch's figures from the ledger: {}",
+                    DatabaseUnavailableException.summary(e));
         }
     }
 

@@ -1,4 +1,4 @@
-package dev.pipelinearchiver.cli;
+package dev.pipelinearchiver;
 
 import io.prometheus.metrics.exporter.pushgateway.Format;
 import io.prometheus.metrics.exporter.pushgateway.PushGateway;

@@ -1,4 +1,4 @@
-package dev.pipelinearchiver.cli;
+package dev.pipelinearchiver.archive;
 
 /**
  * SQL over Spring Batch's metadata tables and the archive ledger for the operators' commands. {@code %1$s}
@@ -112,4 +112,15 @@ final class MetadataSql {
     /** Re-checks the state: a batch is deleted only if it is still PURGED. */
     static final String DELETE_BATCHES =
             "DELETE FROM archiver.archive_batch WHERE batch_id = ANY (?) AND state = 'PURGED'";
+
+    /**
+     * The end of this shard's last COMPLETED archive execution. Parameters: job name, the shard parameter's name,
+     * the shard index (with one shard the parameter is absent: index 0).
+     */
+    static final String LAST_SUCCESS = """
+            SELECT max(e.END_TIME) FROM %1$sJOB_EXECUTION e
+            JOIN %1$sJOB_INSTANCE i ON i.JOB_INSTANCE_ID = e.JOB_INSTANCE_ID
+            WHERE i.JOB_NAME = ? AND e.STATUS = 'COMPLETED'
+              AND coalesce((SELECT split_part(p.PARAMETER_VALUE, '/', 1) FROM %1$sJOB_EXECUTION_PARAMS p
+                            WHERE p.JOB_EXECUTION_ID = e.JOB_EXECUTION_ID AND p.PARAMETER_NAME = ?), '0') = ?""";
 }
