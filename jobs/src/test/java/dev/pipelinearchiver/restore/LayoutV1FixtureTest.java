@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.pipelinearchiver.support.ArchiveTestSupport;
+import dev.pipelinearchiver.support.OnS3Root;
 import dev.pipelinearchiver.support.Rows;
+import dev.pipelinearchiver.support.S3Server;
 import dev.pipelinearchiver.verify.ArchiveVerifier;
 import dev.pipelinearchiver.verify.DtRange;
 import dev.pipelinearchiver.verify.Problem;
@@ -21,6 +23,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * An archive of layout version 1 (decimals as Avro bytes, arrays as text), written by the archiver of commit
@@ -74,16 +78,30 @@ class LayoutV1FixtureTest extends ArchiveTestSupport {
 
     /** Copies the fixture's files under ROOT and loads its ledger rows, their paths under ROOT. */
     static void load(dev.pipelinearchiver.support.TestDatabase db) throws IOException {
+        load(db, "file:" + ROOT.toAbsolutePath());
+    }
+
+    /**
+     * The same on {@code s3://archive}: the files put as its objects through the S3 server (which lists only objects
+     * it stored), the ledger's paths under it.
+     */
+    static void load(dev.pipelinearchiver.support.TestDatabase db, String root) throws IOException {
         Path files = FIXTURE.resolve("root");
-        try (Stream<Path> paths = Files.walk(files)) {
+        try (Stream<Path> paths = Files.walk(files);
+                S3Client s3 = root.startsWith("s3://") ? S3Server.shared().client() : null) {
             for (Path path : paths.filter(Files::isRegularFile).toList()) {
-                Path target = ROOT.resolve(files.relativize(path).toString());
+                String key = files.relativize(path).toString();
+                if (s3 != null) {
+                    s3.putObject(b -> b.bucket(OnS3Root.BUCKET).key(key), RequestBody.fromFile(path));
+                    continue;
+                }
+                Path target = ROOT.resolve(key);
                 Files.createDirectories(target.getParent());
                 Files.copy(path, target);
             }
         }
         String ledger = Files.readString(FIXTURE.resolve("ledger.sql"), StandardCharsets.UTF_8);
-        db.execute(ledger.replace("@ROOT@", "file:" + ROOT.toAbsolutePath()));
+        db.execute(ledger.replace("@ROOT@", root));
     }
 
     /** Each archived row as {@code table, id, md5(row::text)}, ordered: rows.tsv's lines. */
