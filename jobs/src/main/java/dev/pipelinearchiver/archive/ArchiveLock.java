@@ -16,9 +16,10 @@ import org.slf4j.LoggerFactory;
  * connection for the whole launch. A session's locks end with it, so when that connection is lost (its
  * backend terminated, the server restarted) the lock is gone too: a keeper checks the connection every few
  * seconds and takes the lock again on a new one. Should another process have taken it meanwhile, the lock
- * is lost for good and {@code onLost} is called (the launch stops at its next safe point).
+ * is lost for good and {@code onLost} is called (the launch stops at its next safe point). {@code rewrite-layout}
+ * takes it too, so that it never runs beside a launch or another rewrite.
  */
-final class ArchiveLock implements AutoCloseable {
+public final class ArchiveLock implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ArchiveLock.class);
 
@@ -46,7 +47,7 @@ final class ArchiveLock implements AutoCloseable {
     }
 
     /** Takes the lock, or returns null when another session holds it. */
-    static ArchiveLock tryAcquire(DataSource dataSource, int shard, Runnable onLost) throws SQLException {
+    public static ArchiveLock tryAcquire(DataSource dataSource, int shard, Runnable onLost) throws SQLException {
         Connection connection = dataSource.getConnection();
         try {
             if (!tryLock(connection, shard)) {
@@ -71,7 +72,7 @@ final class ArchiveLock implements AutoCloseable {
      * @throws IllegalStateException if another process has taken it
      * @throws SQLException if the database cannot be reached (the caller's retry waits for it)
      */
-    synchronized void ensureHeld() throws SQLException {
+    public synchronized void ensureHeld() throws SQLException {
         if (lost) {
             throw lostForGood();
         }

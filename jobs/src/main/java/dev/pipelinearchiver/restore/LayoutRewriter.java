@@ -1,11 +1,14 @@
 package dev.pipelinearchiver.restore;
 
+import dev.pipelinearchiver.archive.ArchiveLock;
 import dev.pipelinearchiver.parquet.LayoutUpgrade;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.parquet.WrittenFile;
 import java.io.IOException;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.function.Consumer;
+import javax.sql.DataSource;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.parquet.hadoop.ParquetReader;
@@ -29,6 +32,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Killed anywhere, the next run finishes: a ledger path that is a hidden name resumes at step 2, a file of
  * the old layout starts again at step 1, a file already of today's layout is left alone (a second run
  * changes nothing). Each ledger change holds the batch's restore lock and checks the record is unchanged.
+ * Each shard's files are rewritten holding that shard's archive lock ({@link ArchiveLock}), the one a launch
+ * holds: a rewrite never runs beside a launch of that shard or another rewrite.
  */
 @Component
 public class LayoutRewriter {
@@ -41,39 +46,86 @@ public class LayoutRewriter {
             return "rewrite-layout: " + rewritten + " files rewritten into layout version 2, " + finished
                     + " interrupted rewrites finished, " + current + " files already current";
         }
+
+        Report plus(Report other) {
+            return new Report(rewritten + other.rewritten, finished + other.finished, current + other.current);
+        }
+    }
+
+    /** A shard's archive lock was held by another process: that shard and the next ones were left as they were. */
+    public static final class LockedException extends IllegalStateException {
+        private final transient Report done;
+
+        LockedException(int shard, Report done) {
+            super(
+                    "another process holds the archive lock of shard " + shard + " on this database (an archive launch"
+                            + " or another rewrite-layout); its files were not rewritten: run rewrite-layout again once it ends.");
+            this.done = done;
+        }
+
+        /** What was done before, on the shards whose lock was free. */
+        public Report done() {
+            return done;
+        }
     }
 
     private record LedgerFile(long batchId, String table, String path, long rows, String sha256) {}
 
     private final JdbcTemplate jdbc;
+    private final DataSource dataSource;
     private final ParquetArchive archive;
     private final RestoreLedger ledger;
     private final TransactionTemplate transactions;
 
     LayoutRewriter(
-            JdbcTemplate jdbc, ParquetArchive archive, RestoreLedger ledger, PlatformTransactionManager transactions) {
+            JdbcTemplate jdbc,
+            DataSource dataSource,
+            ParquetArchive archive,
+            RestoreLedger ledger,
+            PlatformTransactionManager transactions) {
         this.jdbc = jdbc;
+        this.dataSource = dataSource;
         this.archive = archive;
         this.ledger = ledger;
         this.transactions = new TransactionTemplate(transactions);
     }
 
-    /** Rewrites every file of a purged batch that is of an older layout; {@code lines} gets one per file changed. */
-    public Report rewrite(Consumer<String> lines) throws IOException {
+    /**
+     * Rewrites every file of a purged batch that is of an older layout; {@code lines} gets one per file changed.
+     *
+     * @throws LockedException if another process holds a shard's archive lock
+     */
+    public Report rewrite(Consumer<String> lines) throws IOException, SQLException {
         return rewrite(lines, true);
     }
 
     /** {@code publish = false} stops each rewrite after its first ledger change, as a kill there would (tests). */
-    Report rewrite(Consumer<String> lines, boolean publish) throws IOException {
+    Report rewrite(Consumer<String> lines, boolean publish) throws IOException, SQLException {
         archive.checkWritable();
+        Report done = new Report(0, 0, 0);
+        for (int shard : jdbc.queryForList(LayoutSql.SHARDS, Integer.class)) {
+            try (ArchiveLock lock = ArchiveLock.tryAcquire(dataSource, shard, () -> {})) {
+                if (lock == null) {
+                    throw new LockedException(shard, done);
+                }
+                done = done.plus(rewrite(shard, lock, lines, publish));
+            }
+        }
+        return done;
+    }
+
+    private Report rewrite(int shard, ArchiveLock lock, Consumer<String> lines, boolean publish)
+            throws IOException, SQLException {
         List<LedgerFile> files = jdbc.query(
                 LayoutSql.FILES,
-                (rs, i) -> new LedgerFile(
-                        rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getString(5)));
+                (rs, i) ->
+                        new LedgerFile(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getLong(4), rs.getString(5)),
+                shard);
         int rewritten = 0;
         int finished = 0;
         int current = 0;
         for (LedgerFile file : files) {
+            lock.ensureHeld(); // its connection lost and the lock taken by another process: stops here, loudly
             if (file.path().contains("/" + HIDDEN)) {
                 publish(file);
                 lines.accept(

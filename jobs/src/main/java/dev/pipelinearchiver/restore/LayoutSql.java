@@ -5,12 +5,19 @@ final class LayoutSql {
 
     private LayoutSql() {}
 
-    /** Files of purged batches (no job edits them any more): batch, table, path, rows, SHA-256. */
+    /** The shards whose purged batches have files: each is rewritten holding that shard's archive lock. */
+    static final String SHARDS = """
+            SELECT DISTINCT b.shard
+            FROM archiver.archive_batch b
+            WHERE b.state = 'PURGED' AND EXISTS (SELECT 1 FROM archiver.archive_file f WHERE f.batch_id = b.batch_id)
+            ORDER BY b.shard""";
+
+    /** Files of one shard's purged batches (no job edits them any more): batch, table, path, rows, SHA-256. */
     static final String FILES = """
             SELECT f.batch_id, f.table_name, f.path, f.row_count, f.sha256
             FROM archiver.archive_file f
             JOIN archiver.archive_batch b ON b.batch_id = f.batch_id
-            WHERE b.state = 'PURGED'
+            WHERE b.state = 'PURGED' AND b.shard = ?
             ORDER BY f.batch_id, f.table_name""";
 
     /** Moves a file's record, if it is still the one read; parameters: new path, rows, bytes, SHA-256, batch, table, old path, old SHA-256. */

@@ -2,6 +2,7 @@ package dev.pipelinearchiver.restore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.pipelinearchiver.archive.ArchiveLauncher;
 import dev.pipelinearchiver.parquet.AvroMapping;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.support.ArchiveTestSupport;
@@ -11,6 +12,8 @@ import dev.pipelinearchiver.verify.ArchiveVerifier;
 import dev.pipelinearchiver.verify.DtRange;
 import dev.pipelinearchiver.verify.Problem;
 import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -110,6 +113,41 @@ class LayoutRewriteTest extends ArchiveTestSupport {
             assertThat(files.map(path -> path.getFileName().toString())).noneMatch(name -> name.startsWith("."));
         }
         assertThat(rewriter.rewrite(line -> {})).isEqualTo(new LayoutRewriter.Report(0, 0, 4));
+        assertVerifiesAndRestoresExactly();
+    }
+
+    @Test
+    void aRewriteAndALaunchOfTheSameShardExcludeEachOther() throws Exception {
+        // given: another session holds shard 0's archive lock, as a running launch (or rewrite) does
+        List<List<Object>> ledgerBefore = ledger();
+        Outcome refused;
+        try (Connection con = DB.connect();
+                Statement st = con.createStatement()) {
+            st.execute("SELECT pg_advisory_lock(" + ArchiveLauncher.LOCK_CLASS + ", 0)");
+            refused = cli.run("rewrite-layout");
+        }
+
+        // then: refused in one line, nothing rewritten
+        assertThat(refused.exitCode()).as(refused.stderr()).isEqualTo(3);
+        assertThat(ArchiverCommands.lastLine(refused.stderr()))
+                .contains("another process holds the archive lock of shard 0 on this database (an archive launch or"
+                        + " another rewrite-layout); its files were not rewritten");
+        assertThat(ledger()).isEqualTo(ledgerBefore);
+
+        // when: a launch (and another rewrite) start while a rewrite is under way
+        List<Outcome> meanwhile = new ArrayList<>();
+        LayoutRewriter.Report report = rewriter.rewrite(line -> {
+            if (meanwhile.isEmpty()) {
+                meanwhile.add(cli.run("archive", "--cutoff=2026-06-01T00:00:00Z"));
+                meanwhile.add(cli.run("rewrite-layout"));
+            }
+        });
+
+        // then: both refused, and the rewrite finished
+        assertThat(meanwhile).extracting(Outcome::exitCode).containsExactly(3, 3);
+        assertThat(ArchiverCommands.lastLine(meanwhile.get(0).stderr()))
+                .contains("another archive job is running on this database");
+        assertThat(report).isEqualTo(new LayoutRewriter.Report(2, 0, 2));
         assertVerifiesAndRestoresExactly();
     }
 
