@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.LocalDate;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -82,19 +83,7 @@ public class StatisticsStore {
                 batch.keySet().stream()
                         .map(stepName -> new Object[] {dt, stepName, empty})
                         .toList());
-        Map<String, StepFigures> days = new LinkedHashMap<>();
-        jdbc.execute((ConnectionCallback<Void>) con -> {
-            try (PreparedStatement ps = con.prepareStatement(StatsSql.LOCK_DAY_STEPS)) {
-                ps.setObject(1, dt);
-                ps.setArray(2, con.createArrayOf("text", batch.keySet().toArray()));
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        days.put(rs.getString(1), figures(rs, 2, List.of()));
-                    }
-                }
-            }
-            return null;
-        });
+        Map<String, StepFigures> days = lockDay(dt, batch.keySet());
         if (!days.keySet().equals(batch.keySet())) {
             throw new IllegalStateException(
                     "Step statistics of " + dt + ": locked " + days.keySet() + " for " + batch.keySet());
@@ -120,13 +109,15 @@ public class StatisticsStore {
      */
     public void subtractRestored(long batchId, Map<String, StepFigures> restored) {
         LocalDate dt = jdbc.queryForObject(StatsSql.BATCH_DAY, LocalDate.class, batchId);
+        // the day's rows locked at once in the order a merge locks them, so a restore beside a launch
+        // merging the same day waits for it instead of deadlocking with it
+        Map<String, StepFigures> days = lockDay(dt, restored.keySet());
         for (Map.Entry<String, StepFigures> entry : restored.entrySet()) {
             String stepName = entry.getKey();
-            List<StepFigures> days = jdbc.query(StatsSql.LOCK_DAY, (rs, i) -> figures(rs, 1, List.of()), dt, stepName);
-            if (days.isEmpty()) {
+            StepFigures day = days.get(stepName);
+            if (day == null) {
                 continue; // never merged (statistics were off when it was archived)
             }
-            StepFigures day = days.get(0);
             day.subtract(entry.getValue());
             if (day.calls() <= 0) {
                 jdbc.update(StatsSql.DELETE_DAY, dt, stepName);
@@ -140,6 +131,24 @@ public class StatisticsStore {
             jdbc.update(StatsSql.DELETE_EMPTY_ERRORS, dt, stepName);
         }
         jdbc.update(StatsSql.DAY_FILE_STALE, batchId);
+    }
+
+    /** Locks a day's rows of these step names in step-name order (PostgreSQL's collation); returns them so. */
+    private Map<String, StepFigures> lockDay(LocalDate dt, Collection<String> stepNames) {
+        Map<String, StepFigures> days = new LinkedHashMap<>();
+        jdbc.execute((ConnectionCallback<Void>) con -> {
+            try (PreparedStatement ps = con.prepareStatement(StatsSql.LOCK_DAY_STEPS)) {
+                ps.setObject(1, dt);
+                ps.setArray(2, con.createArrayOf("text", stepNames.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        days.put(rs.getString(1), figures(rs, 2, List.of()));
+                    }
+                }
+            }
+            return null;
+        });
+        return days;
     }
 
     /** The daily figures of a date range, optionally of one step name, with their top error patterns. */

@@ -21,12 +21,7 @@ final class StatsSql {
             VALUES (?, ?, 0, 0, 0, 0, 0, 0, 0, 0, ?)
             ON CONFLICT (dt, step_name) DO NOTHING""";
 
-    static final String LOCK_DAY = """
-            SELECT calls, ok, skipped, errors, other_status, invalid_durations, duration_ms_total, duration_ms_min, duration_ms_max,
-                   histogram
-            FROM archiver.step_stats WHERE dt = ? AND step_name = ? FOR UPDATE""";
-
-    /** LOCK_DAY for several step names at once, locked in step-name order (rows are locked as the sort returns them). */
+    /** A day's rows of several step names, locked in step-name order (rows are locked as the sort returns them). */
     static final String LOCK_DAY_STEPS = """
             SELECT step_name, calls, ok, skipped, errors, other_status, invalid_durations, duration_ms_total, duration_ms_min,
                    duration_ms_max, histogram
