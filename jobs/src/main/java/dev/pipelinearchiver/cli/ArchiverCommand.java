@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 
 /**
  * The operator's command line. Exit codes (documented in the README): 0 success or nothing to do,
- * 1 job failed or stopped, 2 bad usage or configuration, 3 another archive job is running on this
+ * 1 job failed or stopped, 2 bad usage or configuration, 3 another archive job or rewrite-layout is running on this
  * database, 4 verify found a difference. Every non-zero exit prints one line saying why.
  */
 @Command(
@@ -42,7 +42,7 @@ import picocli.CommandLine.Command;
             " 0:success, or nothing to do",
             " 1:the job failed or was stopped (relaunch the same command, or restart it, to resume)",
             " 2:bad usage or configuration (nothing was written or deleted)",
-            " 3:another archive job is running on this database",
+            " 3:another archive job or rewrite-layout is running on this database",
             " 4:verify found a difference between the archive and the ledger"
         })
 public class ArchiverCommand {

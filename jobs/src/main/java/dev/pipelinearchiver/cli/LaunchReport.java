@@ -29,7 +29,7 @@ final class LaunchReport {
             case LOCKED ->
                 throw new CommandFailure(
                         ArchiverCommand.LOCKED,
-                        "another archive job is running on this database (advisory lock held); not started.");
+                        "another archive job or rewrite-layout is running on this database (advisory lock held); not started.");
             case LOCK_LOST ->
                 throw new CommandFailure(
                         ArchiverCommand.JOB_FAILED,

@@ -132,7 +132,7 @@ class RobustRunningIT {
         assertThat(second.exitCode()).as(second.stderr()).isEqualTo(3);
         assertThat(ArchiverCommands.lastLine(second.stderr()))
                 .isEqualTo(
-                        "pipeline-archiver: another archive job is running on this database (advisory lock held); not started.");
+                        "pipeline-archiver: another archive job or rewrite-layout is running on this database (advisory lock held); not started.");
         assertThat(first.isAlive()).as("the first launch is still running").isTrue();
 
         // when: the first one gets SIGTERM, as Kubernetes sends on eviction

@@ -146,7 +146,7 @@ class LayoutRewriteTest extends ArchiveTestSupport {
         // then: both refused, and the rewrite finished
         assertThat(meanwhile).extracting(Outcome::exitCode).containsExactly(3, 3);
         assertThat(ArchiverCommands.lastLine(meanwhile.get(0).stderr()))
-                .contains("another archive job is running on this database");
+                .contains("another archive job or rewrite-layout is running on this database");
         assertThat(report).isEqualTo(new LayoutRewriter.Report(2, 0, 2));
         assertVerifiesAndRestoresExactly();
     }
