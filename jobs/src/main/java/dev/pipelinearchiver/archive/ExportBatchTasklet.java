@@ -182,9 +182,8 @@ class ExportBatchTasklet implements Tasklet {
             RunStamps.Tally tally,
             StepStatistics stepStatistics)
             throws Exception {
-        AvroMapping mapping = AvroMapping.of(
-                table,
-                sources.settings().arraysAsText()); // writes fields 0..n-1: run key and xmin stay out of the file
+        // writes fields 0..n-1: run key and xmin stay out of the file
+        AvroMapping mapping = AvroMapping.of(table, sources.settings().arraysAsText());
         int runKeyField = table.columns().size();
         int xminField = runKeyField + 1;
         // a missing column fails here, before any file
