@@ -89,6 +89,8 @@ public record ArchiverProperties(
      * @param statusColumn a run's status
      * @param finishedStatuses statuses of finished runs; runs in any other status (running) are never touched
      * @param sortColumns order of a table's rows within a run in the files, per table (default: primary key)
+     * @param arraysAsText array columns (table.column) archived as PostgreSQL's array text instead of a Parquet
+     *     LIST: for arrays of several dimensions or not counted from 1, which a LIST cannot hold
      */
     public record Source(
             @DefaultValue("public") @Pattern(regexp = IDENTIFIER)
@@ -109,7 +111,9 @@ public record ArchiverProperties(
             @DefaultValue({"ok", "error", "cancelled"}) @NotEmpty
             List<@NotBlank String> finishedStatuses,
 
-            @DefaultValue Map<String, List<String>> sortColumns) {}
+            @DefaultValue Map<String, List<String>> sortColumns,
+
+            @DefaultValue List<@Pattern(regexp = IDENTIFIER + "\\." + IDENTIFIER) String> arraysAsText) {}
 
     /**
      * Parquet writer settings: they bound the writer's memory (one row group per open file).

@@ -182,7 +182,8 @@ class ExportBatchTasklet implements Tasklet {
             RunStamps.Tally tally,
             StepStatistics stepStatistics)
             throws Exception {
-        AvroMapping mapping = AvroMapping.of(table); // writes fields 0..n-1: run key and xmin stay out of the file
+        // writes fields 0..n-1: run key and xmin stay out of the file
+        AvroMapping mapping = AvroMapping.of(table, sources.settings().arraysAsText());
         int runKeyField = table.columns().size();
         int xminField = runKeyField + 1;
         // a missing column fails here, before any file
@@ -190,7 +191,7 @@ class ExportBatchTasklet implements Tasklet {
                 stepStatistics == null ? null : statisticsFolder(table, mapping, stepStatistics);
         var target = archive.file(
                 table.name(), batch.dt(), fileName(properties.shard().index(), batchId));
-        String copy = sources.copyByRunSql(table, AvroMapping::selectsTextOutput, runIds);
+        String copy = sources.copyByRunSql(table, mapping::textOutput, runIds);
         try (var staged = archive.stage(target, mapping);
                 CopyRows rows = CopyRows.start(con, copy, xminField + 1)) {
             while (rows.next()) {

@@ -2,6 +2,7 @@ package dev.pipelinearchiver.parquet;
 
 import dev.pipelinearchiver.source.CopyRows;
 import dev.pipelinearchiver.source.SourceColumn;
+import dev.pipelinearchiver.source.SourceSchemaException;
 import dev.pipelinearchiver.source.SourceTable;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -44,6 +45,14 @@ public final class AvroMapping {
     }
 
     public static AvroMapping of(SourceTable table) {
+        return of(table, List.of());
+    }
+
+    /**
+     * The mapping of {@code table}, whose array columns listed in {@code arraysAsText} ({@code table.column},
+     * archiver.source.arrays-as-text) are archived as PostgreSQL's array text, as version 1 archived every array.
+     */
+    public static AvroMapping of(SourceTable table, List<String> arraysAsText) {
         List<Schema.Field> fields = new ArrayList<>();
         List<Column> columns = new ArrayList<>();
         Set<String> names = new HashSet<>();
@@ -52,7 +61,8 @@ public final class AvroMapping {
             if (!names.add(fieldName)) {
                 throw new IllegalStateException("Columns of " + table + " collide as Parquet field " + fieldName);
             }
-            ColumnCodec codec = ColumnCodec.of(column);
+            boolean asText = "A".equals(column.category()) && arraysAsText.contains(table.name() + "." + column.name());
+            ColumnCodec codec = asText ? ColumnCodec.ARRAY : ColumnCodec.of(column);
             Schema type = codec.schema(column);
             Schema.Field field = column.notNull()
                     ? new Schema.Field(fieldName, type)
@@ -64,7 +74,7 @@ public final class AvroMapping {
             field.addProp(PG_COLUMN, column.name());
             field.addProp(PG_TYPE, column.typeName());
             fields.add(field);
-            columns.add(new Column(fieldName, columns.size(), codec, column));
+            columns.add(new Column(fieldName, columns.size(), codec, column, table));
         }
         Schema schema = Schema.createRecord(
                 avroName(table.name()), "Archived rows of " + table.name(), NAMESPACE, false, fields);
@@ -104,6 +114,13 @@ public final class AvroMapping {
         return ColumnCodec.of(column).selectsTextOutput(column);
     }
 
+    /** Whether the export selects this column of the table as its text output (as {@link #selectsTextOutput}). */
+    public boolean textOutput(SourceColumn column) {
+        return columns.stream()
+                .filter(c -> c.source.name().equals(column.name()))
+                .anyMatch(c -> c.codec.selectsTextOutput(column));
+    }
+
     List<Column> columns() {
         return columns;
     }
@@ -112,6 +129,21 @@ public final class AvroMapping {
     public static String avroName(String pgName) {
         String name = pgName.replaceAll("[^A-Za-z0-9_]", "_");
         return Character.isDigit(name.charAt(0)) ? "_" + name : name;
+    }
+
+    /**
+     * An array the column's LIST cannot hold: an expected condition with a way out (a setting), so one line, as a
+     * configuration failure, and no stack trace in the step's failure log.
+     */
+    public static final class UnfitArrayException extends SourceSchemaException {
+        UnfitArrayException(String message) {
+            super(message);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
     }
 
     /**
@@ -125,12 +157,14 @@ public final class AvroMapping {
         final int index;
         final ColumnCodec codec;
         private final SourceColumn source;
+        private final SourceTable table;
 
-        private Column(String name, int index, ColumnCodec codec, SourceColumn source) {
+        private Column(String name, int index, ColumnCodec codec, SourceColumn source, SourceTable table) {
             this.name = name;
             this.index = index;
             this.codec = codec;
             this.source = source;
+            this.table = table;
         }
 
         void write(CopyRows row, int field, RecordConsumer out) throws SQLException {
@@ -138,13 +172,36 @@ public final class AvroMapping {
                 return;
             }
             out.startField(name, index);
-            codec.write(row, field, out, source);
+            try {
+                codec.write(row, field, out, source);
+            } catch (PgArrays.UnfitArray e) {
+                throw unfit(row, e);
+            }
             out.endField(name, index);
         }
 
         /** The value an Avro record of the schema holds for the field (text as Avro's Utf8), null for NULL. */
         Object value(CopyRows row, int field) throws SQLException {
-            return row.isNull(field) ? null : codec.value(row, field, source);
+            try {
+                return row.isNull(field) ? null : codec.value(row, field, source);
+            } catch (PgArrays.UnfitArray e) {
+                throw unfit(row, e);
+            }
+        }
+
+        private UnfitArrayException unfit(CopyRows row, PgArrays.UnfitArray e) {
+            String column = table.name() + "." + source.name();
+            String run; // the export's COPY has the run key after the table's columns
+            try {
+                run = " (run " + row.integer(table.columns().size()) + ")";
+            } catch (SQLException | RuntimeException notAnInteger) {
+                run = "";
+            }
+            return new UnfitArrayException(column + " holds " + e.getMessage() + run
+                    + ", which a Parquet LIST (one dimension, counted from 1) cannot hold, so the export of its batch"
+                    + " stopped and none of the batch's runs was deleted: list " + column
+                    + " in archiver.source.arrays-as-text to archive that column as PostgreSQL's array text, then"
+                    + " relaunch.");
         }
     }
 }

@@ -11,6 +11,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import org.apache.avro.LogicalTypes;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -26,25 +27,37 @@ public final class LayoutUpgrade {
 
     private LayoutUpgrade() {}
 
-    /** Whether a file of this schema has a field only an older layout writes so (decimal bytes, array text). */
-    public static boolean needed(Schema schema) {
+    /**
+     * Whether a file of this schema has a field only an older layout writes so (decimal bytes, array text);
+     * {@code keepText}: the columns (PostgreSQL names) archiver.source.arrays-as-text keeps as array text.
+     */
+    public static boolean needed(Schema schema, Set<String> keepText) {
         return schema.getFields().stream().anyMatch(field -> {
             ColumnCodec codec = ColumnCodec.archived(field);
-            return codec != null && codec.olderLayoutOnly() || textList(field) != null;
+            return codec != null && codec.olderLayoutOnly() || textList(schema, field, keepText) != null;
         });
     }
 
-    /** The element of a field holding arrays as text that today's layout holds as a list, else null. */
-    private static PgArrays.Element textList(Schema.Field field) {
+    /**
+     * The element of a version 1 field holding arrays as text that today's layout holds as a list, else null:
+     * a later version's array text is deliberate (arrays-as-text), and so is a column listed in {@code keepText}.
+     */
+    private static PgArrays.Element textList(Schema record, Schema.Field field, Set<String> keepText) {
         String pgType = field.getProp(AvroMapping.PG_TYPE);
-        return ColumnCodec.archived(field) == ColumnCodec.ARRAY && pgType != null ? PgArrays.element(pgType) : null;
+        return ColumnCodec.archived(field) == ColumnCodec.ARRAY
+                        && pgType != null
+                        && record.getObjectProp(AvroMapping.VERSION) == null
+                        && !keepText.contains(field.getProp(AvroMapping.PG_COLUMN))
+                ? PgArrays.element(pgType)
+                : null;
     }
 
     /** The schema of today's layout for a file of {@code old}: same fields, names and properties. */
-    public static Schema schema(Schema old) {
+    public static Schema schema(Schema old, Set<String> keepText) {
         List<Schema.Field> fields = new ArrayList<>();
         for (Schema.Field field : old.getFields()) {
-            Schema.Field upgraded = new Schema.Field(field.name(), type(field), field.doc(), field.defaultVal());
+            Schema.Field upgraded =
+                    new Schema.Field(field.name(), type(old, field, keepText), field.doc(), field.defaultVal());
             field.getObjectProps().forEach(upgraded::addProp);
             fields.add(upgraded);
         }
@@ -59,7 +72,7 @@ public final class LayoutUpgrade {
     }
 
     /** A record of the old layout as a record of {@code schema} (its {@link #schema}). */
-    public static GenericRecord record(GenericRecord old, Schema schema) {
+    public static GenericRecord record(GenericRecord old, Schema schema, Set<String> keepText) {
         GenericData.Record record = new GenericData.Record(schema);
         for (Schema.Field field : old.getSchema().getFields()) {
             Object value = old.get(field.pos());
@@ -70,7 +83,7 @@ public final class LayoutUpgrade {
                 BigDecimal number = new BigDecimal(new BigInteger(ValueBinder.bytes(value)), decimal.getScale());
                 value = new GenericData.Fixed(fixed, Decimals.fixed(number, decimal.getScale(), fixed.getFixedSize()));
             }
-            PgArrays.Element element = textList(field);
+            PgArrays.Element element = textList(old.getSchema(), field, keepText);
             if (value != null && element != null) {
                 value = PgArrays.parse(value.toString(), element);
             }
@@ -82,7 +95,7 @@ public final class LayoutUpgrade {
     /** Rows and a SHA-256 of every value of a file as restore would bind it, whatever the file's layout. */
     public record Values(long rows, String sha256) {}
 
-    public static Values values(ParquetReader<GenericRecord> reader) throws IOException {
+    public static Values values(ParquetReader<GenericRecord> reader, Set<String> keepText) throws IOException {
         MessageDigest digest = Sha256.newDigest();
         long rows = 0;
         List<ValueBinder> binders = null;
@@ -95,11 +108,11 @@ public final class LayoutUpgrade {
             }
             for (int i = 0; i < fields.size(); i++) {
                 Object value = record.get(i);
-                PgArrays.Element element = textList(fields.get(i));
+                PgArrays.Element element = textList(record.getSchema(), fields.get(i), keepText);
                 String text = value == null
                         ? "\u0000NULL"
                         : element != null
-                                ? PgArrays.literal(PgArrays.parse(value.toString(), element)) // as its list binds it
+                                ? PgArrays.literal(parse(fields.get(i), value, element)) // as its list binds it
                                 : canonical(binders.get(i).convert().apply(value));
                 byte[] bytes =
                         (fields.get(i).name() + "=" + text.length() + ":" + text).getBytes(StandardCharsets.UTF_8);
@@ -108,6 +121,28 @@ public final class LayoutUpgrade {
             digest.update((byte) '\n');
         }
         return new Values(rows, HexFormat.of().formatHex(digest.digest()));
+    }
+
+    /** A version 1 array text that a LIST cannot hold (several dimensions, other bounds), in the column named. */
+    public static final class UnfitTextArray extends IllegalArgumentException {
+        private final String column;
+
+        UnfitTextArray(String column, String message) {
+            super(message);
+            this.column = column;
+        }
+
+        public String column() {
+            return column;
+        }
+    }
+
+    private static List<Object> parse(Schema.Field field, Object text, PgArrays.Element element) {
+        try {
+            return PgArrays.parse(text.toString(), element);
+        } catch (IllegalArgumentException e) {
+            throw new UnfitTextArray(field.getProp(AvroMapping.PG_COLUMN), e.getMessage());
+        }
     }
 
     /**
@@ -134,8 +169,8 @@ public final class LayoutUpgrade {
         return jdbcValue instanceof byte[] bytes ? HexFormat.of().formatHex(bytes) : String.valueOf(jdbcValue);
     }
 
-    private static Schema type(Schema.Field field) {
-        PgArrays.Element element = textList(field);
+    private static Schema type(Schema record, Schema.Field field, Set<String> keepText) {
+        PgArrays.Element element = textList(record, field, keepText);
         if (element != null) {
             return field.schema().isUnion()
                     ? Schema.createUnion(Schema.create(Schema.Type.NULL), PgArrays.schema(element))

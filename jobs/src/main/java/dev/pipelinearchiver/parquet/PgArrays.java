@@ -17,7 +17,8 @@ import org.apache.parquet.io.api.RecordConsumer;
  * LISTs ({@code <field> (LIST) { repeated group list { optional <element> element } }}): decoded from the
  * array's binary send format (ndim, has-nulls flag, element type, then per dimension its size and lower bound,
  * then each element as length and bytes, -1 for NULL). A LIST has one dimension counted from 1: an array of
- * several dimensions, or other bounds, fails loudly naming the field.
+ * several dimensions, or other bounds, fails ({@link UnfitArray}); archiver.source.arrays-as-text keeps such a
+ * column as text.
  */
 final class PgArrays {
 
@@ -195,6 +196,13 @@ final class PgArrays {
         return text.length() > 40 ? text.substring(0, 40) + "…" : text;
     }
 
+    /** An array value a LIST cannot hold: the export names its column and the setting that archives it as text. */
+    static final class UnfitArray extends SQLException {
+        UnfitArray(String shape) {
+            super(shape);
+        }
+    }
+
     /** The elements of a one-dimensional array counted from 1 (0 for an empty one); any other shape fails. */
     private static int count(CopyRows row, int field) throws SQLException {
         byte[] b = row.buffer();
@@ -204,13 +212,11 @@ final class PgArrays {
             return 0;
         }
         if (dimensions != 1 || row.length(field) < 20) {
-            throw new SQLException("Field " + field + " is an array of " + dimensions
-                    + " dimensions, which a Parquet LIST (one dimension) cannot hold");
+            throw new UnfitArray("an array of " + dimensions + " dimensions");
         }
         int lowerBound = (int) INT32.get(b, o + 16);
         if (lowerBound != 1) {
-            throw new SQLException("Field " + field + " is an array counted from " + lowerBound
-                    + ", which a Parquet LIST (counted from 1) cannot hold");
+            throw new UnfitArray("an array counted from " + lowerBound);
         }
         return (int) INT32.get(b, o + 12);
     }

@@ -1,13 +1,17 @@
 package dev.pipelinearchiver.restore;
 
+import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.archive.ArchiveLock;
 import dev.pipelinearchiver.parquet.LayoutUpgrade;
 import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.parquet.WrittenFile;
+import dev.pipelinearchiver.source.SourceSchemaException;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
@@ -76,13 +80,16 @@ public class LayoutRewriter {
     private final ParquetArchive archive;
     private final RestoreLedger ledger;
     private final TransactionTemplate transactions;
+    private final List<String> arraysAsText;
 
     LayoutRewriter(
             JdbcTemplate jdbc,
             DataSource dataSource,
             ParquetArchive archive,
             RestoreLedger ledger,
-            PlatformTransactionManager transactions) {
+            PlatformTransactionManager transactions,
+            ArchiverProperties properties) {
+        this.arraysAsText = properties.source().arraysAsText();
         this.jdbc = jdbc;
         this.dataSource = dataSource;
         this.archive = archive;
@@ -131,7 +138,7 @@ public class LayoutRewriter {
                 lines.accept(
                         "finished   " + visible(file.path()) + " (" + file.table() + " batch " + file.batchId() + ")");
                 finished++;
-            } else if (LayoutUpgrade.needed(archive.avroSchema(file.path()))) {
+            } else if (LayoutUpgrade.needed(archive.avroSchema(file.path()), keepText(file))) {
                 LedgerFile staged = stage(file);
                 if (publish) {
                     publish(staged);
@@ -152,22 +159,29 @@ public class LayoutRewriter {
     /** Step 1: the new file under the hidden name, compared with the old one, then recorded instead of it. */
     private LedgerFile stage(LedgerFile file) throws IOException {
         String hidden = hidden(file.path());
+        Set<String> keepText = keepText(file);
         LayoutUpgrade.Values before;
         try (ParquetReader<GenericRecord> reader = archive.reader(file.path())) {
-            before = LayoutUpgrade.values(reader);
+            before = LayoutUpgrade.values(reader, keepText);
+        } catch (LayoutUpgrade.UnfitTextArray unfit) {
+            String column = file.table() + "." + unfit.column();
+            throw new SourceSchemaException(file.path() + ": " + column + " holds an array that a Parquet LIST cannot"
+                    + " hold (" + unfit.getMessage() + "), so this file was not rewritten and nothing was changed:"
+                    + " list " + column + " in archiver.source.arrays-as-text to keep that column as text, then rerun"
+                    + " rewrite-layout.");
         }
-        Schema schema = LayoutUpgrade.schema(archive.avroSchema(file.path()));
+        Schema schema = LayoutUpgrade.schema(archive.avroSchema(file.path()), keepText);
         WrittenFile written;
         try (var staged = archive.stage(hidden, schema);
                 ParquetReader<GenericRecord> reader = archive.reader(file.path())) {
             for (GenericRecord record; (record = reader.read()) != null; ) {
-                staged.write(LayoutUpgrade.record(record, schema));
+                staged.write(LayoutUpgrade.record(record, schema, keepText));
             }
             written = staged.commit();
         }
         LayoutUpgrade.Values after;
         try (ParquetReader<GenericRecord> reader = archive.reader(hidden)) {
-            after = LayoutUpgrade.values(reader);
+            after = LayoutUpgrade.values(reader, keepText);
         }
         if (!after.equals(before) || before.rows() != file.rows()) {
             throw new IllegalStateException("The rewrite of " + file.path() + " holds " + after.rows() + " rows of"
@@ -212,6 +226,14 @@ public class LayoutRewriter {
                         + " rewritten (a restore?): nothing was recorded; rerun rewrite-layout");
             }
         });
+    }
+
+    /** The columns of the file's table that archiver.source.arrays-as-text keeps as array text. */
+    private Set<String> keepText(LedgerFile file) {
+        return arraysAsText.stream()
+                .filter(entry -> entry.startsWith(file.table() + "."))
+                .map(entry -> entry.substring(file.table().length() + 1))
+                .collect(Collectors.toSet());
     }
 
     private static String hidden(String path) {

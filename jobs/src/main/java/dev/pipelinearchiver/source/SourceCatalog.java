@@ -178,7 +178,29 @@ public class SourceCatalog {
         Map<String, List<List<CascadeLink>>> byName = new LinkedHashMap<>();
         otherPaths.forEach(
                 (qualified, paths) -> byName.put(reached.get(qualified).name(), List.copyOf(paths)));
+        checkArraysAsText(tables);
         return new ArchiveSources(tables, settings, byName);
+    }
+
+    /** Each column archiver.source.arrays-as-text lists is an array column of an archived table. */
+    private void checkArraysAsText(List<SourceTable> tables) {
+        for (String entry : settings.arraysAsText()) {
+            String[] parts = entry.split("\\.", 2);
+            SourceTable table = tables.stream()
+                    .filter(t -> t.name().equals(parts[0]))
+                    .findFirst()
+                    .orElseThrow(() -> new SourceSchemaException("archiver.source.arrays-as-text lists " + entry
+                            + ", but " + parts[0] + " is not an archived table (" + tables + ")."));
+            SourceColumn column = table.columns().stream()
+                    .filter(c -> c.name().equals(parts[1]))
+                    .findFirst()
+                    .orElse(null);
+            if (column == null || !"A".equals(column.category())) {
+                throw new SourceSchemaException("archiver.source.arrays-as-text lists " + entry + ", but " + table
+                        + (column == null ? " has no column " + parts[1] : "." + parts[1] + " is not an array")
+                        + ".");
+            }
+        }
     }
 
     private SourceTable table(String schema, String name, List<CascadeLink> path) {
