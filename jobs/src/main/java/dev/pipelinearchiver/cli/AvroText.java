@@ -1,5 +1,6 @@
 package dev.pipelinearchiver.cli;
 
+import dev.pipelinearchiver.parquet.AvroMapping;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -24,7 +25,7 @@ final class AvroText {
         if (value == null) {
             return NULL;
         }
-        Schema schema = nonNull(fieldSchema);
+        Schema schema = AvroMapping.valueSchema(fieldSchema);
         LogicalType logical = schema.getLogicalType();
         if (logical instanceof LogicalTypes.TimestampMicros && value instanceof Long micros) {
             return instant(micros).toString();
@@ -62,16 +63,6 @@ final class AvroText {
             return oneLine;
         }
         return oneLine.substring(0, limit) + "… (" + text.length() + " chars)";
-    }
-
-    private static Schema nonNull(Schema schema) {
-        if (schema.getType() != Schema.Type.UNION) {
-            return schema;
-        }
-        return schema.getTypes().stream()
-                .filter(s -> s.getType() != Schema.Type.NULL)
-                .findFirst()
-                .orElse(schema);
     }
 
     private static Instant instant(long micros) {

@@ -195,13 +195,7 @@ class ShowRunCommand implements Callable<Integer> {
     }
 
     private static boolean numeric(Schema.Field field) {
-        Schema schema = field.schema();
-        if (schema.getType() == Schema.Type.UNION) {
-            schema = schema.getTypes().stream()
-                    .filter(s -> s.getType() != Schema.Type.NULL)
-                    .findFirst()
-                    .orElse(schema);
-        }
+        Schema schema = AvroMapping.valueSchema(field.schema());
         if (schema.getLogicalType() instanceof LogicalTypes.Decimal) {
             return true;
         }

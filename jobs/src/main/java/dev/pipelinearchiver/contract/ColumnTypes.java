@@ -1,5 +1,6 @@
 package dev.pipelinearchiver.contract;
 
+import dev.pipelinearchiver.parquet.AvroMapping;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -30,7 +31,7 @@ final class ColumnTypes {
     }
 
     private static String type(String name, Schema nullable, Dialect dialect) {
-        Schema schema = nonNull(nullable);
+        Schema schema = AvroMapping.valueSchema(nullable);
         LogicalType logical = schema.getLogicalType();
         boolean hive = dialect == Dialect.HIVE;
         if (logical instanceof LogicalTypes.Decimal decimal) {
@@ -73,15 +74,5 @@ final class ColumnTypes {
                         + schema.getType().getName().toLowerCase(Locale.ROOT) + ", which has no "
                         + dialect.name().toLowerCase(Locale.ROOT) + " column type here.");
         };
-    }
-
-    private static Schema nonNull(Schema schema) {
-        if (schema.getType() != Schema.Type.UNION) {
-            return schema;
-        }
-        return schema.getTypes().stream()
-                .filter(s -> s.getType() != Schema.Type.NULL)
-                .findFirst()
-                .orElse(schema);
     }
 }

@@ -204,4 +204,15 @@ public final class AvroMapping {
                     + " relaunch.");
         }
     }
+
+    /** The type of an archived field's values: the non-null branch of its union with null, or the schema itself. */
+    public static Schema valueSchema(Schema schema) {
+        if (schema.getType() != Schema.Type.UNION) {
+            return schema;
+        }
+        return schema.getTypes().stream()
+                .filter(s -> s.getType() != Schema.Type.NULL)
+                .findFirst()
+                .orElse(schema);
+    }
 }

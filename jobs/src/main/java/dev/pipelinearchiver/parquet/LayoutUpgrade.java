@@ -78,7 +78,8 @@ public final class LayoutUpgrade {
             Object value = old.get(field.pos());
             ColumnCodec codec = ColumnCodec.archived(field);
             if (value != null && codec == ColumnCodec.DECIMAL_BYTES) {
-                Schema fixed = nonNull(schema.getField(field.name()).schema());
+                Schema fixed =
+                        AvroMapping.valueSchema(schema.getField(field.name()).schema());
                 LogicalTypes.Decimal decimal = (LogicalTypes.Decimal) fixed.getLogicalType();
                 BigDecimal number = new BigDecimal(new BigInteger(ValueBinder.bytes(value)), decimal.getScale());
                 value = new GenericData.Fixed(fixed, Decimals.fixed(number, decimal.getScale(), fixed.getFixedSize()));
@@ -181,17 +182,8 @@ public final class LayoutUpgrade {
             return field.schema();
         }
         LogicalTypes.Decimal decimal =
-                (LogicalTypes.Decimal) nonNull(field.schema()).getLogicalType();
+                (LogicalTypes.Decimal) AvroMapping.valueSchema(field.schema()).getLogicalType();
         Schema fixed = Decimals.fixedSchema(field.name(), decimal.getPrecision(), decimal.getScale());
         return field.schema().isUnion() ? Schema.createUnion(Schema.create(Schema.Type.NULL), fixed) : fixed;
-    }
-
-    private static Schema nonNull(Schema schema) {
-        return schema.isUnion()
-                ? schema.getTypes().stream()
-                        .filter(s -> s.getType() != Schema.Type.NULL)
-                        .findFirst()
-                        .orElseThrow()
-                : schema;
     }
 }
