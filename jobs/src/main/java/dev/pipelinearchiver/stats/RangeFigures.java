@@ -3,6 +3,7 @@ package dev.pipelinearchiver.stats;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.HdrHistogram.Histogram;
 import org.HdrHistogram.HistogramIterationValue;
 
 /**
@@ -116,8 +117,9 @@ public record RangeFigures(
     /** The non-empty stretch of buckets of a histogram: each recorded value counted at its lowest equivalent value. */
     private static List<DurationBucket> distribution(StepFigures figures) {
         long[] counts = new long[EDGES.length - 1];
-        for (HistogramIterationValue value : figures.histogram.recordedValues()) {
-            long at = figures.histogram.lowestEquivalentValue(value.getValueIteratedTo());
+        Histogram histogram = figures.histogram();
+        for (HistogramIterationValue value : histogram.recordedValues()) {
+            long at = histogram.lowestEquivalentValue(value.getValueIteratedTo());
             int bucket = Arrays.binarySearch(EDGES, at);
             bucket = bucket >= 0 ? bucket : -bucket - 2; // the edge at or below
             counts[Math.min(bucket, counts.length - 1)] += value.getCountAtValueIteratedTo();

@@ -76,12 +76,12 @@ public class StatisticsStore {
         // Set-wise, a few round trips per batch whatever its step names (one statement per step name and
         // error pattern before): make sure the day's rows exist, lock them in step-name order (which
         // serialises concurrent merges of the same day by several shards, without deadlocks), merge the
-        // histograms here, write them back and add the error patterns.
-        byte[] empty = new StepFigures().encodedHistogram();
+        // histograms here, write them back and add the error patterns. A day without durations yet takes the
+        // batch's histogram as it is stored (decoded once, for the percentiles; not encoded again).
         jdbc.batchUpdate(
                 StatsSql.ENSURE_DAY,
                 batch.keySet().stream()
-                        .map(stepName -> new Object[] {dt, stepName, empty})
+                        .map(stepName -> new Object[] {dt, stepName, HistogramCodec.EMPTY})
                         .toList());
         Map<String, StepFigures> days = lockDay(dt, batch.keySet());
         if (!days.keySet().equals(batch.keySet())) {

@@ -1,11 +1,9 @@
 package dev.pipelinearchiver.stats;
 
-import java.nio.ByteBuffer;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.DataFormatException;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -37,7 +35,11 @@ public final class StepFigures {
     long durationTotal;
     long durationMin = Long.MAX_VALUE; // exact, beside the histogram's approximate ones
     long durationMax = Long.MIN_VALUE;
-    final Histogram histogram;
+    // The duration histogram is held as it is read (encoded) and decoded only when it is used: merging a
+    // batch into a day that has no durations yet adopts the batch's bytes, and bytes that did not change
+    // are written back as they were. Both null: no duration recorded (nothing allocated).
+    private Histogram histogram; // when not null, what the figures hold; `encoded` then its encoding or null
+    private byte[] encoded; // when histogram is null and this is not: the figures' histogram, not decoded yet
     final Map<String, ErrorCount> errorPatterns;
 
     /** How often one normalised error message occurred, with the lexicographically first original (order-independent). */
@@ -50,12 +52,7 @@ public final class StepFigures {
     }
 
     StepFigures() {
-        this(new Histogram(1, MAX_DURATION_MS, SIGNIFICANT_DIGITS), new LinkedHashMap<>());
-    }
-
-    private StepFigures(Histogram histogram, Map<String, ErrorCount> errorPatterns) {
-        this.histogram = histogram;
-        this.errorPatterns = errorPatterns;
+        this.errorPatterns = new LinkedHashMap<>();
     }
 
     void add(String status, Long durationMs, String error) {
@@ -74,7 +71,7 @@ public final class StepFigures {
         if (!hasDuration || durationMs < 0 || durationMs > MAX_DURATION_MS) {
             invalidDurations++;
         } else {
-            histogram.recordValue(durationMs);
+            changedHistogram().recordValue(durationMs);
             durationTotal += durationMs;
             durationMin = Math.min(durationMin, durationMs);
             durationMax = Math.max(durationMax, durationMs);
@@ -104,7 +101,11 @@ public final class StepFigures {
         durationTotal += other.durationTotal;
         durationMin = Math.min(durationMin, other.durationMin);
         durationMax = Math.max(durationMax, other.durationMax);
-        histogram.add(other.histogram);
+        if (histogram == null && encoded == null && other.histogram == null) {
+            encoded = other.encoded; // no durations here yet: the sum is the other's histogram, bytes and all
+        } else if (!other.hasNoDurations()) {
+            changedHistogram().add(other.histogram());
+        }
         other.errorPatterns.values().forEach(this::addError);
     }
 
@@ -121,16 +122,17 @@ public final class StepFigures {
         otherStatus -= other.otherStatus;
         invalidDurations -= other.invalidDurations;
         durationTotal -= other.durationTotal;
-        histogram.subtract(other.histogram);
-        if (histogram.getTotalCount() == 0) {
+        Histogram remaining = changedHistogram();
+        remaining.subtract(other.histogram());
+        if (remaining.getTotalCount() == 0) {
             durationMin = Long.MAX_VALUE;
             durationMax = Long.MIN_VALUE;
         } else {
             if (other.durationMin <= durationMin) {
-                durationMin = histogram.getMinValue();
+                durationMin = remaining.getMinValue();
             }
             if (other.durationMax >= durationMax) {
-                durationMax = histogram.getMaxValue();
+                durationMax = remaining.getMaxValue();
             }
         }
     }
@@ -169,7 +171,7 @@ public final class StepFigures {
 
     /** Valid durations recorded; min, mean, max and percentiles are null when there are none. */
     public long durationCount() {
-        return histogram.getTotalCount();
+        return hasNoDurations() ? 0 : histogram().getTotalCount();
     }
 
     public Long durationMin() {
@@ -193,7 +195,7 @@ public final class StepFigures {
         if (durationCount() == 0) {
             return null;
         }
-        return Math.min(Math.max(histogram.getValueAtPercentile(percentile), durationMin), durationMax);
+        return Math.min(Math.max(histogram().getValueAtPercentile(percentile), durationMin), durationMax);
     }
 
     /** The most frequent error patterns, most frequent first (ties by pattern, for a stable order). */
@@ -208,13 +210,35 @@ public final class StepFigures {
         return List.copyOf(errorPatterns.values());
     }
 
+    /** The duration histogram (decoded on first use); not to be modified but through these figures. */
+    Histogram histogram() {
+        if (histogram == null) {
+            histogram = encoded == null ? HistogramCodec.newHistogram() : HistogramCodec.decode(encoded);
+        }
+        return histogram;
+    }
+
+    /** The histogram, about to change: its encoding no longer holds. */
+    private Histogram changedHistogram() {
+        Histogram changing = histogram();
+        encoded = null;
+        return changing;
+    }
+
+    /** No duration recorded, known without decoding anything. */
+    private boolean hasNoDurations() {
+        return histogram == null ? encoded == null : histogram.getTotalCount() == 0;
+    }
+
+    /**
+     * The histogram's compressed encoding (HdrHistogram's {@code encodeIntoCompressedByteBuffer}): the bytes it
+     * was read from while it has not changed, else encoded once. Shared: not to be modified.
+     */
     byte[] encodedHistogram() {
-        ByteBuffer buffer = ByteBuffer.allocate(histogram.getNeededByteBufferCapacity());
-        int length = histogram.encodeIntoCompressedByteBuffer(buffer);
-        byte[] bytes = new byte[length];
-        buffer.flip();
-        buffer.get(bytes);
-        return bytes;
+        if (encoded == null) {
+            encoded = histogram == null ? HistogramCodec.EMPTY : HistogramCodec.encode(histogram);
+        }
+        return encoded;
     }
 
     static StepFigures restore(
@@ -229,22 +253,18 @@ public final class StepFigures {
             Long durationMax,
             byte[] histogram,
             List<ErrorCount> errorCounts) {
-        try {
-            Histogram decoded = Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(histogram), 1);
-            StepFigures figures = new StepFigures(decoded, new LinkedHashMap<>());
-            figures.calls = calls;
-            figures.ok = ok;
-            figures.skipped = skipped;
-            figures.errors = errors;
-            figures.otherStatus = otherStatus;
-            figures.invalidDurations = invalidDurations;
-            figures.durationTotal = durationTotal;
-            figures.durationMin = durationMin == null ? Long.MAX_VALUE : durationMin;
-            figures.durationMax = durationMax == null ? Long.MIN_VALUE : durationMax;
-            errorCounts.forEach(figures::addError);
-            return figures;
-        } catch (DataFormatException e) {
-            throw new IllegalStateException("Corrupt duration histogram in the statistics tables", e);
-        }
+        StepFigures figures = new StepFigures();
+        figures.encoded = HistogramCodec.isEmpty(histogram) ? null : histogram;
+        figures.calls = calls;
+        figures.ok = ok;
+        figures.skipped = skipped;
+        figures.errors = errors;
+        figures.otherStatus = otherStatus;
+        figures.invalidDurations = invalidDurations;
+        figures.durationTotal = durationTotal;
+        figures.durationMin = durationMin == null ? Long.MAX_VALUE : durationMin;
+        figures.durationMax = durationMax == null ? Long.MIN_VALUE : durationMax;
+        errorCounts.forEach(figures::addError);
+        return figures;
     }
 }
