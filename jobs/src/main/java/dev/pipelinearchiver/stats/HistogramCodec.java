@@ -17,26 +17,16 @@ final class HistogramCodec {
     /** zlib's level: the stream decodes the same at any level; 1 costs less CPU than the default 6. */
     static final int LEVEL = Deflater.BEST_SPEED;
 
-    /**
-     * The first int of HdrHistogram's compressed encoding ({@code encodeIntoCompressedByteBuffer}), then the
-     * length of the zlib stream, then the stream: of the histogram's plain encoding ({@code encodeIntoByteBuffer}).
-     */
-    private static final int COMPRESSED_COOKIE = 0x1c849314;
-
-    private static final int HEADER = 8;
-
-    // Written here rather than by encodeIntoCompressedByteBuffer (same bytes) so that one Deflater and two
-    // buffers serve every encoding: that method sets up a Deflater (~50 us, as long as deflating a day's
-    // histogram) and allocates two 166 KB buffers per histogram. Shared by the export and purge threads.
-    private static final Deflater DEFLATER = new Deflater(LEVEL);
-    private static ByteBuffer plain = ByteBuffer.allocate(newHistogram().getNeededByteBufferCapacity());
-    private static byte[] compressed = new byte[plain.capacity()];
+    // the target of an encoding, per thread (export and purge threads): large enough for any histogram
+    // of this range (HdrHistogram deflates into it once, and would truncate what does not fit)
+    private static final ThreadLocal<ByteBuffer> TARGETS =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocate(newHistogram().getNeededByteBufferCapacity()));
 
     /** The encoding of a histogram without values. */
     static final byte[] EMPTY = encode(newHistogram());
 
-    /** The same as encodeIntoCompressedByteBuffer wrote it at the default level before issue 23: days' rows can hold it. */
-    private static final byte[] EMPTY_AT_DEFAULT_LEVEL = defaultLevel(newHistogram());
+    /** The same written at the default level (before issue 23): days' rows can hold it. */
+    private static final byte[] EMPTY_AT_DEFAULT_LEVEL = encode(newHistogram(), Deflater.DEFAULT_COMPRESSION);
 
     private HistogramCodec() {}
 
@@ -44,32 +34,19 @@ final class HistogramCodec {
         return new Histogram(1, StepFigures.MAX_DURATION_MS, StepFigures.SIGNIFICANT_DIGITS);
     }
 
-    /** The bytes {@code histogram.encodeIntoCompressedByteBuffer(buffer, LEVEL)} writes. */
-    static synchronized byte[] encode(Histogram histogram) {
-        int needed = histogram.getNeededByteBufferCapacity();
-        if (plain.capacity() < needed) {
-            plain = ByteBuffer.allocate(needed); // a histogram resized beyond the range
-        }
-        plain.clear();
-        int length = histogram.encodeIntoByteBuffer(plain);
-        DEFLATER.reset();
-        DEFLATER.setInput(plain.array(), 0, length);
-        DEFLATER.finish();
-        int written = HEADER;
-        while (!DEFLATER.finished()) {
-            if (written == compressed.length) {
-                compressed = Arrays.copyOf(compressed, compressed.length * 2);
-            }
-            written += DEFLATER.deflate(compressed, written, compressed.length - written);
-        }
-        ByteBuffer.wrap(compressed).putInt(0, COMPRESSED_COOKIE).putInt(4, written - HEADER);
-        return Arrays.copyOf(compressed, written);
+    static byte[] encode(Histogram histogram) {
+        return encode(histogram, LEVEL);
     }
 
-    private static byte[] defaultLevel(Histogram histogram) {
-        ByteBuffer buffer = ByteBuffer.allocate(histogram.getNeededByteBufferCapacity());
-        int length = histogram.encodeIntoCompressedByteBuffer(buffer, Deflater.DEFAULT_COMPRESSION);
-        return Arrays.copyOf(buffer.array(), length);
+    static byte[] encode(Histogram histogram, int level) {
+        ByteBuffer target = TARGETS.get();
+        int needed = histogram.getNeededByteBufferCapacity();
+        if (target.capacity() < needed) {
+            target = ByteBuffer.allocate(needed); // a histogram resized beyond the range: once, not kept
+        }
+        target.clear();
+        int length = histogram.encodeIntoCompressedByteBuffer(target, level);
+        return Arrays.copyOf(target.array(), length);
     }
 
     static Histogram decode(byte[] encoded) {
