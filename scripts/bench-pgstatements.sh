@@ -3,7 +3,8 @@
 # what the baseline's COPY and cascading DELETE cost for the same rows (issue 23). Complements
 # scripts/bench.sh, which gives each launch's backends' CPU as one figure.
 #
-#   scripts/bench-pgstatements.sh [--runs N] [--batches K] [--export-batches E]   (defaults: 200000, 60, all)
+#   scripts/bench-pgstatements.sh [--runs N] [--batches K] [--export-batches E] [--skip-export] [--order "V..."]
+#   (defaults: 200000, 60, all)
 #
 # Needs the template database bench_tpl_<N> that scripts/bench.sh builds. Each part runs in one psql backend
 # on a fresh copy of it; after each statement the backend's CPU time is read from /proc/<pid>/schedstat (the
@@ -12,15 +13,24 @@
 # Export: the baseline's three COPYs of the eligible rows against the job's COPYs of the same rows, per
 #   batch (the runs of one day, at most 5000) in one REPEATABLE READ snapshot, as SourceTable.copyByRunSql
 #   builds them (every column, run id, xmin; ORDER BY run id, primary key). Two passes in turn, to /dev/null.
-# Purge: the first K transactions of 500 eligible runs (archiver.purge-batch-size; runs in day order), on two
-#   fresh copies:
+# Purge: the first K transactions of 500 eligible runs (archiver.purge-batch-size; runs in day order), replayed
+#   by each variant in passes of their own, each pass on a fresh copy checkpointed first, in the order --order
+#   gives (default "cascade old fast-rr fast-rr old cascade"):
 #   cascade  BEGIN; DELETE FROM pipeline_runs WHERE id = ANY (<500 ids>); COMMIT   (the baseline's delete, batched)
-#   job      the job's purge transaction (VerifiedDelete's fast path, RunStamps, Ledger): SET LOCAL; the run
-#            lock (SELECT ... FOR UPDATE); PostgreSQL's delete counters (before); SAVEPOINT; DELETE ...
+#   old      the purge transaction before decision 0020 (VerifiedDelete's fast path at READ COMMITTED): SET LOCAL;
+#            the run lock (SELECT ... FOR UPDATE); PostgreSQL's delete counters (before); SAVEPOINT; DELETE ...
 #            RETURNING xmin with count/sum per table, children first; the counters (after); RELEASE; the
 #            ledger's mark of the runs (UPDATE on a stand-in of archiver.batch_run with its primary key,
 #            partial unique index and check); COMMIT.
-# Literal arrays stand for the job's bound parameters (custom plans, as pgjdbc's first executions get).
+#   fast-rr  the purge transaction of decision 0020 as shipped: old, in a REPEATABLE READ transaction (SET
+#            TRANSACTION ISOLATION LEVEL REPEATABLE READ in the round trip of the SET LOCALs).
+#   totals   the alternative decision 0020 REJECTED (branch rr-purge; REPEATABLE READ): SET TRANSACTION ... SET LOCAL; the run
+#            lock, with each run's xmin; one statement totalling the runs' rows in the other tables (count, xmin
+#            sum) with the counters;
+#            SAVEPOINT; the cascading DELETE on pipeline_runs; the counters with llm_calls' rows left (it is
+#            reached along two paths); RELEASE; the ledger's mark; COMMIT.
+# --skip-export measures the purge only. Prints each pass's total, then per variant the mean per transaction
+# and per statement class over its passes, with the load beside each pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,14 +38,19 @@ RUNS=200000
 BATCHES=60
 EXPORT_BATCHES=1000
 PURGE=500
+SKIP_EXPORT=0
+ORDER=(cascade old fast-rr fast-rr old cascade)
 while (($#)); do
   case "$1" in
     --runs) RUNS="$2"; shift 2 ;;
     --batches) BATCHES="$2"; shift 2 ;;
     --export-batches) EXPORT_BATCHES="$2"; shift 2 ;;
-    *) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    --skip-export) SKIP_EXPORT=1; shift ;;
+    --order) read -r -a ORDER <<<"$2"; shift 2 ;;
+    *) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
   esac
 done
+for v in "${ORDER[@]}"; do [[ "$v" =~ ^(cascade|old|fast-rr|totals)$ ]] || { echo "bench-pgstatements: --order takes cascade, old, fast-rr, totals (rejected)" >&2; exit 2; }; done
 [[ "$RUNS" =~ ^[1-9][0-9]*$ && "$BATCHES" =~ ^[1-9][0-9]*$ && "$EXPORT_BATCHES" =~ ^[1-9][0-9]*$ ]] || { echo "bench-pgstatements: numbers only" >&2; exit 2; }
 
 eval "$(scripts/postgres.sh)"
@@ -59,15 +74,24 @@ BATCH_IDS="WITH n AS (SELECT id, (row_number() OVER (ORDER BY (finished_at AT TI
                       FROM pipeline_runs WHERE $ELIGIBLE)
            SELECT b, '{' || string_agg(id::text, ',' ORDER BY id) || '}' FROM n WHERE b < $BATCHES GROUP BY b ORDER BY b"
 MARK='\! echo LABEL $(cut -d" " -f1 /proc/$BPID/schedstat)'
-COUNTERS="SELECT current_setting('track_counts')::boolean,
+COUNTER_COLUMNS="current_setting('track_counts')::boolean,
   array(SELECT (WITH RECURSIVE tree(oid) AS (SELECT t::regclass::oid
                   UNION ALL SELECT i.inhrelid FROM pg_inherits i JOIN tree ON i.inhparent = tree.oid)
                 SELECT sum(pg_stat_get_xact_tuples_deleted(oid))::bigint FROM tree)
         FROM unnest('{public.pipeline_runs,public.pipeline_steps,public.llm_calls}'::text[]) WITH ORDINALITY u(t, i) ORDER BY i)"
+COUNTERS="SELECT $COUNTER_COLUMNS"
+# as ArchiveSources.totalsByRunSql and rowsLeftSql build them for the default tables (runs, steps, calls)
+total() { # alias, table, run key
+  echo "(SELECT count(*) AS n, coalesce(sum(t0.xmin::text::bigint), 0) AS x FROM \"public\".\"$2\" t0 WHERE t0.\"$3\" = ANY ('IDS'::int8[])) $1"
+}
+TOTALS="SELECT ARRAY[c1.n, c2.n]::bigint[], (c1.x + c2.x)::bigint, $COUNTER_COLUMNS
+  FROM $(total c1 pipeline_steps run_id), $(total c2 llm_calls run_id)"
+AFTER_DELETE="SELECT $COUNTER_COLUMNS, ARRAY[0, 0, (SELECT count(*) FROM \"public\".\"llm_calls\" t0 WHERE t0.\"run_id\" = ANY ('IDS'::int8[]))]::bigint[]"
 deleted() { # table, run key
   echo "WITH deleted AS (DELETE FROM public.$1 t0 WHERE $2 = ANY ('IDS'::int8[]) RETURNING t0.xmin::text::bigint AS row_xmin) SELECT count(*), coalesce(sum(row_xmin), 0) FROM deleted \\g /dev/null"
 }
 
+if ((SKIP_EXPORT == 0)); then
 # --- the export's reading: the baseline's three COPYs against the job's per-batch COPYs -------------------
 # The job reads each batch (the runs of one day, at most archiver.batch-size = 5000) in one REPEATABLE READ
 # snapshot: per table, COPY (SELECT t0.*, <run id>, t0.xmin::text::bigint ... WHERE <run id> = ANY (<ids>)
@@ -111,12 +135,67 @@ awk -v batches="$(wc -l <"$WORK/export-ids")" '
     printf "export: the eligible rows of the three tables, baseline (3 COPYs) against the job (%d batches x 3 COPYs)\n", batches
     for (i = 1; i <= n; i++) printf "  %-30s %8.3f CPU-s\n", order[i], cpu[order[i]] / 1e9
   }' "$WORK/copy.marks"
+fi
 
-for VARIANT in cascade job; do
+# --- the purge: three variants side by side, their transactions interleaved ---------------------------------
+transaction() { # variant, batch number, ids
+  local variant="$1" b="$2" ids="$3"
+  case "$variant" in
+    cascade)
+      echo "BEGIN;"; echo "${MARK/LABEL/begin}"
+      echo "DELETE FROM public.pipeline_runs WHERE id = ANY ('$ids'::int8[]);"; echo "${MARK/LABEL/cascade_delete}"
+      echo "COMMIT;"; echo "${MARK/LABEL/commit}"
+      ;;
+    old | fast-rr)
+      {
+        echo "BEGIN;"; echo "${MARK/LABEL/begin}"
+        [[ "$variant" == fast-rr ]] && echo -n "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; "
+        echo "SET LOCAL lock_timeout = 5000; SET LOCAL synchronous_commit = off;"; echo "${MARK/LABEL/set_local}"
+        echo "SELECT id FROM public.pipeline_runs WHERE id = ANY ('IDS'::int8[]) AND status::text = ANY ('{ok,error,cancelled}')"
+        echo "  AND finished_at < '$CUTOFF' ORDER BY id FOR UPDATE \\g /dev/null"; echo "${MARK/LABEL/run_lock}"
+        echo "$COUNTERS \\g /dev/null"; echo "${MARK/LABEL/delete_counters}"
+        echo "SAVEPOINT purge;"; echo "${MARK/LABEL/savepoint}"
+        deleted llm_calls t0.run_id; echo "${MARK/LABEL/delete_returning_llm_calls}"
+        deleted pipeline_steps t0.run_id; echo "${MARK/LABEL/delete_returning_steps}"
+        deleted pipeline_runs t0.id; echo "${MARK/LABEL/delete_returning_runs}"
+        echo "$COUNTERS \\g /dev/null"; echo "${MARK/LABEL/delete_counters}"
+        echo "RELEASE SAVEPOINT purge;"; echo "${MARK/LABEL/savepoint}"
+        echo "UPDATE ledger_batch_run SET state = 'purged' WHERE batch_id = $b AND run_id = ANY ('IDS'::int8[]) AND state = 'planned';"
+        echo "${MARK/LABEL/ledger_mark_runs}"
+        echo "COMMIT;"; echo "${MARK/LABEL/commit}"
+      } | sed "s/IDS/$ids/g"
+      ;;
+    totals) # rejected (decision 0020)
+      {
+        echo "BEGIN;"; echo "${MARK/LABEL/begin}"
+        echo "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL lock_timeout = 5000; SET LOCAL synchronous_commit = off;"
+        echo "${MARK/LABEL/set_local}"
+        echo "SELECT \"id\", t0.xmin::text::bigint FROM \"public\".\"pipeline_runs\" t0 WHERE \"id\" = ANY ('IDS'::int8[]) AND \"status\"::text = ANY ('{ok,error,cancelled}')"
+        echo "  AND \"finished_at\" < '$CUTOFF' ORDER BY \"id\" FOR UPDATE \\g /dev/null"; echo "${MARK/LABEL/run_lock}"
+        echo "$TOTALS \\g /dev/null"; echo "${MARK/LABEL/totals_and_counters}"
+        echo "SAVEPOINT purge;"; echo "${MARK/LABEL/savepoint}"
+        echo "DELETE FROM public.pipeline_runs WHERE id = ANY ('IDS'::int8[]);"; echo "${MARK/LABEL/cascade_delete}"
+        echo "$AFTER_DELETE \\g /dev/null"; echo "${MARK/LABEL/counters_and_rows_left}"
+        echo "RELEASE SAVEPOINT purge;"; echo "${MARK/LABEL/savepoint}"
+        echo "UPDATE ledger_batch_run SET state = 'purged' WHERE batch_id = $b AND run_id = ANY ('IDS'::int8[]) AND state = 'planned';"
+        echo "${MARK/LABEL/ledger_mark_runs}"
+        echo "COMMIT;"; echo "${MARK/LABEL/commit}"
+      } | sed "s/IDS/$ids/g"
+      ;;
+  esac
+}
+
+# Each pass replays one variant's K transactions alone in one backend, on a fresh copy checkpointed first (so
+# that the pass writes out only its own dirty pages: shared_buffers is small beside three copies, and passes
+# interleaved transaction by transaction made each backend evict the others' pages). The passes run in the
+# order ORDER (default: each variant twice, ABC then CBA, so that a drift of the machine's load falls alike).
+PASS=0
+for VARIANT in "${ORDER[@]}"; do
+  PASS=$((PASS + 1))
   db="bench_pgstmt_${VARIANT}_$$"
   DBS+=("$db")
   q -d postgres -c "CREATE DATABASE \"$db\" TEMPLATE \"$TPL\" STRATEGY FILE_COPY"
-  if [[ "$VARIANT" == job ]]; then
+  if [[ "$VARIANT" != cascade ]]; then
     # archiver.batch_run as the migrations leave it (V2, V6), filled as the plan fills it
     q -d "$db" -c "CREATE TABLE ledger_batch_run (batch_id bigint NOT NULL, run_id bigint NOT NULL, state varchar(10) NOT NULL,
         PRIMARY KEY (batch_id, run_id),
@@ -126,48 +205,39 @@ for VARIANT in cascade job; do
         SELECT (row_number() OVER (ORDER BY (finished_at AT TIME ZONE 'UTC')::date, id) - 1) / $PURGE, id, 'planned'
         FROM pipeline_runs WHERE $ELIGIBLE" -c "VACUUM ANALYZE ledger_batch_run"
   fi
+  q -d "$db" -F $'\t' -c "$BATCH_IDS" >"$WORK/ids"
+  sed -i '/^$/d' "$WORK/ids"
   q -d "$db" -c "CHECKPOINT"
   {
     echo 'SELECT pg_backend_pid() AS pid \gset'
     echo '\setenv BPID :pid'
     echo "${MARK/LABEL/start}"
-  } >"$WORK/$VARIANT.sql"
-  q -d "$db" -F $'\t' -c "$BATCH_IDS" >"$WORK/ids"
-  sed -i '/^$/d' "$WORK/ids"
-  script_body() {
-    while IFS=$'\t' read -r b ids; do
-      if [[ "$VARIANT" == cascade ]]; then
-        echo "BEGIN;"; echo "${MARK/LABEL/begin}"
-        echo "DELETE FROM public.pipeline_runs WHERE id = ANY ('$ids'::int8[]);"; echo "${MARK/LABEL/cascade_delete}"
-        echo "COMMIT;"; echo "${MARK/LABEL/commit}"
-      else
-        {
-          echo "BEGIN;"; echo "${MARK/LABEL/begin}"
-          echo "SET LOCAL lock_timeout = 5000; SET LOCAL synchronous_commit = off;"; echo "${MARK/LABEL/set_local}"
-          echo "SELECT id FROM public.pipeline_runs WHERE id = ANY ('IDS'::int8[]) AND status::text = ANY ('{ok,error,cancelled}')"
-          echo "  AND finished_at < '$CUTOFF' ORDER BY id FOR UPDATE \\g /dev/null"; echo "${MARK/LABEL/run_lock}"
-          echo "$COUNTERS \\g /dev/null"; echo "${MARK/LABEL/delete_counters}"
-          echo "SAVEPOINT purge;"; echo "${MARK/LABEL/savepoint}"
-          deleted llm_calls t0.run_id; echo "${MARK/LABEL/delete_returning_llm_calls}"
-          deleted pipeline_steps t0.run_id; echo "${MARK/LABEL/delete_returning_steps}"
-          deleted pipeline_runs t0.id; echo "${MARK/LABEL/delete_returning_runs}"
-          echo "$COUNTERS \\g /dev/null"; echo "${MARK/LABEL/delete_counters}"
-          echo "RELEASE SAVEPOINT purge;"; echo "${MARK/LABEL/savepoint}"
-          echo "UPDATE ledger_batch_run SET state = 'purged' WHERE batch_id = $b AND run_id = ANY ('IDS'::int8[]) AND state = 'planned';"
-          echo "${MARK/LABEL/ledger_mark_runs}"
-          echo "COMMIT;"; echo "${MARK/LABEL/commit}"
-        } | sed "s/IDS/$ids/g"
-      fi
-    done <"$WORK/ids"
-  }
-  script_body >>"$WORK/$VARIANT.sql"
-  psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f "$WORK/$VARIANT.sql" >"$WORK/$VARIANT.marks"
+    while IFS=$'\t' read -r b ids; do transaction "$VARIANT" "$b" "$ids"; done <"$WORK/ids"
+  } >"$WORK/pass$PASS.sql"
+  echo "pass $PASS ($VARIANT), load: $(uptime)"
+  psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f "$WORK/pass$PASS.sql" >"$WORK/pass$PASS.marks"
   q -d postgres -c "DROP DATABASE \"$db\""
-  awk -v variant="$VARIANT" -v batches="$(wc -l <"$WORK/ids")" -v purge="$PURGE" '
-    NF == 2 && $2 ~ /^[0-9]+$/ { if (have) { cpu[$1] += $2 - prev; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } } prev = $2; have = 1 }
-    END {
-      for (i = 1; i <= n; i++) { total += cpu[order[i]] }
-      printf "%s: %d transactions of %d runs, backend CPU %.3f s (%.1f ms per transaction)\n", variant, batches, purge, total / 1e9, total / 1e6 / batches
-      for (i = 1; i <= n; i++) printf "  %-30s %8.3f CPU-s  %7.2f ms/txn  %5.1f %%\n", order[i], cpu[order[i]] / 1e9, cpu[order[i]] / 1e6 / batches, 100 * cpu[order[i]] / total
-    }' "$WORK/$VARIANT.marks"
+  sed "s/^/$VARIANT /" "$WORK/pass$PASS.marks" >>"$WORK/all.marks"
+  awk -v variant="$VARIANT" -v pass="$PASS" -v batches="$(wc -l <"$WORK/ids")" '
+    NF == 2 && $2 ~ /^[0-9]+$/ { if (have) total += $2 - prev; prev = $2; have = 1 }
+    END { printf "  pass %d %-8s %.3f CPU-s, %.1f ms per transaction\n", pass, variant, total / 1e9, total / 1e6 / batches }' "$WORK/pass$PASS.marks"
 done
+echo "load after: $(uptime)"
+
+# per variant, over its passes: per transaction, per statement class
+awk -v batches="$(wc -l <"$WORK/ids")" -v purge="$PURGE" '
+  NF == 3 && $3 ~ /^[0-9]+$/ {
+    v = $1
+    if ($2 == "start") { prev[v] = $3; passes[v]++; next }
+    d = $3 - prev[v]; prev[v] = $3
+    cpu[v, $2] += d; tot[v] += d
+    if (!((v, $2) in seen)) { seen[v, $2] = 1; order[v, ++n[v]] = $2 }
+    if (!(v in vseen)) { vseen[v] = 1; vorder[++nv] = v }
+  }
+  END {
+    for (j = 1; j <= nv; j++) {
+      v = vorder[j]; k = passes[v] * batches
+      printf "%s: %d passes x %d transactions of %d runs, backend CPU %.1f ms per transaction\n", v (v == "totals" ? " (rejected, decision 0020)" : ""), passes[v], batches, purge, tot[v] / 1e6 / k
+      for (i = 1; i <= n[v]; i++) printf "  %-30s %7.2f ms/txn  %5.1f %%\n", order[v, i], cpu[v, order[v, i]] / 1e6 / k, 100 * cpu[v, order[v, i]] / tot[v]
+    }
+  }' "$WORK/all.marks"

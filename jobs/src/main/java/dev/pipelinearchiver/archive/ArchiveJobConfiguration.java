@@ -1,5 +1,6 @@
 package dev.pipelinearchiver.archive;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.pipelinearchiver.ArchiverProperties;
 import dev.pipelinearchiver.database.DatabaseRetry;
 import dev.pipelinearchiver.ledger.BatchState;
@@ -7,10 +8,13 @@ import dev.pipelinearchiver.parquet.ParquetArchive;
 import dev.pipelinearchiver.source.SourceCatalog;
 import dev.pipelinearchiver.stats.StatisticsStore;
 import dev.pipelinearchiver.stats.StepStatsTasklet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.batch.core.configuration.annotation.StepScope;
 import org.springframework.batch.core.job.Job;
 import org.springframework.batch.core.job.builder.FlowBuilder;
@@ -50,6 +54,8 @@ import org.springframework.transaction.PlatformTransactionManager;
  */
 @Configuration(proxyBeanMethods = false)
 public class ArchiveJobConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(ArchiveJobConfiguration.class);
 
     public static final String JOB_NAME = "archiveJob";
     public static final String CUTOFF = "cutoff";
@@ -185,7 +191,10 @@ public class ArchiveJobConfiguration {
      * holds ({@code FOR UPDATE SKIP LOCKED}), so that the deletes keep up with the export.
      */
     @Bean
-    Step purgeStep(JobRepository jobRepository, Step purgeWorkerStep, ArchiverProperties properties) {
+    Step purgeStep(
+            JobRepository jobRepository, Step purgeWorkerStep, ArchiverProperties properties, DataSource dataSource)
+            throws SQLException {
+        sizePool(dataSource, properties);
         SimpleAsyncTaskExecutor threads = new SimpleAsyncTaskExecutor("purge-");
         threads.setConcurrencyLimit(properties.purgeThreads());
         return new StepBuilder("purgeStep", jobRepository)
@@ -201,6 +210,36 @@ public class ArchiveJobConfiguration {
                 .gridSize(properties.purgeThreads())
                 .allowStartIfComplete(true) // a restart exports more batches: purge them too
                 .build();
+    }
+
+    /**
+     * The most connections a launch holds at once: two per export thread (its transaction and its snapshot's
+     * stream), two per purger (its claim on a batch and the delete transaction beside it: BatchPurge), the
+     * archive lock's session, and one for the short transactions of the job repository and the partition
+     * managers. A purger or an export thread that holds one connection and waits for its second would
+     * otherwise wait for the pool's timeout.
+     */
+    static int connectionsNeeded(ArchiverProperties properties) {
+        return 2 * properties.exportThreads() + 2 * properties.purgeThreads() + 2;
+    }
+
+    /** Raises Hikari's maximum pool size to {@link #connectionsNeeded} when it is configured smaller, and says so. */
+    private static void sizePool(DataSource dataSource, ArchiverProperties properties) throws SQLException {
+        int needed = connectionsNeeded(properties);
+        if (dataSource.isWrapperFor(HikariDataSource.class)) {
+            HikariDataSource hikari = dataSource.unwrap(HikariDataSource.class);
+            if (hikari.getMaximumPoolSize() < needed) {
+                log.info(
+                        "spring.datasource.hikari.maximum-pool-size raised from {} to {}: export-threads ({}) and"
+                                + " purge-threads ({}) hold up to {} connections at once (two each, the archive lock, the job repository)",
+                        hikari.getMaximumPoolSize(),
+                        needed,
+                        properties.exportThreads(),
+                        properties.purgeThreads(),
+                        needed);
+                hikari.setMaximumPoolSize(needed); // a running pool takes it too
+            }
+        }
     }
 
     @Bean
@@ -219,7 +258,16 @@ public class ArchiveJobConfiguration {
             DatabaseRetry retry) {
         return new StepBuilder("purgeWorkerStep", jobRepository)
                 .tasklet(new PurgeTasklet(
-                        ledger, catalog, batchFiles, archive, statistics, jdbc, throttle, progress, properties))
+                        ledger,
+                        catalog,
+                        batchFiles,
+                        archive,
+                        statistics,
+                        jdbc,
+                        transactionManager,
+                        throttle,
+                        progress,
+                        properties))
                 .transactionManager(transactionManager)
                 // a purge transaction rolled back deleted nothing; its retry takes the runs still 'planned'.
                 // Lock timeouts are not retried: the lock is the backend's, on its runs (a stuck session)

@@ -159,9 +159,14 @@ final class ArchiveSql {
                 """.formatted(table.fromClause(), sources.runKey(table));
     }
 
-    /** A purge transaction's settings (VerifiedDelete says why), in one round trip; the timeout is a number, never text. */
+    /**
+     * A purge transaction's settings (VerifiedDelete says why), in one round trip; the timeout is a number, never
+     * text. {@code SET TRANSACTION} fails (25001) once the transaction has run a query: its snapshot must start with
+     * the run lock.
+     */
     static String purgeTransactionSettings(long lockTimeoutMs) {
-        return "SET LOCAL lock_timeout = " + lockTimeoutMs + "; SET LOCAL synchronous_commit = off";
+        return "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL lock_timeout = " + lockTimeoutMs
+                + "; SET LOCAL synchronous_commit = off";
     }
 
     /** Locks the given runs that are still eligible; parameters: run ids, finished statuses, cutoff. */

@@ -18,10 +18,23 @@ import org.springframework.batch.core.step.StepExecution;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Purges the next runs of a claimed batch in the caller's transaction: {@link VerifiedDelete} deletes those that
- * match their export stamps, and the ledger records them PURGED and the others CHANGED, with the step's figures.
+ * Purges the next runs of a claimed batch: {@link VerifiedDelete} deletes those that match their export stamps,
+ * and the ledger records them PURGED and the others CHANGED, in a transaction of their own beside the caller's.
+ *
+ * <p>That transaction is REPEATABLE READ and starts with the run lock, so that the rows counted are exactly
+ * those the deletes may remove ({@link VerifiedDelete}). The caller's transaction cannot be it: it has already
+ * claimed the batch and read the ledger (its isolation is fixed by then), and the batch's closing beside it
+ * must stay READ COMMITTED (it merges per-day statistics that other shards update). So the delete and the run
+ * marks commit together in a new transaction ({@code REQUIRES_NEW}: a second connection while the caller keeps
+ * its claim; {@link ArchiveJobConfiguration} sizes the pool for it), which touches no row the caller holds (the
+ * claim is a lock on the batch's {@code archive_batch} row; the marks update {@code batch_run} rows only).
+ * If the caller's transaction fails after this one committed, the runs are already marked: its retry takes the
+ * runs still 'planned' (docs/decisions/0020-purge-at-repeatable-read.md).
  */
 final class BatchPurge {
 
@@ -32,15 +45,24 @@ final class BatchPurge {
     private final ArchiverProperties properties;
     private final SourcePrivileges privileges;
     private final ExportedStamps stamps;
+    private final TransactionTemplate deleteTransaction;
     /** Launches (job executions) whose log already says why the purge counts first: the purgers share this. */
     private final Set<Long> saidCountingFirst = ConcurrentHashMap.newKeySet();
 
-    BatchPurge(Ledger ledger, JdbcTemplate jdbc, ArchiverProperties properties, ExportedStamps stamps) {
+    BatchPurge(
+            Ledger ledger,
+            JdbcTemplate jdbc,
+            PlatformTransactionManager transactionManager,
+            ArchiverProperties properties,
+            ExportedStamps stamps) {
         this.ledger = ledger;
         this.jdbc = jdbc;
         this.properties = properties;
         this.privileges = new SourcePrivileges(jdbc);
         this.stamps = stamps;
+        this.deleteTransaction = new TransactionTemplate(transactionManager);
+        // REPEATABLE READ: set by VerifiedDelete's first statement (it fails if anything ran before it)
+        deleteTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
     }
 
     void purge(
@@ -67,16 +89,22 @@ final class BatchPurge {
                         "");
             }
         };
-        VerifiedDelete.Outcome outcome = jdbc.execute((ConnectionCallback<VerifiedDelete.Outcome>)
-                con -> new VerifiedDelete(sources, properties.database().lockTimeout())
-                        .delete(con, batch, runIds, exported, !withoutDelete.isEmpty(), recounting));
-        long[] deleted = outcome.deleted();
-        Set<Long> deletedSet = new HashSet<>();
-        Arrays.stream(deleted).forEach(deletedSet::add);
-        long[] changed =
-                Arrays.stream(runIds).filter(id -> !deletedSet.contains(id)).toArray();
-        ledger.markRuns(batch.id(), deleted, RunState.PLANNED, RunState.PURGED);
-        ledger.markRuns(batch.id(), changed, RunState.PLANNED, RunState.CHANGED);
+        boolean countFirst = !withoutDelete.isEmpty();
+        // the privileges and the stamps above were read in the caller's transaction: the delete's starts clean
+        long[][] deletedAndChanged = deleteTransaction.execute(status -> {
+            VerifiedDelete.Outcome outcome = jdbc.execute((ConnectionCallback<VerifiedDelete.Outcome>)
+                    con -> new VerifiedDelete(sources, properties.database().lockTimeout())
+                            .delete(con, batch, runIds, exported, countFirst, recounting));
+            Set<Long> deletedSet = new HashSet<>();
+            Arrays.stream(outcome.deleted()).forEach(deletedSet::add);
+            long[] notDeleted =
+                    Arrays.stream(runIds).filter(id -> !deletedSet.contains(id)).toArray();
+            ledger.markRuns(batch.id(), outcome.deleted(), RunState.PLANNED, RunState.PURGED);
+            ledger.markRuns(batch.id(), notDeleted, RunState.PLANNED, RunState.CHANGED);
+            return new long[][] {outcome.deleted(), notDeleted};
+        });
+        long[] deleted = deletedAndChanged[0];
+        long[] changed = deletedAndChanged[1];
         if (changed.length > 0) {
             log.warn(
                     "batch {}: {} runs changed after export and were not deleted (they will be re-archived later): {}",

@@ -20,6 +20,7 @@ import org.springframework.batch.core.step.tasklet.Tasklet;
 import org.springframework.batch.infrastructure.item.ExecutionContext;
 import org.springframework.batch.infrastructure.repeat.RepeatStatus;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * Deletes archived runs while the export step beside it is still writing batches (it waits for a batch
@@ -28,7 +29,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  *
  * <p>One short transaction per call (the step commits after each call): throttles, claims the oldest WRITTEN
  * batch (or waits for the export), and hands its next runs to {@link BatchPurge} ({@link VerifiedDelete}, then
- * the ledger, in the same transaction). The call that finds no run left closes the batch ({@link BatchClosing}).
+ * the ledger's run marks, in a REPEATABLE READ transaction of their own while this one keeps the claim). The
+ * call that finds no run left closes the batch ({@link BatchClosing}, READ COMMITTED, in this call's transaction).
  *
  * <p>A run that changed after export (a late step, an update) is not deleted: once the batch's other
  * runs are purged, the batch's files are rewritten without it and it is released, so a later launch
@@ -72,6 +74,7 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
             ParquetArchive archive,
             StatisticsStore statistics,
             JdbcTemplate jdbc,
+            PlatformTransactionManager transactionManager,
             Throttle throttle,
             ExportProgress progress,
             ArchiverProperties properties) {
@@ -82,7 +85,7 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
         this.closing = new BatchClosing(ledger, batchFiles, archive, statistics, properties.stats());
         this.properties = properties;
         this.stamps = new ExportedStamps(ledger);
-        this.batchPurge = new BatchPurge(ledger, jdbc, properties, stamps);
+        this.batchPurge = new BatchPurge(ledger, jdbc, transactionManager, properties, stamps);
     }
 
     @Override

@@ -24,6 +24,14 @@ import org.slf4j.LoggerFactory;
  * connection; records nothing in the ledger (the caller marks the deleted runs purged and the others
  * changed, in the same transaction).
  *
+ * <p>The caller's transaction must be REPEATABLE READ with nothing run in it yet (BatchPurge): the first
+ * statement here sets the isolation (PostgreSQL refuses it with 25001 once a query ran), so the one snapshot
+ * starts with the run lock and the rows counted are the rows deleted. A child row updated or added since the
+ * snapshot makes the per-table {@code DELETE} or the cascade fail with a serialization failure (40001, retried
+ * by the purge step; the retry's new snapshot sees the change, the totals differ and the run is kept). At READ
+ * COMMITTED the cascade after the per-run count would take a newer snapshot and delete a row's version that was
+ * never counted nor archived (docs/decisions/0020-purge-at-repeatable-read.md).
+ *
  * <p>Locks the runs still eligible ({@code FOR UPDATE}, which also blocks the backend from adding rows to
  * them meanwhile), deletes their rows and checks the totals against the exported stamps; if anything
  * differs it rolls back to a savepoint, re-counts run by run and deletes by explicit id list those whose
@@ -77,10 +85,11 @@ final class VerifiedDelete {
             // commit lost in a PostgreSQL crash loses both together: the runs are back, still 'planned',
             // and the next launch purges them again (and any later synchronous commit, such as the step's
             // own bookkeeping, makes this one durable). So the purge need not wait for each WAL flush
-            // (docs/decisions/0004-asynchronous-commits.md). Both in one round trip.
+            // (docs/decisions/0004-asynchronous-commits.md). REPEATABLE READ (above). All in one round trip;
+            // SET takes no snapshot, so the snapshot starts with the run lock below.
             statement.execute(ArchiveSql.purgeTransactionSettings(Math.max(0, lockTimeout.toMillis())));
         }
-        long[] locked = lockEligible(con, batch, runIds);
+        long[] locked = lockEligible(con, batch, runIds); // the transaction's snapshot starts here
         long missing =
                 Arrays.stream(runIds).filter(id -> !exported.containsKey(id)).count();
         if (missing > 0) {

@@ -10,6 +10,9 @@ import dev.pipelinearchiver.source.ArchiveSources;
 import dev.pipelinearchiver.source.SourceCatalog;
 import dev.pipelinearchiver.support.ArchiveTestSupport;
 import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -98,6 +101,34 @@ class VerifiedDeleteTest extends ArchiveTestSupport {
             assertThat(outcome.recounted()).isTrue();
         }
         assertThat(rowsLeft()).containsExactly(0L, 0L, 0L);
+    }
+
+    @Test
+    void theDeleteRunsAtRepeatableReadFromTheRunLockOn() throws Exception {
+        // given
+        Map<Long, RunStamp> exported = stamps(runIds);
+        try (Connection con = transaction()) {
+            // when
+            delete(con, exported, false);
+            // then
+            try (Statement statement = con.createStatement();
+                    ResultSet rs = statement.executeQuery("SELECT current_setting('transaction_isolation')")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("repeatable read");
+            }
+            con.rollback();
+        }
+        // and a transaction that has already run a query cannot be made one: the delete refuses it
+        try (Connection con = transaction()) {
+            try (Statement statement = con.createStatement()) {
+                statement.execute("SELECT 1");
+            }
+            assertThatThrownBy(() -> delete(con, exported, false))
+                    .isInstanceOf(SQLException.class)
+                    .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25001"));
+            con.rollback();
+        }
+        assertThat(rowsLeft()).containsExactly(4L, 12L, 8L);
     }
 
     @Test
