@@ -198,6 +198,9 @@ class ShardsIT {
             boolean killedMidRun = hit && killed.isAlive();
             killed.kill();
             Outcome killedOutcome = killed.await(Duration.ofSeconds(30));
+            if (round == S3_ROUND) {
+                s3.discardInterruptedPuts(); // what S3 does with a PUT whose client died
+            }
             Outcome relaunch = ArchiverProcess.run(indexedJobPod(env, victim), archive());
             List<Outcome> outcomes = new ArrayList<>();
             for (int shard = 0; shard < SHARDS; shard++) {

@@ -6,12 +6,16 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
@@ -82,6 +86,46 @@ public final class S3Server {
         }
         return dir;
     }
+
+    /**
+     * Removes what a client killed in the middle of a PUT leaves behind here and S3 never does: the
+     * filesystem-nio2 backend writes an object to {@code <key>-<uuid>} and renames it when the body is complete;
+     * a body cut short can leave that file behind, half-described, and every later listing of the bucket then
+     * fails with HTTP 500 ("Unable to get size of extended attribute 'user.content-md5'", gaul/s3proxy#963). Call once the killed process is gone.
+     */
+    public void discardInterruptedPuts() {
+        try {
+            Thread.sleep(500); // the server notices the dropped connection and gives up on the body
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        discardInterruptedPuts(basedir);
+    }
+
+    // by hand, not Files.walk: other processes' uploads rename files here meanwhile, which a walk fails on
+    private static void discardInterruptedPuts(Path dir) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    discardInterruptedPuts(entry);
+                } else if (INTERRUPTED_PUT
+                        .matcher(entry.getFileName().toString())
+                        .matches()) {
+                    // no key of the archive ends in a UUID; a live PUT of another process caught here fails
+                    // and the SDK sends it again
+                    Files.deleteIfExists(entry);
+                }
+            }
+        } catch (NoSuchFileException gone) {
+            // a directory removed meanwhile holds nothing to discard
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static final Pattern INTERRUPTED_PUT =
+            Pattern.compile(".+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
 
     /** The environment a process of the jar needs to reach this server (the AWS SDK's standard variables). */
     public Map<String, String> environment() {
