@@ -24,7 +24,7 @@
 #            partial unique index and check); COMMIT.
 #   fast-rr  the purge transaction of decision 0020 as shipped: old, in a REPEATABLE READ transaction (SET
 #            TRANSACTION ISOLATION LEVEL REPEATABLE READ in the round trip of the SET LOCALs).
-#   totals   the alternative decision 0020 REJECTED (branch rr-purge; REPEATABLE READ): SET TRANSACTION ... SET LOCAL; the run
+#   totals   the alternative decision 0020 REJECTED (built, not merged; REPEATABLE READ): SET TRANSACTION ... SET LOCAL; the run
 #            lock, with each run's xmin; one statement totalling the runs' rows in the other tables (count, xmin
 #            sum) with the counters;
 #            SAVEPOINT; the cascading DELETE on pipeline_runs; the counters with llm_calls' rows left (it is
