@@ -91,7 +91,7 @@ final class BatchPurge {
         };
         boolean countFirst = !withoutDelete.isEmpty();
         // the privileges and the stamps above were read in the caller's transaction: the delete's starts clean
-        long[][] deletedAndChanged = deleteTransaction.execute(status -> {
+        Marked marked = deleteTransaction.execute(status -> {
             VerifiedDelete.Outcome outcome = jdbc.execute((ConnectionCallback<VerifiedDelete.Outcome>)
                     con -> new VerifiedDelete(sources, properties.database().lockTimeout())
                             .delete(con, batch, runIds, exported, countFirst, recounting));
@@ -101,10 +101,10 @@ final class BatchPurge {
                     Arrays.stream(runIds).filter(id -> !deletedSet.contains(id)).toArray();
             ledger.markRuns(batch.id(), outcome.deleted(), RunState.PLANNED, RunState.PURGED);
             ledger.markRuns(batch.id(), notDeleted, RunState.PLANNED, RunState.CHANGED);
-            return new long[][] {outcome.deleted(), notDeleted};
+            return new Marked(outcome.deleted(), notDeleted);
         });
-        long[] deleted = deletedAndChanged[0];
-        long[] changed = deletedAndChanged[1];
+        long[] deleted = marked.purged();
+        long[] changed = marked.changed();
         if (changed.length > 0) {
             log.warn(
                     "batch {}: {} runs changed after export and were not deleted (they will be re-archived later): {}",
@@ -115,6 +115,9 @@ final class BatchPurge {
         contribution.incrementWriteCount(deleted.length);
         context.putLong(PurgeTasklet.PURGED_RUNS, context.getLong(PurgeTasklet.PURGED_RUNS, 0L) + deleted.length);
     }
+
+    /** The runs the delete transaction marked PURGED and CHANGED. */
+    private record Marked(long[] purged, long[] changed) {}
 
     /** Says why the purge counts first instead of deleting and checking after, once per launch however many purgers run into it. */
     private void sayCountingFirst(StepExecution step, String why, String remedy) {
