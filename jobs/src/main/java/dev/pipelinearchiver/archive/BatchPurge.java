@@ -20,6 +20,8 @@ import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -48,6 +50,12 @@ final class BatchPurge {
     private final TransactionTemplate deleteTransaction;
     /** Launches (job executions) whose log already says why the purge counts first: the purgers share this. */
     private final Set<Long> saidCountingFirst = ConcurrentHashMap.newKeySet();
+    /**
+     * Per purger (step execution): runs purged by calls whose own transaction then did not commit. The delete's
+     * transaction had committed, but Spring Batch rolls the step's figures back to before the call; the next call
+     * counts them ({@link #countPurgedByFailedCalls}).
+     */
+    private final Map<Long, Long> purgedUncounted = new ConcurrentHashMap<>();
 
     BatchPurge(
             Ledger ledger,
@@ -112,8 +120,36 @@ final class BatchPurge {
                     changed.length,
                     Arrays.toString(Arrays.copyOf(changed, Math.min(changed.length, 20))));
         }
-        contribution.incrementWriteCount(deleted.length);
-        context.putLong(PurgeTasklet.PURGED_RUNS, context.getLong(PurgeTasklet.PURGED_RUNS, 0L) + deleted.length);
+        count(deleted.length, contribution, context);
+    }
+
+    /**
+     * Counts, in this call, the runs that earlier calls of the same purger purged but could not count: their own
+     * transaction failed after the delete's had committed (a lost connection, a conflict at commit).
+     */
+    void countPurgedByFailedCalls(StepContribution contribution, ExecutionContext context) {
+        Long uncounted = purgedUncounted.remove(contribution.getStepExecution().getId());
+        if (uncounted != null) {
+            count(uncounted, contribution, context);
+        }
+    }
+
+    /** Adds purged runs to the step's figures; if this call's transaction does not commit, a later call adds them. */
+    private void count(long purged, StepContribution contribution, ExecutionContext context) {
+        if (purged == 0) {
+            return;
+        }
+        contribution.incrementWriteCount(purged);
+        context.putLong(PurgeTasklet.PURGED_RUNS, context.getLong(PurgeTasklet.PURGED_RUNS, 0L) + purged);
+        long purger = contribution.getStepExecution().getId();
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCompletion(int status) {
+                if (status != STATUS_COMMITTED) { // Spring Batch restores the figures from before the call
+                    purgedUncounted.merge(purger, purged, Long::sum);
+                }
+            }
+        });
     }
 
     /** The runs the delete transaction marked PURGED and CHANGED. */

@@ -106,6 +106,7 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
             step.setTerminateOnly();
             return RepeatStatus.FINISHED;
         }
+        batchPurge.countPurgedByFailedCalls(contribution, context);
         // read before the ledger: a batch written after this read wakes the wait below
         long seen = progress.changes();
         boolean exportEnded = progress.ended(step.getJobExecutionId());

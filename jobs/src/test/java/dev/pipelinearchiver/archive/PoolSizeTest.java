@@ -14,6 +14,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.TestPropertySource;
 
 /**
@@ -22,6 +23,7 @@ import org.springframework.test.context.TestPropertySource;
  * that holds its claim waiting for a second connection until the pool's timeout.
  */
 @ExtendWith(OutputCaptureExtension.class)
+@DirtiesContext // a context of its own: closed after the class, so that its pool's connections are not kept
 @TestPropertySource(
         properties = {
             "spring.datasource.hikari.maximum-pool-size=3",

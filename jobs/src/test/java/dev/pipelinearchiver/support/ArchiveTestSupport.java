@@ -54,6 +54,10 @@ public abstract class ArchiveTestSupport {
         registry.add("spring.datasource.password", TestDatabase::password);
         registry.add("archiver.output-root", () -> "${test.archive-root:" + ROOT + "}");
         registry.add("archiver.s3.endpoint", () -> "${test.s3-endpoint:}");
+        // Spring keeps every test configuration's context, and with it its connection pool, for the whole run:
+        // pools that kept 10 idle connections each came within a few connections of the server's 100
+        registry.add("spring.datasource.hikari.minimum-idle", () -> "1");
+        registry.add("spring.datasource.hikari.idle-timeout", () -> "10000");
     }
 
     @BeforeEach
