@@ -97,12 +97,17 @@ total() { # alias, table, run key
 TOTALS="SELECT ARRAY[c1.n, c2.n]::bigint[], (c1.x + c2.x)::bigint, $COUNTER_COLUMNS
   FROM $(total c1 pipeline_steps run_id), $(total c2 llm_calls run_id)"
 AFTER_DELETE="SELECT $COUNTER_COLUMNS, ARRAY[0, 0, (SELECT count(*) FROM \"public\".\"llm_calls\" t0 WHERE t0.\"run_id\" = ANY ('IDS'::int8[]))]::bigint[]"
-deleted() { # table, run key[, the condition on the run key]
-  echo "WITH deleted AS (DELETE FROM public.$1 t0 WHERE ${3:-$2 = ANY ('IDS'::int8[])} RETURNING t0.xmin::text::bigint AS row_xmin) SELECT count(*), coalesce(sum(row_xmin), 0) FROM deleted \\g /dev/null"
+deleted() { # table, the condition on its run key
+  echo "WITH deleted AS (DELETE FROM public.$1 t0 WHERE $2 RETURNING t0.xmin::text::bigint AS row_xmin) SELECT count(*), coalesce(sum(row_xmin), 0) FROM deleted \\g /dev/null"
 }
-# range-rr's condition on a run key: one index range scan over the transaction's runs, their ids a hashed filter
-in_range() { # run key, array type
-  echo "$1 BETWEEN @LO@ AND @HI@ AND $1 + 0 = ANY ('IDS'::$2[])"
+# A purge statement's condition on a run key: one index descent per run (the job's), or, for range-rr, one index
+# range scan over the transaction's runs with their ids as a hashed filter (in the column's own array type)
+runs_in() { # variant, run key, array type
+  if [[ "$1" == range-rr ]]; then
+    echo "$2 BETWEEN @LO@ AND @HI@ AND $2 + 0 = ANY ('IDS'::$3[])"
+  else
+    echo "$2 = ANY ('IDS'::int8[])"
+  fi
 }
 
 if ((SKIP_EXPORT == 0)); then
@@ -188,40 +193,21 @@ transaction() { # variant, batch number, lowest id, highest id, ids
       echo "DELETE FROM public.pipeline_runs WHERE id = ANY ('$ids'::int8[]);"; echo "${MARK/LABEL/cascade_delete}"
       echo "COMMIT;"; echo "${MARK/LABEL/commit}"
       ;;
-    old | fast-rr)
+    old | fast-rr | range-rr)
       {
         echo "BEGIN;"; echo "${MARK/LABEL/begin}"
-        [[ "$variant" == fast-rr ]] && echo -n "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; "
+        [[ "$variant" != old ]] && echo -n "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; "
         echo "SET LOCAL lock_timeout = 5000; SET LOCAL synchronous_commit = off;"; echo "${MARK/LABEL/set_local}"
-        echo "SELECT id FROM public.pipeline_runs WHERE id = ANY ('IDS'::int8[]) AND status::text = ANY ('{ok,error,cancelled}')"
+        echo "SELECT id FROM public.pipeline_runs WHERE $(runs_in "$variant" id int) AND status::text = ANY ('{ok,error,cancelled}')"
         echo "  AND finished_at < '$CUTOFF' ORDER BY id FOR UPDATE \\g /dev/null"; echo "${MARK/LABEL/run_lock}"
         echo "$COUNTERS \\g /dev/null"; echo "${MARK/LABEL/delete_counters}"
         echo "SAVEPOINT purge;"; echo "${MARK/LABEL/savepoint}"
-        deleted llm_calls t0.run_id; echo "${MARK/LABEL/delete_returning_llm_calls}"
-        deleted pipeline_steps t0.run_id; echo "${MARK/LABEL/delete_returning_steps}"
-        deleted pipeline_runs t0.id; echo "${MARK/LABEL/delete_returning_runs}"
+        deleted llm_calls "$(runs_in "$variant" t0.run_id int)"; echo "${MARK/LABEL/delete_returning_llm_calls}"
+        deleted pipeline_steps "$(runs_in "$variant" t0.run_id int)"; echo "${MARK/LABEL/delete_returning_steps}"
+        deleted pipeline_runs "$(runs_in "$variant" t0.id int)"; echo "${MARK/LABEL/delete_returning_runs}"
         echo "$COUNTERS \\g /dev/null"; echo "${MARK/LABEL/delete_counters}"
         echo "RELEASE SAVEPOINT purge;"; echo "${MARK/LABEL/savepoint}"
-        echo "UPDATE ledger_batch_run SET state = 'purged' WHERE batch_id = $b AND run_id = ANY ('IDS'::int8[]) AND state = 'planned';"
-        echo "${MARK/LABEL/ledger_mark_runs}"
-        echo "COMMIT;"; echo "${MARK/LABEL/commit}"
-      } | sed "s/IDS/$ids/g"
-      ;;
-    range-rr)
-      {
-        echo "BEGIN;"; echo "${MARK/LABEL/begin}"
-        echo "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ; SET LOCAL lock_timeout = 5000; SET LOCAL synchronous_commit = off;"
-        echo "${MARK/LABEL/set_local}"
-        echo "SELECT id FROM public.pipeline_runs WHERE $(in_range id int) AND status::text = ANY ('{ok,error,cancelled}')"
-        echo "  AND finished_at < '$CUTOFF' ORDER BY id FOR UPDATE \\g /dev/null"; echo "${MARK/LABEL/run_lock}"
-        echo "$COUNTERS \\g /dev/null"; echo "${MARK/LABEL/delete_counters}"
-        echo "SAVEPOINT purge;"; echo "${MARK/LABEL/savepoint}"
-        deleted llm_calls t0.run_id "$(in_range t0.run_id int)"; echo "${MARK/LABEL/delete_returning_llm_calls}"
-        deleted pipeline_steps t0.run_id "$(in_range t0.run_id int)"; echo "${MARK/LABEL/delete_returning_steps}"
-        deleted pipeline_runs t0.id "$(in_range t0.id int)"; echo "${MARK/LABEL/delete_returning_runs}"
-        echo "$COUNTERS \\g /dev/null"; echo "${MARK/LABEL/delete_counters}"
-        echo "RELEASE SAVEPOINT purge;"; echo "${MARK/LABEL/savepoint}"
-        echo "UPDATE ledger_batch_run SET state = 'purged' WHERE batch_id = $b AND $(in_range run_id int8) AND state = 'planned';"
+        echo "UPDATE ledger_batch_run SET state = 'purged' WHERE batch_id = $b AND $(runs_in "$variant" run_id int8) AND state = 'planned';"
         echo "${MARK/LABEL/ledger_mark_runs}"
         echo "COMMIT;"; echo "${MARK/LABEL/commit}"
       } | sed "s/IDS/$ids/g; s/@LO@/$lo/g; s/@HI@/$hi/g"

@@ -97,6 +97,7 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
     public RepeatStatus execute(StepContribution contribution, ChunkContext chunkContext) throws Exception {
         StepExecution step = chunkContext.getStepContext().getStepExecution();
         ExecutionContext context = step.getExecutionContext();
+        batchPurge.countPurgedByFailedCalls(contribution, context); // first: a call that stops here still counts them
         // throttling first, before this call's transaction issues any statement: waiting holds nothing open
         if (Boolean.TRUE.equals(context.get(LAST_CALL_PURGED))) {
             throttle.pauseAfterPurge();
@@ -106,7 +107,6 @@ class PurgeTasklet implements Tasklet, StepExecutionListener {
             step.setTerminateOnly();
             return RepeatStatus.FINISHED;
         }
-        batchPurge.countPurgedByFailedCalls(contribution, context);
         // read before the ledger: a batch written after this read wakes the wait below
         long seen = progress.changes();
         boolean exportEnded = progress.ended(step.getJobExecutionId());
